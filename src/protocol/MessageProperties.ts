@@ -1,0 +1,67 @@
+/**
+ * Separator between a property's name and value (Java: `MessageDecoder.NAME_VALUE_SEPARATOR`, char 1).
+ *
+ * @since 0.1.0
+ * @category protocol
+ */
+export const NAME_VALUE_SEPARATOR = "\u0001"
+
+/**
+ * Separator between properties (Java: `MessageDecoder.PROPERTY_SEPARATOR`, char 2).
+ *
+ * @since 0.1.0
+ * @category protocol
+ */
+export const PROPERTY_SEPARATOR = "\u0002"
+
+/**
+ * Message properties as a record, in insertion order.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MessageProperties = Readonly<Record<string, string>>
+
+/**
+ * Writes properties as `name\u0001value\u0002...` with no trailing separator (Java:
+ * `MessageDecoder.messageProperties2String`).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const propertiesToString = (properties: MessageProperties | undefined): string => {
+  if (properties === undefined) return ""
+  let out = ""
+  for (const name in properties) {
+    const value = properties[name]
+    if (value === undefined || value === null) continue
+    if (out.length > 0) out += PROPERTY_SEPARATOR
+    out += name + NAME_VALUE_SEPARATOR + value
+  }
+  return out
+}
+
+/**
+ * Parses a properties string (Java: `MessageDecoder.string2messageProperties`): segments shorter than 3 characters,
+ * with an empty name or with an empty value are skipped, as Java skips them.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const stringToProperties = (text: string): Record<string, string> => {
+  const map: Record<string, string> = Object.create(null)
+  const len = text.length
+  let index = 0
+  while (index < len) {
+    let next = text.indexOf(PROPERTY_SEPARATOR, index)
+    if (next < 0) next = len
+    if (next - index >= 3) {
+      const sep = text.indexOf(NAME_VALUE_SEPARATOR, index)
+      if (sep > index && sep < next - 1) {
+        map[text.substring(index, sep)] = text.substring(sep + 1, next)
+      }
+    }
+    index = next + 1
+  }
+  return map
+}
