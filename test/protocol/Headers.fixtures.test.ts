@@ -1,0 +1,96 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Either, type Schema } from "effect"
+import * as Client from "../../src/protocol/headers/ClientHeaders.js"
+import { decodeHeader, encodeHeader } from "../../src/protocol/headers/CommandHeader.js"
+import * as Consume from "../../src/protocol/headers/ConsumeHeaders.js"
+import * as Send from "../../src/protocol/headers/SendHeaders.js"
+import * as Tx from "../../src/protocol/headers/TransactionHeaders.js"
+import { RequestCode } from "../../src/protocol/RequestCode.js"
+import { allFrames } from "../fixtures.js"
+
+type AnyHeader = Schema.Schema<unknown, { readonly [x: string]: string }>
+
+const requestHeaders: Record<number, AnyHeader> = {
+  [RequestCode.SEND_MESSAGE_V2]: Send.SendMessageRequestHeaderV2 as AnyHeader,
+  [RequestCode.SEND_BATCH_MESSAGE]: Send.SendMessageRequestHeaderV2 as AnyHeader,
+  [RequestCode.CONSUMER_SEND_MSG_BACK]: Send.ConsumerSendMsgBackRequestHeader as AnyHeader,
+  [RequestCode.PULL_MESSAGE]: Consume.PullMessageRequestHeader as AnyHeader,
+  [RequestCode.QUERY_CONSUMER_OFFSET]: Consume.QueryConsumerOffsetRequestHeader as AnyHeader,
+  [RequestCode.UPDATE_CONSUMER_OFFSET]: Consume.UpdateConsumerOffsetRequestHeader as AnyHeader,
+  [RequestCode.GET_MAX_OFFSET]: Consume.GetMaxOffsetRequestHeader as AnyHeader,
+  [RequestCode.GET_MIN_OFFSET]: Consume.GetMinOffsetRequestHeader as AnyHeader,
+  [RequestCode.SEARCH_OFFSET_BY_TIMESTAMP]: Consume.SearchOffsetRequestHeader as AnyHeader,
+  [RequestCode.GET_ROUTEINFO_BY_TOPIC]: Client.GetRouteInfoRequestHeader as AnyHeader,
+  [RequestCode.UNREGISTER_CLIENT]: Client.UnregisterClientRequestHeader as AnyHeader,
+  [RequestCode.GET_CONSUMER_LIST_BY_GROUP]: Client.GetConsumerListByGroupRequestHeader as AnyHeader,
+  [RequestCode.NOTIFY_CONSUMER_IDS_CHANGED]: Client.NotifyConsumerIdsChangedRequestHeader as AnyHeader,
+  [RequestCode.END_TRANSACTION]: Tx.EndTransactionRequestHeader as AnyHeader,
+  [RequestCode.CHECK_TRANSACTION_STATE]: Tx.CheckTransactionStateRequestHeader as AnyHeader
+}
+
+const responseHeaders: Record<number, AnyHeader> = {
+  [RequestCode.SEND_MESSAGE_V2]: Send.SendMessageResponseHeader as AnyHeader,
+  [RequestCode.SEND_BATCH_MESSAGE]: Send.SendMessageResponseHeader as AnyHeader,
+  [RequestCode.PULL_MESSAGE]: Consume.PullMessageResponseHeader as AnyHeader,
+  [RequestCode.QUERY_CONSUMER_OFFSET]: Consume.QueryConsumerOffsetResponseHeader as AnyHeader,
+  [RequestCode.GET_MAX_OFFSET]: Consume.OffsetResponseHeader as AnyHeader,
+  [RequestCode.GET_MIN_OFFSET]: Consume.OffsetResponseHeader as AnyHeader,
+  [RequestCode.SEARCH_OFFSET_BY_TIMESTAMP]: Consume.OffsetResponseHeader as AnyHeader
+}
+
+const cases = allFrames.flatMap((f) => {
+  const isResponse = (f.header.flag & 1) === 1
+  const schema = isResponse
+    ? (f.header.code === 0 ? responseHeaders[f.requestCode] : undefined)
+    : requestHeaders[f.header.code]
+  return schema === undefined ? [] : [[`${f.file}:${f.line} (${f.requestCode}${isResponse ? " response" : ""})`, f, schema] as const]
+})
+
+describe("typed command headers on the captured frames", () => {
+  it("cover every request code the captures hold a header for", () => {
+    const codes = new Set(cases.map(([, f]) => f.requestCode))
+    for (const code of [310, 320, 36, 11, 14, 15, 29, 30, 31, 35, 37, 38, 39, 40, 105]) expect(codes.has(code)).toBe(true)
+  })
+
+  it.each(cases)("%s decodes and encodes back to the same extFields", (_, f, schema) => {
+    const header = Either.getOrThrow(decodeHeader(schema, f.header.extFields))
+    expect(Either.getOrThrow(encodeHeader(schema, header))).toEqual(f.header.extFields ?? {})
+  })
+
+  it("SEND_MESSAGE_V2 decodes its short keys to the long names", () => {
+    const f = allFrames.find((f) => f.file === "produce.jsonl" && f.header.code === 310)!
+    const header = Either.getOrThrow(decodeHeader(Send.SendMessageRequestHeaderV2, f.header.extFields))
+    expect(header).toMatchObject({
+      producerGroup: "fixture_producer_group",
+      topic: "TestTopic",
+      defaultTopic: "TBW102",
+      defaultTopicQueueNums: 4,
+      sysFlag: 0,
+      flag: 0,
+      reconsumeTimes: 0,
+      unitMode: false,
+      batch: false,
+      brokerName: "broker-a"
+    })
+    expect(header.properties).toContain("KEYS\u0001KEY-1 KEY-2")
+  })
+
+  it("fields a header does not know are kept in extra and written back", () => {
+    const f = allFrames.find((f) => f.header.code === 11 && f.header.extFields?.ReqT !== undefined)!
+    const header = Either.getOrThrow(decodeHeader(Consume.PullMessageRequestHeader, f.header.extFields))
+    expect(header.extra).toEqual({ ReqT: "0" })
+    expect(header.bname).toBe("broker-a")
+    expect(Either.getOrThrow(encodeHeader(Consume.PullMessageRequestHeader, header)).ReqT).toBe("0")
+  })
+
+  it("a missing required field is a parse error naming it", () => {
+    const result = decodeHeader(Consume.PullMessageRequestHeader, { topic: "T" })
+    expect(Either.isLeft(result)).toBe(true)
+    if (Either.isLeft(result)) expect(result.left.message).toContain("consumerGroup")
+  })
+
+  it("a field that is not a number is a parse error", () => {
+    const result = decodeHeader(Consume.GetMaxOffsetRequestHeader, { topic: "T", queueId: "x" })
+    expect(Either.isLeft(result)).toBe(true)
+  })
+})
