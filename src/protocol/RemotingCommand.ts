@@ -215,7 +215,7 @@ const decodeJsonHeader = (reader: ByteReader, length: number, body: Uint8Array |
     if (typeof h.extFields !== "object" || Array.isArray(h.extFields)) {
       return reader.fail("extFields is not an object", at)
     }
-    extFields = {}
+    extFields = Object.create(null) as Record<string, string>
     for (const [k, v] of Object.entries(h.extFields as Record<string, unknown>)) {
       if (v === null || v === undefined) continue
       extFields[k] = typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v)
@@ -256,7 +256,7 @@ const decodeBinaryHeader = (reader: ByteReader, length: number, body: Uint8Array
     reader.need(extLength, "extFields")
     const extEnd = reader.position + extLength
     const fields = new ByteReader(reader.buffer, reader.position, extEnd, reader.base)
-    extFields = {}
+    extFields = Object.create(null) as Record<string, string>
     while (fields.remaining > 0) {
       const key = fields.utf8(fields.uint16("extFields key length"), "extFields key")
       extFields[key] = fields.utf8(fields.int32("extFields value length"), "extFields value")

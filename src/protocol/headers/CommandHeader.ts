@@ -67,8 +67,9 @@ export const commandHeader = <Fields extends Schema.Struct.Fields>(
   return Schema.transformOrFail(ExtFields, target, {
     strict: false,
     decode: (record) => {
-      const known: Record<string, string> = {}
-      const extra: Record<string, string> = {}
+      // Null-prototype maps, so that a field named "__proto__" is kept like any other.
+      const known: Record<string, string> = Object.create(null)
+      const extra: Record<string, string> = Object.create(null)
       let extras = 0
       for (const key in record) {
         if (wireKeys.has(key)) known[key] = record[key]!
