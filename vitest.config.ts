@@ -1,10 +1,14 @@
 import { defineConfig } from "vitest/config"
 
+// .ci/run sets VITEST_JSON_REPORT to read the pass/fail counts from vitest's JSON report.
+const jsonReport = process.env.VITEST_JSON_REPORT
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    pool: "forks"
+    pool: "forks",
+    reporters: jsonReport ? ["default", ["json", { outputFile: jsonReport }]] : ["default"]
   }
 })

@@ -33,7 +33,10 @@ export const encodeBatch = (messages: ReadonlyArray<BatchEntry>): Either.Either<
     const properties = Buffer.from(propertiesToString(message.properties), "utf8")
     if (properties.length > 32767) {
       return Either.left(
-        new ProtocolError({ reason: `message ${i}: properties of ${properties.length} bytes are over 32767`, offset: 0 })
+        new ProtocolError({
+          reason: `message ${i}: properties of ${properties.length} bytes are over 32767`,
+          offset: 0
+        })
       )
     }
     const size = 20 + message.body.length + 2 + properties.length

@@ -1,6 +1,6 @@
 import { Either } from "effect"
-import { writeInt64 } from "./internal/ByteReader.js"
 import { type HostAddress, ipToBytes, ipToString } from "./HostAddress.js"
+import { writeInt64 } from "./internal/ByteReader.js"
 import { ProtocolError } from "./ProtocolError.js"
 
 const TWO_32 = 4294967296

@@ -34,6 +34,10 @@ export const messageQueueKey = (mq: MessageQueue): string => `${mq.topic}@${mq.b
  * @category models
  */
 export const compareMessageQueues = (a: MessageQueue, b: MessageQueue): number =>
-  a.topic < b.topic ? -1 : a.topic > b.topic ? 1 :
-  a.brokerName < b.brokerName ? -1 : a.brokerName > b.brokerName ? 1 :
-  a.queueId - b.queueId
+  a.topic < b.topic ? -1 : a.topic > b.topic ?
+    1 :
+    a.brokerName < b.brokerName ?
+    -1 :
+    a.brokerName > b.brokerName ?
+    1 :
+    a.queueId - b.queueId

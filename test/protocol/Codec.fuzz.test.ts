@@ -24,15 +24,20 @@ const settles = (result: Either.Either<unknown, ProtocolError>) => {
 const fuzzRuns = { fastCheck: { numRuns: 500 } }
 
 describe("arbitrary and truncated input never throws or hangs", () => {
-  it.prop("arbitrary bytes through the splitter and the frame decoder", [Arb.bytes(2048), fc.nat(64)], ([input, chunk]) => {
-    const splitter = new FrameSplitter(4096)
-    const size = chunk + 1
-    for (let i = 0; i < input.length; i += size) {
-      const frames = splitter.push(input.subarray(i, i + size))
-      settles(frames)
-      if (Either.isRight(frames)) for (const f of frames.right) settles(decodeFrame(f))
-    }
-  }, fuzzRuns)
+  it.prop(
+    "arbitrary bytes through the splitter and the frame decoder",
+    [Arb.bytes(2048), fc.nat(64)],
+    ([input, chunk]) => {
+      const splitter = new FrameSplitter(4096)
+      const size = chunk + 1
+      for (let i = 0; i < input.length; i += size) {
+        const frames = splitter.push(input.subarray(i, i + size))
+        settles(frames)
+        if (Either.isRight(frames)) { for (const f of frames.right) settles(decodeFrame(f)) }
+      }
+    },
+    fuzzRuns
+  )
 
   it.prop("arbitrary bytes after a valid frame header", [Arb.bytes(512), fc.integer({ min: 0, max: 0xffffff })], (
     [tail, headerLength]
@@ -60,7 +65,12 @@ describe("arbitrary and truncated input never throws or hangs", () => {
     settles(decodeFrame(frame.subarray(0, i)))
   })
 
-  it.prop("arbitrary, truncated and bit-flipped message bodies", [Arb.messageRecord, fc.nat(), fc.nat(255), Arb.bytes()], (
+  it.prop("arbitrary, truncated and bit-flipped message bodies", [
+    Arb.messageRecord,
+    fc.nat(),
+    fc.nat(255),
+    Arb.bytes()
+  ], (
     [record, at, mask, noise]
   ) => {
     const bytes = Buffer.from(Either.getOrThrow(encodeMessageRecord(record)))

@@ -1,10 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, FastCheck as fc } from "effect"
 import { decodeBody } from "../../src/protocol/bodies/Body.js"
-import {
-  ConsumerRunningInfo,
-  encodeConsumerRunningInfo
-} from "../../src/protocol/bodies/ConsumerRunningInfo.js"
+import { ConsumerRunningInfo, encodeConsumerRunningInfo } from "../../src/protocol/bodies/ConsumerRunningInfo.js"
 import { compressBody } from "../../src/protocol/Compression.js"
 import { parseFastJson, stringifyFastJson } from "../../src/protocol/FastJson.js"
 import { FrameSplitter } from "../../src/protocol/FrameSplitter.js"
@@ -37,7 +34,7 @@ describe("codec round trips", () => {
 
   it.prop(
     "a message record encodes then decodes to itself, bodies compressed with zlib or LZ4 included",
-    [Arb.messageRecord, fc.constantFrom("none", "ZLIB", "LZ4")],
+    [Arb.messageRecord, fc.constantFrom("none" as const, "ZLIB" as const, "LZ4" as const)],
     ([record, compression]) => {
       const stored = compression === "none" ? record : {
         ...record,
@@ -96,17 +93,25 @@ describe("codec round trips", () => {
     expect(frames.map((f) => Either.getOrThrow(decodeFrame(f)))).toEqual(commands.map(Arb.normalize))
   })
 
-  it.prop("offset message ids round-trip", [Arb.hostAddress, fc.integer({ min: 0, max: 2 ** 53 - 1 })], ([host, at]) => {
-    const id = createOffsetMessageId(host, at)
-    expect(id).toHaveLength(host.host.includes(":") ? 56 : 32)
-    const back = Either.getOrThrow(decodeOffsetMessageId(id))
-    expect(back.commitLogOffset).toBe(at)
-    expect(back.storeHost).toEqual({ host: ipToString(ipToBytes(host.host)!), port: host.port })
-  })
+  it.prop(
+    "offset message ids round-trip",
+    [Arb.hostAddress, fc.integer({ min: 0, max: 2 ** 53 - 1 })],
+    ([host, at]) => {
+      const id = createOffsetMessageId(host, at)
+      expect(id).toHaveLength(host.host.includes(":") ? 56 : 32)
+      const back = Either.getOrThrow(decodeOffsetMessageId(id))
+      expect(back.commitLogOffset).toBe(at)
+      expect(back.storeHost).toEqual({ host: ipToString(ipToBytes(host.host)!), port: host.port })
+    }
+  )
 
   it.prop(
     "a unique message id tells the time it was made and its host",
-    [Arb.hostAddress, fc.integer({ min: 1_600_000_000_000, max: 2_200_000_000_000 }), fc.integer({ min: 0, max: 60_000 })],
+    [
+      Arb.hostAddress,
+      fc.integer({ min: 1_600_000_000_000, max: 2_200_000_000_000 }),
+      fc.integer({ min: 0, max: 60_000 })
+    ],
     ([host, now, later]) => {
       const generator = new UniqueIdGenerator({ ip: ipToBytes(host.host)!, pid: 4242, salt: 7 })
       const id = generator.next(now)

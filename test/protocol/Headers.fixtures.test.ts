@@ -43,13 +43,17 @@ const cases = allFrames.flatMap((f) => {
   const schema = isResponse
     ? (f.header.code === 0 ? responseHeaders[f.requestCode] : undefined)
     : requestHeaders[f.header.code]
-  return schema === undefined ? [] : [[`${f.file}:${f.line} (${f.requestCode}${isResponse ? " response" : ""})`, f, schema] as const]
+  return schema === undefined
+    ? []
+    : [[`${f.file}:${f.line} (${f.requestCode}${isResponse ? " response" : ""})`, f, schema] as const]
 })
 
 describe("typed command headers on the captured frames", () => {
   it("cover every request code the captures hold a header for", () => {
     const codes = new Set(cases.map(([, f]) => f.requestCode))
-    for (const code of [310, 320, 36, 11, 14, 15, 29, 30, 31, 35, 37, 38, 39, 40, 105]) expect(codes.has(code)).toBe(true)
+    for (const code of [310, 320, 36, 11, 14, 15, 29, 30, 31, 35, 37, 38, 39, 40, 105]) {
+      expect(codes.has(code)).toBe(true)
+    }
   })
 
   it.each(cases)("%s decodes and encodes back to the same extFields", (_, f, schema) => {

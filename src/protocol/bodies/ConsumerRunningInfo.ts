@@ -65,8 +65,7 @@ const MqTable = Schema.transformOrFail(
           )
         )
       ),
-    encode: (entries) =>
-      Either.right(Object.fromEntries(entries.map((e) => [JSON.stringify(e.messageQueue), e.info])))
+    encode: (entries) => Either.right(Object.fromEntries(entries.map((e) => [JSON.stringify(e.messageQueue), e.info])))
   }
 )
 

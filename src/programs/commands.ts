@@ -1,0 +1,11 @@
+import { Command } from "@effect/cli"
+import { decodeCommand } from "./DecodeCommand.js"
+
+/** The `effect-rocketmq` command tree. */
+export const rootCommand = Command.make("effect-rocketmq").pipe(
+  Command.withDescription("An Apache RocketMQ client for TypeScript, built on Effect"),
+  Command.withSubcommands([decodeCommand])
+)
+
+/** Runs the command line on `process.argv`-style arguments. */
+export const runCli = Command.run(rootCommand, { name: "effect-rocketmq", version: "0.1.0" })

@@ -1,0 +1,34 @@
+/**
+ * The RocketMQ remoting protocol as pure functions: frames, headers, bodies, message records, ids and codes.
+ * Bytes in, values out; no services and no I/O.
+ *
+ * @since 0.1.0
+ */
+export * from "./bodies/Body.js"
+export * from "./bodies/ConsumerGroupBodies.js"
+export * from "./bodies/ConsumerRunningInfo.js"
+export * from "./bodies/HeartbeatData.js"
+export * from "./bodies/TopicRouteData.js"
+export * from "./Compression.js"
+export * from "./FastJson.js"
+export * from "./FrameInspection.js"
+export * from "./FrameSplitter.js"
+export * from "./headers/ClientHeaders.js"
+export * from "./headers/CommandHeader.js"
+export * from "./headers/ConsumeHeaders.js"
+export * from "./headers/SendHeaders.js"
+export * from "./headers/TransactionHeaders.js"
+export * from "./HostAddress.js"
+export * from "./LanguageCode.js"
+export * from "./MessageBatch.js"
+export * from "./MessageConst.js"
+export * from "./MessageDecoder.js"
+export * from "./MessageId.js"
+export * from "./MessageProperties.js"
+export * from "./MessageQueue.js"
+export * from "./MessageSysFlag.js"
+export * from "./ProtocolError.js"
+export * from "./RemotingCommand.js"
+export * from "./RequestCode.js"
+export * from "./ResponseCode.js"
+export * from "./Version.js"
