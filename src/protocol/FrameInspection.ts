@@ -1,7 +1,7 @@
 import { Either } from "effect"
-import { RequestCode, requestCodeName } from "./RequestCode.js"
 import { decodeMessages, looksLikeMessageRecords, type MessageExt, messageKeys, messageTags } from "./MessageDecoder.js"
 import { isResponse, type RemotingCommand } from "./RemotingCommand.js"
+import { RequestCode, requestCodeName } from "./RequestCode.js"
 import { responseCodeName } from "./ResponseCode.js"
 
 /**

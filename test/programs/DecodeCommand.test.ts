@@ -1,13 +1,14 @@
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Console, Effect, Exit } from "effect"
+import type { Console } from "effect"
+import { Effect, Exit } from "effect"
 import { execFile } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import type { InspectedCommand } from "../../src/protocol/FrameInspection.js"
 import { runCli } from "../../src/programs/commands.js"
+import type { InspectedCommand } from "../../src/protocol/FrameInspection.js"
 import { fixtureDir, loadScenario } from "../fixtures.js"
 
 /** Runs the CLI in this process, collecting what it prints. */
