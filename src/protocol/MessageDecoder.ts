@@ -83,7 +83,10 @@ const decodeOne = (reader: ByteReader, decompress: boolean): MessageExt => {
     reader.fail(`message record size ${storeSize} does not fit the ${reader.end - start} byte(s) left`, start)
   }
   const recordEnd = start + storeSize
-  const record = new ByteReader(reader.buffer, reader.position, recordEnd, reader.base)
+  // Read the record's fields bounded by its declared size, then restore the body's end.
+  const bodyEnd = reader.end
+  reader.end = recordEnd
+  const record = reader
   const magicCode = record.int32("MAGICCODE")
   if (magicCode !== MessageMagic.V1 && magicCode !== MessageMagic.V2) {
     record.fail(`unknown message magic code 0x${(magicCode >>> 0).toString(16)}`, start + 4)
@@ -121,7 +124,7 @@ const decodeOne = (reader: ByteReader, decompress: boolean): MessageExt => {
   if (record.position !== recordEnd) {
     record.fail(`message record declares ${storeSize} bytes but its fields end after ${record.position - start}`)
   }
-  reader.position = recordEnd
+  reader.end = bodyEnd
   const offsetMsgId = createOffsetMessageId(storeHost, commitLogOffset)
   return {
     topic,

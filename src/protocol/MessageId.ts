@@ -1,6 +1,5 @@
 import { Either } from "effect"
 import { type HostAddress, ipToBytes, ipToString } from "./HostAddress.js"
-import { writeInt64 } from "./internal/ByteReader.js"
 import { ProtocolError } from "./ProtocolError.js"
 
 const TWO_32 = 4294967296
@@ -19,12 +18,16 @@ const fromHex = (id: string, what: string): Either.Either<Buffer, ProtocolError>
  */
 export const createOffsetMessageId = (storeHost: HostAddress, commitLogOffset: number): string => {
   const ip = ipToBytes(storeHost.host) ?? new Uint8Array(4)
-  const out = Buffer.allocUnsafe(ip.length + 12)
-  out.set(ip, 0)
-  out.writeInt32BE(storeHost.port, ip.length)
-  writeInt64(out, commitLogOffset, ip.length + 4)
-  return out.toString("hex").toUpperCase()
+  let id = ""
+  for (let i = 0; i < ip.length; i++) id += HEX[ip[i]!]
+  const hi = Math.floor(commitLogOffset / TWO_32)
+  return id + hex32(storeHost.port) + hex32(hi) + hex32(commitLogOffset - hi * TWO_32)
 }
+
+/** Upper-case hex of every byte value. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, "0"))
+const hex32 = (n: number): string =>
+  HEX[(n >>> 24) & 0xff]! + HEX[(n >>> 16) & 0xff]! + HEX[(n >>> 8) & 0xff]! + HEX[n & 0xff]!
 
 /**
  * The store host and commit-log offset of an offset message id (Java: `MessageDecoder.decodeMessageId`).

@@ -119,50 +119,68 @@ export const response = (
 // ---------------------------------------------------------------------------------------------------------------
 // Encoding
 
-const jsonHeader = (command: RemotingCommand): Buffer => {
-  // fastjson writes the bean's properties in alphabetical order and leaves out nulls: do the same.
-  const header: Record<string, unknown> = { code: command.code }
-  if (command.extFields !== undefined) header.extFields = command.extFields
-  header.flag = command.flag
-  header.language = command.language
-  header.opaque = command.opaque
-  if (command.remark !== undefined) header.remark = command.remark
-  header.serializeTypeCurrentRPC = "JSON"
-  header.version = command.version
-  return Buffer.from(JSON.stringify(header), "utf8")
+/** A JSON string literal; most header strings need no escaping, so skip `JSON.stringify` for those. */
+const jsonString = (s: string): string => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff) || c === 0x2028 || c === 0x2029) {
+      return JSON.stringify(s)
+    }
+  }
+  return `"${s}"`
 }
 
-const binaryHeader = (command: RemotingCommand): Buffer => {
-  const remark = command.remark !== undefined && command.remark.length > 0
-    ? Buffer.from(command.remark, "utf8")
-    : undefined
-  const entries: Array<[Buffer, Buffer]> = []
-  let extLength = 0
+/** The JSON header as fastjson writes it: properties in alphabetical order, nulls left out. */
+const jsonHeader = (command: RemotingCommand): string => {
+  let out = `{"code":${command.code}`
   if (command.extFields !== undefined) {
+    out += `,"extFields":{`
+    let first = true
     for (const key in command.extFields) {
       const value = command.extFields[key]
       if (value === undefined || value === null) continue
-      const k = Buffer.from(key, "utf8")
-      const v = Buffer.from(value, "utf8")
-      entries.push([k, v])
-      extLength += 2 + k.length + 4 + v.length
+      out += `${first ? "" : ","}${jsonString(key)}:${jsonString(value)}`
+      first = false
+    }
+    out += "}"
+  }
+  out += `,"flag":${command.flag},"language":"${command.language}","opaque":${command.opaque}`
+  if (command.remark !== undefined) out += `,"remark":${jsonString(command.remark)}`
+  return `${out},"serializeTypeCurrentRPC":"JSON","version":${command.version}}`
+}
+
+const binaryHeader = (command: RemotingCommand): Buffer => {
+  const remark = command.remark !== undefined && command.remark.length > 0 ? command.remark : undefined
+  const remarkLength = remark === undefined ? 0 : Buffer.byteLength(remark, "utf8")
+  let extLength = 0
+  const ext = command.extFields
+  if (ext !== undefined) {
+    for (const key in ext) {
+      const value = ext[key]
+      if (value === undefined || value === null) continue
+      extLength += 6 + Buffer.byteLength(key, "utf8") + Buffer.byteLength(value, "utf8")
     }
   }
-  const size = 2 + 1 + 2 + 4 + 4 + 4 + (remark?.length ?? 0) + 4 + extLength
-  const out = Buffer.allocUnsafe(size)
+  const out = Buffer.allocUnsafe(2 + 1 + 2 + 4 + 4 + 4 + remarkLength + 4 + extLength)
   let p = out.writeInt16BE(command.code << 16 >> 16, 0)
   p = out.writeInt8(LanguageCode[command.language], p)
   p = out.writeInt16BE(command.version << 16 >> 16, p)
   p = out.writeInt32BE(command.opaque | 0, p)
   p = out.writeInt32BE(command.flag | 0, p)
-  p = out.writeInt32BE(remark?.length ?? 0, p)
-  if (remark) p += remark.copy(out, p)
+  p = out.writeInt32BE(remarkLength, p)
+  if (remark !== undefined) p += out.write(remark, p, "utf8")
   p = out.writeInt32BE(extLength, p)
-  for (const [k, v] of entries) {
-    p = out.writeInt16BE(k.length, p)
-    p += k.copy(out, p)
-    p = out.writeInt32BE(v.length, p)
-    p += v.copy(out, p)
+  if (ext !== undefined) {
+    for (const key in ext) {
+      const value = ext[key]
+      if (value === undefined || value === null) continue
+      const keyLength = out.write(key, p + 2, "utf8")
+      out.writeInt16BE(keyLength, p)
+      p += 2 + keyLength
+      const valueLength = out.write(value, p + 4, "utf8")
+      out.writeInt32BE(valueLength, p)
+      p += 4 + valueLength
+    }
   }
   return out
 }
@@ -174,13 +192,24 @@ const binaryHeader = (command: RemotingCommand): Buffer => {
  * @category encoding
  */
 export const encodeCommand = (command: RemotingCommand): Buffer => {
-  const header = command.serializeType === "ROCKETMQ" ? binaryHeader(command) : jsonHeader(command)
   const bodyLength = command.body?.length ?? 0
-  const frame = Buffer.allocUnsafe(8 + header.length + bodyLength)
-  frame.writeInt32BE(4 + header.length + bodyLength, 0)
-  frame.writeInt32BE(((command.serializeType === "ROCKETMQ" ? 1 : 0) << 24) | (header.length & 0xffffff), 4)
-  header.copy(frame, 8)
-  if (command.body !== undefined && bodyLength > 0) frame.set(command.body, 8 + header.length)
+  let frame: Buffer
+  let headerLength: number
+  if (command.serializeType === "ROCKETMQ") {
+    const header = binaryHeader(command)
+    headerLength = header.length
+    frame = Buffer.allocUnsafe(8 + headerLength + bodyLength)
+    header.copy(frame, 8)
+  } else {
+    // The JSON text is written straight into the frame: one allocation, no intermediate buffer.
+    const header = jsonHeader(command)
+    headerLength = Buffer.byteLength(header, "utf8")
+    frame = Buffer.allocUnsafe(8 + headerLength + bodyLength)
+    frame.write(header, 8, "utf8")
+  }
+  frame.writeInt32BE(4 + headerLength + bodyLength, 0)
+  frame.writeInt32BE(((command.serializeType === "ROCKETMQ" ? 1 : 0) << 24) | (headerLength & 0xffffff), 4)
+  if (command.body !== undefined && bodyLength > 0) frame.set(command.body, 8 + headerLength)
   return frame
 }
 
@@ -191,6 +220,25 @@ const toInt = (reader: ByteReader, value: unknown, what: string, at: number): nu
   if (typeof value === "number" && Number.isInteger(value)) return value
   if (typeof value === "string" && /^-?\d+$/.test(value)) return Number(value)
   return reader.fail(`header field ${what} is not an integer: ${JSON.stringify(value)}`, at)
+}
+
+/**
+ * `extFields` with every value a string. `JSON.parse` defines keys as own properties (a key "__proto__" included),
+ * so its object is used as it is when all values are strings, as fastjson writes them; otherwise it is copied with
+ * numbers and booleans turned to text and nulls left out.
+ */
+const stringValued = (fields: Record<string, unknown>): Record<string, string> => {
+  for (const key in fields) {
+    if (typeof fields[key] !== "string") {
+      const copy = Object.create(null) as Record<string, string>
+      for (const [k, v] of Object.entries(fields)) {
+        if (v === null || v === undefined) continue
+        copy[k] = typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v)
+      }
+      return copy
+    }
+  }
+  return fields as Record<string, string>
 }
 
 const decodeJsonHeader = (reader: ByteReader, length: number, body: Uint8Array | undefined): RemotingCommand => {
@@ -215,11 +263,7 @@ const decodeJsonHeader = (reader: ByteReader, length: number, body: Uint8Array |
     if (typeof h.extFields !== "object" || Array.isArray(h.extFields)) {
       return reader.fail("extFields is not an object", at)
     }
-    extFields = Object.create(null) as Record<string, string>
-    for (const [k, v] of Object.entries(h.extFields as Record<string, unknown>)) {
-      if (v === null || v === undefined) continue
-      extFields[k] = typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v)
-    }
+    extFields = stringValued(h.extFields as Record<string, unknown>)
   }
   if (h.remark !== undefined && h.remark !== null && typeof h.remark !== "string") {
     return reader.fail("remark is not a string", at)

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, type Schema } from "effect"
+import { Either, FastCheck as fc, Schema } from "effect"
 import * as Client from "../../src/protocol/headers/ClientHeaders.js"
-import { decodeHeader, encodeHeader } from "../../src/protocol/headers/CommandHeader.js"
+import { type CommandHeader, decodeHeader, encodeHeader } from "../../src/protocol/headers/CommandHeader.js"
 import * as Consume from "../../src/protocol/headers/ConsumeHeaders.js"
 import * as Send from "../../src/protocol/headers/SendHeaders.js"
 import * as Tx from "../../src/protocol/headers/TransactionHeaders.js"
 import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { allFrames } from "../fixtures.js"
 
-type AnyHeader = Schema.Schema<unknown, { readonly [x: string]: string }>
+type AnyHeader = CommandHeader<unknown>
 
 const requestHeaders: Record<number, AnyHeader> = {
   [RequestCode.SEND_MESSAGE_V2]: Send.SendMessageRequestHeaderV2 as AnyHeader,
@@ -56,10 +56,33 @@ describe("typed command headers on the captured frames", () => {
     }
   })
 
-  it.each(cases)("%s decodes and encodes back to the same extFields", (_, f, schema) => {
+  it.each(cases)("%s decodes and encodes back to the same extFields, as the Schema alone does", (_, f, schema) => {
     const header = Either.getOrThrow(decodeHeader(schema, f.header.extFields))
+    expect(header).toEqual(Either.getOrThrow(Schema.decodeUnknownEither(schema)(f.header.extFields ?? {})))
     expect(Either.getOrThrow(encodeHeader(schema, header))).toEqual(f.header.extFields ?? {})
+    expect(Either.getOrThrow(Schema.encodeEither(schema)(header))).toEqual(f.header.extFields ?? {})
   })
+
+  const fieldText = fc.oneof(
+    fc.constantFrom("0", "7", "-3", "007", "+1", "1e3", " 1", "1.5", "", "true", "false", "TRUE", "9007199254740993"),
+    fc.string({ maxLength: 6 })
+  )
+  it.prop("the fast path accepts and yields exactly what the Schema does, field by field", [
+    fc.constantFrom(...cases).chain(([, f, schema]) => {
+      const ext = f.header.extFields ?? {}
+      return fc.tuple(fc.constant(schema), fc.constant(ext), fc.constantFrom("_none_", ...Object.keys(ext)), fieldText)
+    })
+  ], ([[schema, ext, key, value]]) => {
+    const mutated = { ...ext }
+    if (key !== "_none_") mutated[key] = value
+    const fast = decodeHeader(schema, mutated)
+    const slow = Schema.decodeUnknownEither(schema)(mutated)
+    expect(Either.isRight(fast)).toBe(Either.isRight(slow))
+    if (Either.isRight(fast) && Either.isRight(slow)) {
+      expect(fast.right).toEqual(slow.right)
+      expect(encodeHeader(schema, fast.right)).toEqual(Schema.encodeEither(schema)(slow.right))
+    }
+  }, { fastCheck: { numRuns: 1000 } })
 
   it("SEND_MESSAGE_V2 decodes its short keys to the long names", () => {
     const f = allFrames.find((f) => f.file === "produce.jsonl" && f.header.code === 310)!

@@ -1,5 +1,4 @@
-import { Schema } from "effect"
-import { BooleanField, commandHeader, IntField, LongField } from "./CommandHeader.js"
+import { commandHeader, field } from "./CommandHeader.js"
 
 /**
  * Header of GET_ROUTEINFO_BY_TOPIC (105) (Java: `GetRouteInfoRequestHeader`); `acceptStandardJsonOnly` asks a
@@ -9,8 +8,8 @@ import { BooleanField, commandHeader, IntField, LongField } from "./CommandHeade
  * @category headers
  */
 export const GetRouteInfoRequestHeader = commandHeader("GetRouteInfoRequestHeader", {
-  topic: Schema.String,
-  acceptStandardJsonOnly: Schema.optional(BooleanField)
+  topic: field.string(),
+  acceptStandardJsonOnly: field.optional(field.boolean())
 })
 
 /**
@@ -20,9 +19,9 @@ export const GetRouteInfoRequestHeader = commandHeader("GetRouteInfoRequestHeade
  * @category headers
  */
 export const UnregisterClientRequestHeader = commandHeader("UnregisterClientRequestHeader", {
-  clientID: Schema.String,
-  producerGroup: Schema.optional(Schema.String),
-  consumerGroup: Schema.optional(Schema.String)
+  clientID: field.string(),
+  producerGroup: field.optional(field.string()),
+  consumerGroup: field.optional(field.string())
 })
 
 /**
@@ -32,7 +31,7 @@ export const UnregisterClientRequestHeader = commandHeader("UnregisterClientRequ
  * @category headers
  */
 export const GetConsumerListByGroupRequestHeader = commandHeader("GetConsumerListByGroupRequestHeader", {
-  consumerGroup: Schema.String
+  consumerGroup: field.string()
 })
 
 /**
@@ -42,7 +41,7 @@ export const GetConsumerListByGroupRequestHeader = commandHeader("GetConsumerLis
  * @category headers
  */
 export const NotifyConsumerIdsChangedRequestHeader = commandHeader("NotifyConsumerIdsChangedRequestHeader", {
-  consumerGroup: Schema.String
+  consumerGroup: field.string()
 })
 
 /**
@@ -52,10 +51,10 @@ export const NotifyConsumerIdsChangedRequestHeader = commandHeader("NotifyConsum
  * @category headers
  */
 export const ResetOffsetRequestHeader = commandHeader("ResetOffsetRequestHeader", {
-  topic: Schema.String,
-  group: Schema.String,
-  timestamp: LongField,
-  isForce: BooleanField
+  topic: field.string(),
+  group: field.string(),
+  timestamp: field.long(),
+  isForce: field.boolean()
 })
 
 /**
@@ -65,9 +64,9 @@ export const ResetOffsetRequestHeader = commandHeader("ResetOffsetRequestHeader"
  * @category headers
  */
 export const GetConsumerStatusRequestHeader = commandHeader("GetConsumerStatusRequestHeader", {
-  topic: Schema.String,
-  group: Schema.String,
-  clientAddr: Schema.optional(Schema.String)
+  topic: field.string(),
+  group: field.string(),
+  clientAddr: field.optional(field.string())
 })
 
 /**
@@ -77,9 +76,9 @@ export const GetConsumerStatusRequestHeader = commandHeader("GetConsumerStatusRe
  * @category headers
  */
 export const GetConsumerRunningInfoRequestHeader = commandHeader("GetConsumerRunningInfoRequestHeader", {
-  consumerGroup: Schema.String,
-  clientId: Schema.String,
-  jstackEnable: Schema.optional(BooleanField)
+  consumerGroup: field.string(),
+  clientId: field.string(),
+  jstackEnable: field.optional(field.boolean())
 })
 
 /**
@@ -89,10 +88,10 @@ export const GetConsumerRunningInfoRequestHeader = commandHeader("GetConsumerRun
  * @category headers
  */
 export const ConsumeMessageDirectlyResultRequestHeader = commandHeader("ConsumeMessageDirectlyResultRequestHeader", {
-  consumerGroup: Schema.String,
-  clientId: Schema.optional(Schema.String),
-  msgId: Schema.optional(Schema.String),
-  brokerName: Schema.optional(Schema.String)
+  consumerGroup: field.string(),
+  clientId: field.optional(field.string()),
+  msgId: field.optional(field.string()),
+  brokerName: field.optional(field.string())
 })
 
 /**
@@ -102,12 +101,12 @@ export const ConsumeMessageDirectlyResultRequestHeader = commandHeader("ConsumeM
  * @category headers
  */
 export const CreateTopicRequestHeader = commandHeader("CreateTopicRequestHeader", {
-  topic: Schema.String,
-  defaultTopic: Schema.String,
-  readQueueNums: IntField,
-  writeQueueNums: IntField,
-  perm: IntField,
-  topicFilterType: Schema.String,
-  topicSysFlag: Schema.optional(IntField),
-  order: BooleanField
+  topic: field.string(),
+  defaultTopic: field.string(),
+  readQueueNums: field.int(),
+  writeQueueNums: field.int(),
+  perm: field.int(),
+  topicFilterType: field.string(),
+  topicSysFlag: field.optional(field.int()),
+  order: field.boolean()
 })

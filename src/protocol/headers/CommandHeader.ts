@@ -1,4 +1,4 @@
-import { Effect, type Either, ParseResult, Schema, SchemaAST } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
 
 /**
  * `extFields` as they travel: every value a string.
@@ -32,39 +32,127 @@ export const LongField = Schema.NumberFromString.pipe(Schema.int(), Schema.betwe
  */
 export const BooleanField = Schema.BooleanFromString
 
+type Kind = "string" | "int" | "long" | "boolean"
+
 /**
- * A typed custom header: decodes from `extFields` (strings) and encodes back. Fields named on the wire
- * differently (the short keys of `SendMessageRequestHeaderV2`) use `Schema.fromKey`. Fields the header does not
- * know are kept in `extra` on decode and written back on encode, never dropped.
+ * How one header field travels: its kind, whether it may be absent, and its key on the wire when that differs from
+ * its name (the one-letter keys of `SendMessageRequestHeaderV2`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HeaderField<K extends Kind = Kind, Optional extends boolean = boolean> {
+  readonly kind: K
+  readonly optional: Optional
+  readonly key: string | undefined
+}
+
+const make = <K extends Kind>(kind: K) => (key?: string): HeaderField<K, false> => ({ kind, optional: false, key })
+
+/**
+ * Constructors of header fields; `field.optional(f)` makes one that may be absent (Java: a field without
+ * `@CFNotNull`, left out when null).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const field = {
+  string: make("string"),
+  int: make("int"),
+  long: make("long"),
+  boolean: make("boolean"),
+  optional: <K extends Kind>(f: HeaderField<K, false>): HeaderField<K, true> => ({ ...f, optional: true })
+}
+
+type ValueOf<K extends Kind> = K extends "string" ? string : K extends "boolean" ? boolean : number
+type Simplify<A> = { [K in keyof A]: A[K] } & {}
+
+/**
+ * The decoded type of a header with the given fields; `extra` holds the fields the header does not know.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HeaderType<F extends Record<string, HeaderField>> = Simplify<
+  & { readonly [N in keyof F as F[N]["optional"] extends true ? never : N]: ValueOf<F[N]["kind"]> }
+  & { readonly [N in keyof F as F[N]["optional"] extends true ? N : never]?: ValueOf<F[N]["kind"]> | undefined }
+  & { readonly extra?: { readonly [x: string]: string } | undefined }
+>
+
+/**
+ * A typed custom header: a Schema from `extFields` (strings) to typed fields, plus a compiled fast path that
+ * `decodeHeader`/`encodeHeader` use. Fields the header does not know are kept in `extra` on decode and written back
+ * on encode, never dropped.
  *
  * Java: a `CommandCustomHeader` class, `RemotingCommand.decodeCommandCustomHeader` and `makeCustomHeaderToNet`.
  *
  * @since 0.1.0
  * @category models
  */
-export type CommandHeader<Fields extends Schema.Struct.Fields> = Schema.Schema<
-  Schema.Struct.Type<Fields> & { readonly extra?: { readonly [x: string]: string } | undefined },
-  { readonly [x: string]: string }
->
+export interface CommandHeader<A> extends Schema.Schema<A, { readonly [x: string]: string }> {
+  readonly [HeaderCodecId]: HeaderCodec<A>
+}
+
+/** @since 0.1.0 @category symbols */
+export const HeaderCodecId: unique symbol = Symbol.for("effect-rocketmq/HeaderCodec")
 
 /**
- * Builds a {@link CommandHeader} schema from its fields, named after the Java class.
+ * A header's fast path: `decode` answers `undefined` whenever it is not certain (a missing field, a number that is
+ * not plain decimal), and the Schema then decides and explains; so both paths accept and produce the same values.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HeaderCodec<A> {
+  readonly decode: (ext: { readonly [x: string]: string }) => A | undefined
+  readonly encode: (header: A) => { readonly [x: string]: string } | undefined
+}
+
+const fieldSchema = (kind: Kind) =>
+  kind === "string" ? Schema.String : kind === "int" ? IntField : kind === "long" ? LongField : BooleanField
+
+/** Whether text is a plain decimal integer of at most 15 digits (so exactly representable). */
+const isPlainInt = (text: string): boolean => {
+  const start = text.charCodeAt(0) === 45 ? 1 : 0
+  const digits = text.length - start
+  if (digits < 1 || digits > 15) return false
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
+/**
+ * Builds a {@link CommandHeader} from its fields, named after the Java class.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const commandHeader = <Fields extends Schema.Struct.Fields>(
+export const commandHeader = <F extends Record<string, HeaderField>>(
   identifier: string,
-  fields: Fields
-): CommandHeader<Fields> => {
-  const struct = Schema.Struct(fields)
-  const encodedAst = SchemaAST.encodedAST(struct.ast) as SchemaAST.TypeLiteral
-  const wireKeys = new Set(encodedAst.propertySignatures.map((p) => String(p.name)))
-  const target = Schema.typeSchema(Schema.Struct({ ...fields, extra: Schema.optional(ExtFields) }))
+  fields: F
+): CommandHeader<HeaderType<F>> => {
+  type A = HeaderType<F>
+  const entries = Object.entries(fields).map(([name, f]) => ({ name, wire: f.key ?? name, ...f }))
+  const wireKeys = new Set(entries.map((e) => e.wire))
+
+  const structFields: Record<string, Schema.Struct.Field> = {}
+  for (const e of entries) {
+    const schema = fieldSchema(e.kind)
+    structFields[e.name] = e.optional
+      ? (e.key === undefined ? Schema.optional(schema) : Schema.optional(schema).pipe(Schema.fromKey(e.key)))
+      : (e.key === undefined ? schema : Schema.propertySignature(schema).pipe(Schema.fromKey(e.key)))
+  }
+  const struct = Schema.Struct(structFields) as unknown as Schema.Schema<
+    Record<string, unknown>,
+    Record<string, string>
+  >
   const decodeKnown = ParseResult.decodeUnknown(struct)
   const encodeKnown = ParseResult.encode(struct)
-  type Header = Schema.Struct.Type<Fields> & { readonly extra?: { readonly [x: string]: string } | undefined }
-  return Schema.transformOrFail(ExtFields, target, {
+  const target = Schema.typeSchema(Schema.Struct({ ...structFields, extra: Schema.optional(ExtFields) }))
+
+  const schema = Schema.transformOrFail(ExtFields, target, {
     strict: false,
     decode: (record) => {
       // Null-prototype maps, so that a field named "__proto__" is kept like any other.
@@ -81,25 +169,83 @@ export const commandHeader = <Fields extends Schema.Struct.Fields>(
       return Effect.map(decodeKnown(known), (header) => (extras > 0 ? { ...header, extra } : header))
     },
     encode: (header) => {
-      const { extra, ...rest } = header as Header
-      return Effect.map(
-        encodeKnown(rest as Schema.Struct.Type<Fields>),
-        (encoded) => ({ ...extra, ...(encoded as Record<string, string>) })
-      )
+      const { extra, ...rest } = header as { extra?: Record<string, string> }
+      return Effect.map(encodeKnown(rest), (encoded) => ({ ...extra, ...encoded }))
     }
-  }).annotations({ identifier }) as unknown as CommandHeader<Fields>
+  }).annotations({ identifier })
+
+  const codec: HeaderCodec<A> = {
+    decode: (ext) => {
+      const out: Record<string, unknown> = {}
+      for (const e of entries) {
+        const raw = ext[e.wire]
+        if (raw === undefined) {
+          if (e.optional) continue
+          return undefined
+        }
+        switch (e.kind) {
+          case "string":
+            out[e.name] = raw
+            break
+          case "boolean":
+            if (raw === "true") out[e.name] = true
+            else if (raw === "false") out[e.name] = false
+            else return undefined
+            break
+          default:
+            if (!isPlainInt(raw)) return undefined
+            out[e.name] = Number(raw)
+        }
+      }
+      let extra: Record<string, string> | undefined
+      for (const key in ext) {
+        if (!wireKeys.has(key)) {
+          extra ??= Object.create(null) as Record<string, string>
+          extra[key] = ext[key]!
+        }
+      }
+      if (extra !== undefined) out.extra = extra
+      return out as A
+    },
+    encode: (header) => {
+      const h = header as Record<string, unknown> & { readonly extra?: Record<string, string> }
+      const out: Record<string, string> = h.extra === undefined ? {} : { ...h.extra }
+      for (const e of entries) {
+        const value = h[e.name]
+        if (value === undefined) {
+          if (e.optional) continue
+          return undefined
+        }
+        if (e.kind === "string") {
+          if (typeof value !== "string") return undefined
+          out[e.wire] = value
+        } else if (e.kind === "boolean") {
+          if (typeof value !== "boolean") return undefined
+          out[e.wire] = value ? "true" : "false"
+        } else {
+          if (typeof value !== "number" || !Number.isSafeInteger(value)) return undefined
+          out[e.wire] = String(value)
+        }
+      }
+      return out
+    }
+  }
+  return Object.assign(schema, { [HeaderCodecId]: codec }) as unknown as CommandHeader<A>
 }
 
 /**
- * Decodes a command's `extFields` with a header schema; a missing or malformed field is a `ParseError` naming it.
+ * Decodes a command's `extFields` with a header; a missing or malformed field is a `ParseError` naming it.
  *
  * @since 0.1.0
  * @category decoding
  */
 export const decodeHeader = <A>(
-  schema: Schema.Schema<A, { readonly [x: string]: string }>,
+  header: CommandHeader<A>,
   extFields: { readonly [x: string]: string } | undefined
-): Either.Either<A, ParseResult.ParseError> => Schema.decodeUnknownEither(schema)(extFields ?? {})
+): Either.Either<A, ParseResult.ParseError> => {
+  const fast = header[HeaderCodecId].decode(extFields ?? {})
+  return fast === undefined ? Schema.decodeUnknownEither(header)(extFields ?? {}) : Either.right(fast)
+}
 
 /**
  * Encodes a header to `extFields`.
@@ -108,6 +254,9 @@ export const decodeHeader = <A>(
  * @category encoding
  */
 export const encodeHeader = <A>(
-  schema: Schema.Schema<A, { readonly [x: string]: string }>,
-  header: A
-): Either.Either<{ readonly [x: string]: string }, ParseResult.ParseError> => Schema.encodeEither(schema)(header)
+  header: CommandHeader<A>,
+  value: A
+): Either.Either<{ readonly [x: string]: string }, ParseResult.ParseError> => {
+  const fast = header[HeaderCodecId].encode(value)
+  return fast === undefined ? Schema.encodeEither(header)(value) : Either.right(fast)
+}

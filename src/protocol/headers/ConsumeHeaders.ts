@@ -1,5 +1,4 @@
-import { Schema } from "effect"
-import { commandHeader, IntField, LongField } from "./CommandHeader.js"
+import { commandHeader, field } from "./CommandHeader.js"
 
 /**
  * Header of PULL_MESSAGE (11) (Java: `PullMessageRequestHeader`; `bname` is the broker name, new in 4.9.8).
@@ -8,18 +7,18 @@ import { commandHeader, IntField, LongField } from "./CommandHeader.js"
  * @category headers
  */
 export const PullMessageRequestHeader = commandHeader("PullMessageRequestHeader", {
-  consumerGroup: Schema.String,
-  topic: Schema.String,
-  queueId: IntField,
-  queueOffset: LongField,
-  maxMsgNums: IntField,
-  sysFlag: IntField,
-  commitOffset: LongField,
-  suspendTimeoutMillis: LongField,
-  subscription: Schema.optional(Schema.String),
-  subVersion: LongField,
-  expressionType: Schema.optional(Schema.String),
-  bname: Schema.optional(Schema.String)
+  consumerGroup: field.string(),
+  topic: field.string(),
+  queueId: field.int(),
+  queueOffset: field.long(),
+  maxMsgNums: field.int(),
+  sysFlag: field.int(),
+  commitOffset: field.long(),
+  suspendTimeoutMillis: field.long(),
+  subscription: field.optional(field.string()),
+  subVersion: field.long(),
+  expressionType: field.optional(field.string()),
+  bname: field.optional(field.string())
 })
 
 /**
@@ -29,10 +28,10 @@ export const PullMessageRequestHeader = commandHeader("PullMessageRequestHeader"
  * @category headers
  */
 export const PullMessageResponseHeader = commandHeader("PullMessageResponseHeader", {
-  suggestWhichBrokerId: LongField,
-  nextBeginOffset: LongField,
-  minOffset: LongField,
-  maxOffset: LongField
+  suggestWhichBrokerId: field.long(),
+  nextBeginOffset: field.long(),
+  minOffset: field.long(),
+  maxOffset: field.long()
 })
 
 /**
@@ -56,9 +55,9 @@ export const PullSysFlag = {
  * @category headers
  */
 export const QueryConsumerOffsetRequestHeader = commandHeader("QueryConsumerOffsetRequestHeader", {
-  consumerGroup: Schema.String,
-  topic: Schema.String,
-  queueId: IntField
+  consumerGroup: field.string(),
+  topic: field.string(),
+  queueId: field.int()
 })
 
 /**
@@ -68,7 +67,7 @@ export const QueryConsumerOffsetRequestHeader = commandHeader("QueryConsumerOffs
  * @category headers
  */
 export const QueryConsumerOffsetResponseHeader = commandHeader("QueryConsumerOffsetResponseHeader", {
-  offset: Schema.optional(LongField)
+  offset: field.optional(field.long())
 })
 
 /**
@@ -78,13 +77,13 @@ export const QueryConsumerOffsetResponseHeader = commandHeader("QueryConsumerOff
  * @category headers
  */
 export const UpdateConsumerOffsetRequestHeader = commandHeader("UpdateConsumerOffsetRequestHeader", {
-  consumerGroup: Schema.String,
-  topic: Schema.String,
-  queueId: IntField,
-  commitOffset: LongField
+  consumerGroup: field.string(),
+  topic: field.string(),
+  queueId: field.int(),
+  commitOffset: field.long()
 })
 
-const topicQueue = { topic: Schema.String, queueId: IntField }
+const topicQueue = { topic: field.string(), queueId: field.int() }
 
 /**
  * Header of GET_MAX_OFFSET (30) (Java: `GetMaxOffsetRequestHeader`).
@@ -117,7 +116,7 @@ export const GetEarliestMsgStoretimeRequestHeader = commandHeader("GetEarliestMs
  * @category headers
  */
 export const GetEarliestMsgStoretimeResponseHeader = commandHeader("GetEarliestMsgStoretimeResponseHeader", {
-  timestamp: LongField
+  timestamp: field.long()
 })
 
 /**
@@ -128,7 +127,7 @@ export const GetEarliestMsgStoretimeResponseHeader = commandHeader("GetEarliestM
  */
 export const SearchOffsetRequestHeader = commandHeader("SearchOffsetRequestHeader", {
   ...topicQueue,
-  timestamp: LongField
+  timestamp: field.long()
 })
 
 /**
@@ -138,4 +137,4 @@ export const SearchOffsetRequestHeader = commandHeader("SearchOffsetRequestHeade
  * @since 0.1.0
  * @category headers
  */
-export const OffsetResponseHeader = commandHeader("OffsetResponseHeader", { offset: LongField })
+export const OffsetResponseHeader = commandHeader("OffsetResponseHeader", { offset: field.long() })

@@ -1,20 +1,20 @@
-import { Schema } from "effect"
-import { BooleanField, commandHeader, IntField, LongField } from "./CommandHeader.js"
+import type { Schema } from "effect"
+import { commandHeader, field } from "./CommandHeader.js"
 
 const sendFields = {
-  producerGroup: Schema.String,
-  topic: Schema.String,
-  defaultTopic: Schema.String,
-  defaultTopicQueueNums: IntField,
-  queueId: IntField,
-  sysFlag: IntField,
-  bornTimestamp: LongField,
-  flag: IntField,
-  properties: Schema.optional(Schema.String),
-  reconsumeTimes: Schema.optional(IntField),
-  unitMode: Schema.optional(BooleanField),
-  batch: Schema.optional(BooleanField),
-  maxReconsumeTimes: Schema.optional(IntField)
+  producerGroup: field.string(),
+  topic: field.string(),
+  defaultTopic: field.string(),
+  defaultTopicQueueNums: field.int(),
+  queueId: field.int(),
+  sysFlag: field.int(),
+  bornTimestamp: field.long(),
+  flag: field.int(),
+  properties: field.optional(field.string()),
+  reconsumeTimes: field.optional(field.int()),
+  unitMode: field.optional(field.boolean()),
+  batch: field.optional(field.boolean()),
+  maxReconsumeTimes: field.optional(field.int())
 }
 
 /**
@@ -33,11 +33,6 @@ export const SendMessageRequestHeader = commandHeader("SendMessageRequestHeader"
  */
 export type SendMessageRequestHeader = Schema.Schema.Type<typeof SendMessageRequestHeaderV2>
 
-const short = <S extends Schema.Schema.All>(schema: S, key: string) =>
-  Schema.propertySignature(schema).pipe(Schema.fromKey(key))
-const shortOptional = <S extends Schema.Schema.All>(schema: S, key: string) =>
-  Schema.optional(schema).pipe(Schema.fromKey(key))
-
 /**
  * Header of SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320) and SEND_REPLY_MESSAGE_V2 (325): the fields of
  * {@link SendMessageRequestHeader} under one-letter keys a..n (Java: `SendMessageRequestHeaderV2`), decoded to the
@@ -47,20 +42,20 @@ const shortOptional = <S extends Schema.Schema.All>(schema: S, key: string) =>
  * @category headers
  */
 export const SendMessageRequestHeaderV2 = commandHeader("SendMessageRequestHeaderV2", {
-  producerGroup: short(Schema.String, "a"),
-  topic: short(Schema.String, "b"),
-  defaultTopic: short(Schema.String, "c"),
-  defaultTopicQueueNums: short(IntField, "d"),
-  queueId: short(IntField, "e"),
-  sysFlag: short(IntField, "f"),
-  bornTimestamp: short(LongField, "g"),
-  flag: short(IntField, "h"),
-  properties: shortOptional(Schema.String, "i"),
-  reconsumeTimes: shortOptional(IntField, "j"),
-  unitMode: shortOptional(BooleanField, "k"),
-  maxReconsumeTimes: shortOptional(IntField, "l"),
-  batch: shortOptional(BooleanField, "m"),
-  brokerName: shortOptional(Schema.String, "n")
+  producerGroup: field.string("a"),
+  topic: field.string("b"),
+  defaultTopic: field.string("c"),
+  defaultTopicQueueNums: field.int("d"),
+  queueId: field.int("e"),
+  sysFlag: field.int("f"),
+  bornTimestamp: field.long("g"),
+  flag: field.int("h"),
+  properties: field.optional(field.string("i")),
+  reconsumeTimes: field.optional(field.int("j")),
+  unitMode: field.optional(field.boolean("k")),
+  maxReconsumeTimes: field.optional(field.int("l")),
+  batch: field.optional(field.boolean("m")),
+  brokerName: field.optional(field.string("n"))
 })
 
 /**
@@ -71,10 +66,10 @@ export const SendMessageRequestHeaderV2 = commandHeader("SendMessageRequestHeade
  * @category headers
  */
 export const SendMessageResponseHeader = commandHeader("SendMessageResponseHeader", {
-  msgId: Schema.String,
-  queueId: IntField,
-  queueOffset: LongField,
-  transactionId: Schema.optional(Schema.String)
+  msgId: field.string(),
+  queueId: field.int(),
+  queueOffset: field.long(),
+  transactionId: field.optional(field.string())
 })
 
 /**
@@ -84,11 +79,11 @@ export const SendMessageResponseHeader = commandHeader("SendMessageResponseHeade
  * @category headers
  */
 export const ConsumerSendMsgBackRequestHeader = commandHeader("ConsumerSendMsgBackRequestHeader", {
-  offset: LongField,
-  group: Schema.String,
-  delayLevel: IntField,
-  originMsgId: Schema.optional(Schema.String),
-  originTopic: Schema.optional(Schema.String),
-  unitMode: Schema.optional(BooleanField),
-  maxReconsumeTimes: Schema.optional(IntField)
+  offset: field.long(),
+  group: field.string(),
+  delayLevel: field.int(),
+  originMsgId: field.optional(field.string()),
+  originTopic: field.optional(field.string()),
+  unitMode: field.optional(field.boolean()),
+  maxReconsumeTimes: field.optional(field.int())
 })

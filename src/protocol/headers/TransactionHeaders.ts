@@ -1,5 +1,4 @@
-import { Schema } from "effect"
-import { BooleanField, commandHeader, IntField, LongField } from "./CommandHeader.js"
+import { commandHeader, field } from "./CommandHeader.js"
 
 /**
  * Header of END_TRANSACTION (37), sent oneway (Java: `EndTransactionRequestHeader`). `commitOrRollback` is a
@@ -9,13 +8,13 @@ import { BooleanField, commandHeader, IntField, LongField } from "./CommandHeade
  * @category headers
  */
 export const EndTransactionRequestHeader = commandHeader("EndTransactionRequestHeader", {
-  producerGroup: Schema.String,
-  tranStateTableOffset: LongField,
-  commitLogOffset: LongField,
-  commitOrRollback: IntField,
-  fromTransactionCheck: Schema.optional(BooleanField),
-  msgId: Schema.String,
-  transactionId: Schema.optional(Schema.String)
+  producerGroup: field.string(),
+  tranStateTableOffset: field.long(),
+  commitLogOffset: field.long(),
+  commitOrRollback: field.int(),
+  fromTransactionCheck: field.optional(field.boolean()),
+  msgId: field.string(),
+  transactionId: field.optional(field.string())
 })
 
 /**
@@ -26,9 +25,9 @@ export const EndTransactionRequestHeader = commandHeader("EndTransactionRequestH
  * @category headers
  */
 export const CheckTransactionStateRequestHeader = commandHeader("CheckTransactionStateRequestHeader", {
-  tranStateTableOffset: LongField,
-  commitLogOffset: LongField,
-  msgId: Schema.optional(Schema.String),
-  transactionId: Schema.optional(Schema.String),
-  offsetMsgId: Schema.optional(Schema.String)
+  tranStateTableOffset: field.long(),
+  commitLogOffset: field.long(),
+  msgId: field.optional(field.string()),
+  transactionId: field.optional(field.string()),
+  offsetMsgId: field.optional(field.string())
 })

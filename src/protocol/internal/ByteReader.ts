@@ -9,7 +9,7 @@ const TWO_32 = 4294967296
  */
 export class ByteReader {
   position: number
-  constructor(readonly buffer: Buffer, start = 0, readonly end = buffer.length, readonly base = 0) {
+  constructor(readonly buffer: Buffer, start = 0, public end = buffer.length, readonly base = 0) {
     this.position = start
   }
 
