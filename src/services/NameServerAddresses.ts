@@ -1,0 +1,37 @@
+import { Context, Effect, Layer } from "effect"
+
+/**
+ * The name servers the client talks to, as `host:port` (Java: `namesrvAddrList` of `NettyRemotingClient`, kept
+ * current by `MQClientInstance`'s address-server task).
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface NameServerAddressesService {
+  readonly get: Effect.Effect<ReadonlyArray<string>>
+}
+
+/**
+ * The name-server address service.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class NameServerAddresses extends Context.Tag("effect-rocketmq/NameServerAddresses")<
+  NameServerAddresses,
+  NameServerAddressesService
+>() {
+  /** A fixed list, e.g. from `ROCKETMQ_NAMESRV_ADDR` (`host:port;host:port`). */
+  static readonly fixed = (addresses: ReadonlyArray<string>): Layer.Layer<NameServerAddresses> =>
+    Layer.succeed(NameServerAddresses, { get: Effect.succeed(addresses) })
+}
+
+/**
+ * Splits a name-server list as Java accepts it: addresses separated by `;` (white space trimmed, empty parts left
+ * out).
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseNameServerList = (text: string): ReadonlyArray<string> =>
+  text.split(";").map((s) => s.trim()).filter((s) => s.length > 0)
