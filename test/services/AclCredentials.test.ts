@@ -21,12 +21,15 @@ describe("the ACL 1.0 hook", () => {
     }
   )
 
-  it.each(signed.map((f) => [`${f.file}:${f.line}`, f] as const))("%s: signing the unsigned request gives it", (_, f) => {
-    const command = decode(f.hex)
-    const { AccessKey: _a, Signature: _s, ...unsigned } = command.extFields!
-    const again = signRequest({ ...command, extFields: unsigned }, credentials)
-    expect(again.extFields).toEqual(command.extFields)
-  })
+  it.each(signed.map((f) => [`${f.file}:${f.line}`, f] as const))(
+    "%s: signing the unsigned request gives it",
+    (_, f) => {
+      const command = decode(f.hex)
+      const { AccessKey: _a, Signature: _s, ...unsigned } = command.extFields!
+      const again = signRequest({ ...command, extFields: unsigned }, credentials)
+      expect(again.extFields).toEqual(command.extFields)
+    }
+  )
 
   it.effect("the hook signs a request with the security token when there is one", () =>
     Effect.gen(function*() {

@@ -1,0 +1,138 @@
+import { Deferred, Duration, Effect, Either, Exit, Redacted } from "effect"
+import * as net from "node:net"
+import * as tls from "node:tls"
+import { FrameSplitter } from "../../protocol/FrameSplitter.js"
+import { parseHostAddress } from "../../protocol/HostAddress.js"
+import { decodeFrame, isResponse, type RemotingCommand } from "../../protocol/RemotingCommand.js"
+import {
+  RemotingConnectError,
+  RemotingConnectionError,
+  type RemotingError,
+  type TlsOptions
+} from "../../services/RemotingClient.js"
+
+/** What a connection tells its owner. */
+export interface ConnectionEvents {
+  /** A request the peer sent (not a response). */
+  readonly onRequest: (connection: Connection, command: RemotingCommand) => void
+  /** A response that matched no call in flight. */
+  readonly onUnmatchedResponse: (connection: Connection, command: RemotingCommand) => void
+  /** The connection is closed; every call in flight on it has already failed with `error`. */
+  readonly onClose: (connection: Connection, error: RemotingConnectionError) => void
+}
+
+/**
+ * One TCP (or TLS) connection to a broker or name server (Java: a Netty `Channel` with `NettyDecoder`): frames are
+ * split and decoded as they arrive, responses complete their call by opaque, requests go to the owner. Writes made in
+ * the same tick are coalesced into one socket write (cork until the next tick).
+ */
+export class Connection {
+  readonly pending = new Map<number, Deferred.Deferred<RemotingCommand, RemotingError>>()
+  closedBy: RemotingConnectionError | undefined
+  private readonly splitter: FrameSplitter
+  private corked = false
+
+  constructor(
+    readonly address: string,
+    readonly socket: net.Socket,
+    maxFrameLength: number,
+    private readonly events: ConnectionEvents
+  ) {
+    this.splitter = new FrameSplitter(maxFrameLength)
+    socket.on("data", (chunk: Buffer) => this.receive(chunk))
+    socket.on("error", (error) => this.close(error.message))
+    socket.on("close", () => this.close("closed by the peer"))
+  }
+
+  /** Queues a frame; `onWritten` is told when it has gone to the socket (or failed). */
+  write(frame: Buffer, onWritten?: (error: Error | null | undefined) => void): void {
+    if (!this.corked) {
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(() => {
+        this.corked = false
+        this.socket.uncork()
+      })
+    }
+    this.socket.write(frame, onWritten)
+  }
+
+  /** Closes the connection: the socket is destroyed and every call in flight fails at once. */
+  close(reason: string): void {
+    if (this.closedBy !== undefined) return
+    const error = new RemotingConnectionError({ address: this.address, reason })
+    this.closedBy = error
+    this.socket.destroy()
+    const calls = [...this.pending.values()]
+    this.pending.clear()
+    for (const call of calls) Deferred.unsafeDone(call, Exit.fail(error))
+    this.events.onClose(this, error)
+  }
+
+  private receive(chunk: Buffer): void {
+    const frames = this.splitter.push(chunk)
+    if (Either.isLeft(frames)) return this.close(`protocol error: ${frames.left.message}`)
+    for (const frame of frames.right) {
+      const command = decodeFrame(frame)
+      if (Either.isLeft(command)) return this.close(`protocol error: ${command.left.message}`)
+      const c = command.right
+      if (isResponse(c)) {
+        const call = this.pending.get(c.opaque)
+        if (call === undefined) this.events.onUnmatchedResponse(this, c)
+        else {
+          this.pending.delete(c.opaque)
+          Deferred.unsafeDone(call, Exit.succeed(c))
+        }
+      } else {
+        this.events.onRequest(this, c)
+      }
+    }
+  }
+}
+
+/**
+ * Opens a socket to `host:port` (TLS when options are given), failing with `RemotingConnectError` on refusal,
+ * handshake failure or when the connect timeout passes (Java: `Bootstrap.connect` with `connectTimeoutMillis`).
+ * Nagle is off, as Java's `tcpNoDelay`.
+ */
+export const openSocket = (
+  address: string,
+  connectTimeout: Duration.Duration,
+  tlsOptions: TlsOptions | undefined
+): Effect.Effect<net.Socket, RemotingConnectError> => {
+  const target = parseHostAddress(address)
+  if (target === undefined) {
+    return Effect.fail(new RemotingConnectError({ address, reason: "not a host:port address" }))
+  }
+  return Effect.async<net.Socket, RemotingConnectError>((resume) => {
+    const socket = tlsOptions === undefined
+      ? net.connect({ host: target.host, port: target.port, noDelay: true })
+      : tls.connect({
+        host: target.host,
+        port: target.port,
+        ca: tlsOptions.ca,
+        cert: tlsOptions.cert,
+        key: tlsOptions.key === undefined ? undefined : Redacted.value(tlsOptions.key),
+        passphrase: tlsOptions.passphrase === undefined ? undefined : Redacted.value(tlsOptions.passphrase),
+        rejectUnauthorized: tlsOptions.rejectUnauthorized ?? false,
+        servername: tlsOptions.servername ?? (net.isIP(target.host) ? undefined : target.host)
+      })
+    socket.setNoDelay(true)
+    const onError = (error: Error) => {
+      socket.destroy()
+      resume(Effect.fail(new RemotingConnectError({ address, reason: error.message })))
+    }
+    socket.once("error", onError)
+    socket.once(tlsOptions === undefined ? "connect" : "secureConnect", () => {
+      socket.off("error", onError)
+      resume(Effect.succeed(socket))
+    })
+    return Effect.sync(() => socket.destroy())
+  }).pipe(
+    Effect.timeoutFail({
+      duration: connectTimeout,
+      onTimeout: () =>
+        new RemotingConnectError({ address, reason: `connect timed out after ${Duration.toMillis(connectTimeout)} ms` })
+    })
+  )
+}
