@@ -60,7 +60,7 @@ export class RemotingTimeoutError extends Data.TaggedError("RemotingTimeoutError
  * @since 0.1.0
  * @category errors
  */
-export class NoNameServerError extends Data.TaggedError("NoNameServerError")<{}> {
+export class NoNameServerError extends Data.TaggedError("NoNameServerError")<Record<never, never>> {
   override get message(): string {
     return "no name server address is known"
   }
