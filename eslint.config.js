@@ -32,5 +32,10 @@ export default tseslint.config(
     // Programs and benchmarks print their own output.
     files: ["bench/**", "bin/**", "src/programs/**"],
     rules: { "no-console": "off" }
+  },
+  {
+    // Plain JavaScript files run on Node.
+    files: ["**/*.js"],
+    languageOptions: { globals: { Buffer: "readonly", process: "readonly", console: "readonly", URL: "readonly" } }
   }
 )

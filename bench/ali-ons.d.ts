@@ -19,3 +19,13 @@ declare module "byte" {
   const ByteBuffer: { wrap(buffer: Buffer): unknown }
   export = ByteBuffer
 }
+declare module "ali-ons/lib/channel.js" {
+  import type RemotingCommand from "ali-ons/lib/protocol/command/remoting_command.js"
+  class Channel {
+    constructor(address: string, options?: Record<string, unknown>)
+    ready(): Promise<void>
+    invoke(command: RemotingCommand, timeout: number): Promise<RemotingCommand>
+    close(): Promise<void>
+  }
+  export = Channel
+}

@@ -1,16 +1,21 @@
+import type { Metric } from "effect"
 import {
+  Cause,
+  Context,
   Deferred,
   Duration,
   Effect,
   Exit,
+  type Fiber,
   FiberId,
   FiberSet,
   Layer,
-  Metric,
+  MetricLabel,
   Option,
   Queue,
   Ref,
-  type Scope
+  type Scope,
+  Tracer
 } from "effect"
 import { ProtocolError } from "../protocol/ProtocolError.js"
 import {
@@ -37,13 +42,18 @@ import {
 import { RequestHandlers } from "../services/RequestHandlers.js"
 import { RpcHooks, runAfterResponse, runBeforeRequest } from "../services/RpcHooks.js"
 import { Connection, openSocket } from "./remoting/Connection.js"
+import { PermitPool } from "./remoting/PermitPool.js"
 import * as Metrics from "./remoting/RemotingMetrics.js"
+import { requestSpan } from "./remoting/RequestSpan.js"
 
 type Incoming =
   | { readonly _tag: "Request"; readonly connection: Connection; readonly command: RemotingCommand }
   | { readonly _tag: "Closed"; readonly connection: Connection; readonly error: RemotingConnectionError }
 
 const codeLabel = (code: number) => requestCodeName(code) ?? String(code)
+
+/** How often the timeout sweeper looks at the calls in flight (Java scans its response table every second). */
+const SWEEP_INTERVAL = Duration.millis(10)
 
 /**
  * Builds the transport in the current scope: closing the scope closes every connection (calls in flight fail) and
@@ -58,10 +68,17 @@ export const make = (
   Effect.gen(function*() {
     const config: RemotingClientConfig = { ...defaultRemotingClientConfig, ...options }
     const hooks = yield* RpcHooks
+    const clock = yield* Effect.clock
+    const tracer = yield* Effect.tracer
+    const span = (name: string, code: number, address: string, kind: "client" | "server" = "client") =>
+      requestSpan(tracer, clock, `${name} ${codeLabel(code)}`, kind, [
+        ["rocketmq.address", address],
+        ["rocketmq.request_code", code]
+      ])
     const handlers = yield* RequestHandlers
     const nameServers = yield* NameServerAddresses
     const scope = yield* Effect.scope
-    const asyncPermits = yield* Effect.makeSemaphore(config.permitsAsync)
+    const asyncPermits = new PermitPool(config.permitsAsync)
     const onewayPermits = yield* Effect.makeSemaphore(config.permitsOneway)
     const incoming = yield* Queue.unbounded<Incoming>()
     const handlerFibers = yield* FiberSet.make()
@@ -133,79 +150,173 @@ export const make = (
         : Effect.succeed(frame)
     }
 
-    /** Sends a request on the connection and waits for the response with its opaque. */
-    const call = (address: string, request: RemotingCommand) =>
-      Effect.flatMap(connectionTo(address), (connection) =>
-        Effect.suspend(() => {
-          if (connection.closedBy !== undefined) return Effect.fail(connection.closedBy)
-          const command = prepare(request, request.flag & ~(Flag.ONEWAY | Flag.RESPONSE))
-          return Effect.flatMap(frameOf(command, address), (frame) => {
-            const answer = Deferred.unsafeMake<RemotingCommand, RemotingError>(FiberId.none)
-            connection.pending.set(command.opaque, answer)
-            Metrics.requestsInFlight.unsafeUpdate(++inFlight, [])
-            connection.write(frame)
-            return Deferred.await(answer).pipe(
-              Effect.map((response) => [command, response] as const),
-              Effect.ensuring(Effect.sync(() => {
-                connection.pending.delete(command.opaque)
-                Metrics.requestsInFlight.unsafeUpdate(--inFlight, [])
-              }))
-            )
-          })
-        }))
-
-    const failureCounters = new Map<string, Metric.Metric.Counter<number>>()
-    const countFailure = (error: { readonly _tag: string }) => {
-      let counter = failureCounters.get(error._tag)
-      if (counter === undefined) {
-        counter = Metrics.requestFailures.pipe(Metric.tagged("error", error._tag))
-        failureCounters.set(error._tag, counter)
-      }
-      return Metric.increment(counter)
-    }
-    const requestCounters = new Map<number, Metric.Metric.Counter<number>>()
-    const countRequest = (code: number) => {
-      let counter = requestCounters.get(code)
-      if (counter === undefined) {
-        counter = Metrics.requestsSent.pipe(Metric.tagged("code", codeLabel(code)))
-        requestCounters.set(code, counter)
-      }
-      return Metric.increment(counter)
+    /** Starts a client span on the tracer, under the caller's current span. */
+    const startSpan = (fiber: Fiber.RuntimeFiber<unknown, unknown>, name: string, code: number, address: string) => {
+      const parent = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
+      const span = tracer.span(
+        `${name} ${codeLabel(code)}`,
+        parent,
+        Context.empty(),
+        [],
+        clock.unsafeCurrentTimeNanos(),
+        "client"
+      )
+      span.attribute("rocketmq.address", address)
+      span.attribute("rocketmq.request_code", code)
+      return span
     }
 
-    const serverRequestCounter = (code: number): Metric.Metric.Counter<number> =>
-      Metrics.serverRequests.pipe(Metric.tagged("code", codeLabel(code)))
+    /** Counts a failed call and ends its span, when there is one. */
+    const observeExit = (exit: Exit.Exit<unknown, RemotingError>, span: Tracer.Span | undefined) => {
+      if (Exit.isFailure(exit)) {
+        const failure = Cause.failureOption(exit.cause)
+        if (Option.isSome(failure)) countFailureOf(failure.value._tag)
+      }
+      span?.end(clock.unsafeCurrentTimeNanos(), exit)
+    }
+
+    /**
+     * Puts a prepared request on an open connection and waits for its response, in one `Effect.async`: the call is in
+     * the pending table (and holds its permit, when `permitHeld`) until the response comes, the connection is lost,
+     * the timeout sweeper passes its deadline (Clock milliseconds), or the caller is interrupted. The span, when
+     * given, is ended then too.
+     */
+    const awaitResponse = (
+      connection: Connection,
+      command: RemotingCommand,
+      frame: Buffer,
+      deadline: number,
+      timeoutMillis: number,
+      started: number,
+      permitHeld: boolean,
+      span: Tracer.Span | undefined
+    ) =>
+      Effect.async<RemotingCommand, RemotingError>((resume) => {
+        const finish = (exit: Exit.Exit<RemotingCommand, RemotingError>) => {
+          Metrics.requestsInFlight.unsafeUpdate(--inFlight, [])
+          if (permitHeld) asyncPermits.release()
+          if (Exit.isSuccess(exit)) Metrics.roundTrip.unsafeUpdate(performance.now() - started, [])
+          if (span !== undefined) observeExit(exit, span)
+        }
+        connection.pending.set(command.opaque, {
+          resume: (exit) => {
+            finish(exit)
+            resume(exit)
+          },
+          deadline,
+          code: command.code,
+          timeoutMillis
+        })
+        Metrics.requestsInFlight.unsafeUpdate(++inFlight, [])
+        if (inFlight === 1) sweeping.unsafeOpen()
+        connection.write(frame)
+        return Effect.sync(() => {
+          if (connection.pending.delete(command.opaque)) finish(Exit.interrupt(FiberId.none))
+        })
+      })
+
+    // The timeout sweeper (Java: `scanResponseTable`): while calls are in flight, every 10 ms of Clock time it fails
+    // those past their deadline.
+    const sweeping = yield* Effect.makeLatch(false)
+    yield* Effect.gen(function*() {
+      for (;;) {
+        yield* sweeping.await
+        yield* Effect.sleep(SWEEP_INTERVAL)
+        const now = clock.unsafeCurrentTimeMillis()
+        let waiting = 0
+        for (const connection of open.values()) waiting += connection.expire(now)
+        if (waiting === 0) sweeping.unsafeClose()
+      }
+    }).pipe(Effect.forkScoped)
+
+    /**
+     * Counting by one label on the hot path: each label value keeps one label array, so the metric's hook is looked up
+     * once and then found in Effect's per-array cache (`Metric.tagged` makes a new array on every update).
+     */
+    const countBy = (base: Metric.Metric.Counter<number>, key: string) => {
+      const labels = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
+      return (value: string): void => {
+        let tags = labels.get(value)
+        if (tags === undefined) {
+          tags = [MetricLabel.make(key, value)]
+          labels.set(value, tags)
+        }
+        base.unsafeUpdate(1, tags)
+      }
+    }
+    const countRequest = countBy(Metrics.requestsSent, "code")
+    const countFailureOf = countBy(Metrics.requestFailures, "error")
+    const countFailure = (error: { readonly _tag: string }) => Effect.sync(() => countFailureOf(error._tag))
+
+    const countServerRequest = countBy(Metrics.serverRequests, "code")
 
     const timeoutOf = (timeout: Duration.DurationInput | undefined) =>
       timeout === undefined ? config.defaultTimeout : Duration.decode(timeout)
 
-    const invoke: RemotingClientService["invoke"] = (address, request, timeout) => {
-      const duration = timeoutOf(timeout)
-      return Effect.gen(function*() {
-        const started = performance.now()
-        const hooked = yield* runBeforeRequest(hooks, address, request)
-        const [sent, response] = yield* asyncPermits.withPermits(1)(call(address, hooked))
-        Metrics.roundTrip.unsafeUpdate(performance.now() - started, [])
-        yield* runAfterResponse(hooks, address, sent, response)
-        return response
-      }).pipe(
-        Effect.timeoutFail({
-          duration,
-          onTimeout: () =>
-            new RemotingTimeoutError({ address, code: request.code, timeoutMillis: Duration.toMillis(duration) })
-        }),
-        Effect.zipLeft(countRequest(request.code)),
-        Effect.tapError(countFailure),
-        Effect.withSpan(`RemotingClient.invoke ${codeLabel(request.code)}`, {
-          kind: "client",
-          attributes: { "rocketmq.address": address, "rocketmq.request_code": request.code }
-        })
+    /**
+     * The general path of a call: hooks run, the connection opened if need be, a permit waited for.
+     */
+    const invokeGeneral = (
+      address: string,
+      request: RemotingCommand,
+      deadline: number,
+      timeoutMillis: number,
+      started: number
+    ): Effect.Effect<RemotingCommand, RemotingError> =>
+      (hooks.length === 0 ? Effect.succeed(request) : runBeforeRequest(hooks, address, request)).pipe(
+        Effect.flatMap((hooked) =>
+          asyncPermits.withPermit(
+            Effect.flatMap(connectionTo(address), (connection) =>
+              Effect.suspend(() => {
+                if (connection.closedBy !== undefined) return Effect.fail(connection.closedBy)
+                if (clock.unsafeCurrentTimeMillis() >= deadline) {
+                  return Effect.fail(new RemotingTimeoutError({ address, code: request.code, timeoutMillis }))
+                }
+                const command = prepare(hooked, hooked.flag & ~(Flag.ONEWAY | Flag.RESPONSE))
+                return Effect.flatMap(frameOf(command, address), (frame) =>
+                  Effect.map(
+                    awaitResponse(connection, command, frame, deadline, timeoutMillis, started, false, undefined),
+                    (response) => [command, response] as const
+                  ))
+              }))
+          )
+        ),
+        Effect.flatMap(([command, response]) =>
+          hooks.length === 0
+            ? Effect.succeed(response)
+            : Effect.as(runAfterResponse(hooks, address, command, response), response)
+        )
       )
+
+    const invoke: RemotingClientService["invoke"] = (address, request, timeout) => {
+      const timeoutMillis = Duration.toMillis(timeoutOf(timeout))
+      return Effect.withFiberRuntime<RemotingCommand, RemotingError>((fiber) => {
+        countRequest(codeLabel(request.code))
+        const started = performance.now()
+        const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillis
+        const span = startSpan(fiber, "RemotingClient.invoke", request.code, address)
+        const connection = open.get(address)
+        // The fast path, most calls: an open connection, no hooks and a free permit; one Effect.async does it all.
+        if (
+          hooks.length === 0 && connection?.closedBy === undefined && connection !== undefined && asyncPermits.tryTake()
+        ) {
+          const command = prepare(request, request.flag & ~(Flag.ONEWAY | Flag.RESPONSE))
+          const frame = encodeCommand(command)
+          if (frame.length <= config.maxFrameLength) {
+            return awaitResponse(connection, command, frame, deadline, timeoutMillis, started, true, span)
+          }
+          asyncPermits.release()
+        }
+        return invokeGeneral(address, request, deadline, timeoutMillis, started).pipe(
+          Effect.onExit((exit) => Effect.sync(() => observeExit(exit, span)))
+        )
+      })
     }
 
     const invokeOneway: RemotingClientService["invokeOneway"] = (address, request, timeout) => {
       const duration = timeoutOf(timeout)
       return Effect.gen(function*() {
+        countRequest(codeLabel(request.code))
         const hooked = yield* runBeforeRequest(hooks, address, request)
         yield* onewayPermits.withPermits(1)(
           Effect.flatMap(connectionTo(address), (connection) =>
@@ -230,12 +341,8 @@ export const make = (
           onTimeout: () =>
             new RemotingTimeoutError({ address, code: request.code, timeoutMillis: Duration.toMillis(duration) })
         }),
-        Effect.zipLeft(countRequest(request.code)),
         Effect.tapError(countFailure),
-        Effect.withSpan(`RemotingClient.invokeOneway ${codeLabel(request.code)}`, {
-          kind: "client",
-          attributes: { "rocketmq.address": address, "rocketmq.request_code": request.code }
-        })
+        span("RemotingClient.invokeOneway", request.code, address)
       )
     }
 
@@ -295,7 +402,7 @@ export const make = (
           return Effect.map(frameOf(command, connection.address), (frame) => connection.write(frame))
         }),
         Effect.catchAll((error) => Effect.logError("cannot answer a broker request", error)),
-        Effect.zipLeft(Metric.increment(serverRequestCounter(request.code))),
+        Effect.tap(() => countServerRequest(codeLabel(request.code))),
         Effect.withSpan(`RemotingClient.answer ${codeLabel(request.code)}`, {
           kind: "server",
           attributes: { "rocketmq.address": connection.address, "rocketmq.request_code": request.code }

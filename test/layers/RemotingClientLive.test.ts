@@ -9,9 +9,11 @@ import {
   Fiber,
   Layer,
   Metric,
+  Option,
   Redacted,
   Scope,
-  TestClock
+  TestClock,
+  Tracer
 } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -331,6 +333,54 @@ describe("RemotingClient against a scripted peer", () => {
       expect(error._tag).toBe("ProtocolError")
       expect(peer.received).toHaveLength(0)
     }).pipe(Effect.provide(clientLayer({ config: { maxFrameLength: 1024 } }))))
+
+  it.scoped("every call is a span named after its request code, under the caller's span", () =>
+    Effect.gen(function*() {
+      const peer = yield* scriptedPeer(echo)
+      const spans: Array<
+        { name: string; parent: string | undefined; attributes: Map<string, unknown>; ended: boolean }
+      > = []
+      const tracer = Tracer.make({
+        span: (name, parent, _context, _links, _start, _kind) => {
+          const attributes = new Map<string, unknown>()
+          const record = {
+            name,
+            parent: Option.getOrUndefined(Option.map(parent, (p) => p.spanId)),
+            attributes,
+            ended: false
+          }
+          spans.push(record)
+          return {
+            _tag: "Span",
+            name,
+            spanId: `span-${spans.length}`,
+            traceId: "trace",
+            parent,
+            context: Context.empty(),
+            status: { _tag: "Started", startTime: 0n },
+            attributes,
+            links: [],
+            sampled: true,
+            kind: "client",
+            end: () => void (record.ended = true),
+            attribute: (key: string, value: unknown) => void attributes.set(key, value),
+            event: () => undefined,
+            addLinks: () => undefined
+          }
+        },
+        context: (f) => f()
+      })
+      yield* Effect.flatMap(RemotingClient, (client) => client.invoke(peer.address, ping(1))).pipe(
+        Effect.withSpan("user operation"),
+        Effect.provide(clientLayer().pipe(Layer.provide(Layer.setTracer(tracer)))),
+        Effect.withTracer(tracer)
+      )
+      const call = spans.find((s) => s.name === "RemotingClient.invoke GET_MAX_OFFSET")!
+      expect(call.ended).toBe(true)
+      expect(call.attributes.get("rocketmq.address")).toBe(peer.address)
+      expect(call.attributes.get("rocketmq.request_code")).toBe(30)
+      expect(call.parent).toBe(`span-${spans.findIndex((s) => s.name === "user operation") + 1}`)
+    }))
 
   it.scoped("calls are counted by request code", () =>
     Effect.gen(function*() {

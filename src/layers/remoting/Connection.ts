@@ -1,4 +1,4 @@
-import { Deferred, Duration, Effect, Either, Exit, Redacted } from "effect"
+import { Duration, Effect, Either, Exit, Redacted } from "effect"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"
@@ -8,8 +8,17 @@ import {
   RemotingConnectError,
   RemotingConnectionError,
   type RemotingError,
+  RemotingTimeoutError,
   type TlsOptions
 } from "../../services/RemotingClient.js"
+
+/** A call waiting for its response: how to resume it, and when it times out (Clock milliseconds). */
+export interface PendingCall {
+  readonly resume: (result: Exit.Exit<RemotingCommand, RemotingError>) => void
+  readonly deadline: number
+  readonly code: number
+  readonly timeoutMillis: number
+}
 
 /** What a connection tells its owner. */
 export interface ConnectionEvents {
@@ -27,7 +36,7 @@ export interface ConnectionEvents {
  * the same tick are coalesced into one socket write (cork until the next tick).
  */
 export class Connection {
-  readonly pending = new Map<number, Deferred.Deferred<RemotingCommand, RemotingError>>()
+  readonly pending = new Map<number, PendingCall>()
   closedBy: RemotingConnectionError | undefined
   private readonly splitter: FrameSplitter
   private corked = false
@@ -65,8 +74,23 @@ export class Connection {
     this.socket.destroy()
     const calls = [...this.pending.values()]
     this.pending.clear()
-    for (const call of calls) Deferred.unsafeDone(call, Exit.fail(error))
+    for (const call of calls) call.resume(Exit.fail(error))
     this.events.onClose(this, error)
+  }
+
+  /** Fails the calls whose deadline has passed; returns how many are still waiting. */
+  expire(now: number): number {
+    for (const [opaque, call] of this.pending) {
+      if (call.deadline <= now) {
+        this.pending.delete(opaque)
+        call.resume(
+          Exit.fail(
+            new RemotingTimeoutError({ address: this.address, code: call.code, timeoutMillis: call.timeoutMillis })
+          )
+        )
+      }
+    }
+    return this.pending.size
   }
 
   private receive(chunk: Buffer): void {
@@ -81,7 +105,7 @@ export class Connection {
         if (call === undefined) this.events.onUnmatchedResponse(this, c)
         else {
           this.pending.delete(c.opaque)
-          Deferred.unsafeDone(call, Exit.succeed(c))
+          call.resume(Exit.succeed(c))
         }
       } else {
         this.events.onRequest(this, c)
