@@ -119,35 +119,30 @@ export const response = (
 // ---------------------------------------------------------------------------------------------------------------
 // Encoding
 
-/** A JSON string literal; most header strings need no escaping, so skip `JSON.stringify` for those. */
-const jsonString = (s: string): string => {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff) || c === 0x2028 || c === 0x2029) {
-      return JSON.stringify(s)
-    }
-  }
-  return `"${s}"`
-}
-
 /** The JSON header as fastjson writes it: properties in alphabetical order, nulls left out. */
-const jsonHeader = (command: RemotingCommand): string => {
-  let out = `{"code":${command.code}`
-  if (command.extFields !== undefined) {
-    out += `,"extFields":{`
-    let first = true
-    for (const key in command.extFields) {
-      const value = command.extFields[key]
-      if (value === undefined || value === null) continue
-      out += `${first ? "" : ","}${jsonString(key)}:${jsonString(value)}`
-      first = false
-    }
-    out += "}"
-  }
-  out += `,"flag":${command.flag},"language":"${command.language}","opaque":${command.opaque}`
-  if (command.remark !== undefined) out += `,"remark":${jsonString(command.remark)}`
-  return `${out},"serializeTypeCurrentRPC":"JSON","version":${command.version}}`
-}
+const jsonHeader = (command: RemotingCommand): string =>
+  JSON.stringify(
+    command.remark === undefined
+      ? {
+        code: command.code,
+        extFields: command.extFields,
+        flag: command.flag,
+        language: command.language,
+        opaque: command.opaque,
+        serializeTypeCurrentRPC: "JSON",
+        version: command.version
+      }
+      : {
+        code: command.code,
+        extFields: command.extFields,
+        flag: command.flag,
+        language: command.language,
+        opaque: command.opaque,
+        remark: command.remark,
+        serializeTypeCurrentRPC: "JSON",
+        version: command.version
+      }
+  )
 
 const binaryHeader = (command: RemotingCommand): Buffer => {
   const remark = command.remark !== undefined && command.remark.length > 0 ? command.remark : undefined
@@ -243,16 +238,15 @@ const stringValued = (fields: Record<string, unknown>): Record<string, string> =
 
 const decodeJsonHeader = (reader: ByteReader, length: number, body: Uint8Array | undefined): RemotingCommand => {
   const at = reader.position
-  const text = reader.utf8(length, "JSON header")
-  const parsed = Either.try(() => JSON.parse(text) as unknown)
-  if (Either.isLeft(parsed)) return reader.fail(`JSON header does not parse: ${String(parsed.left)}`, at)
-  const header = parsed.right
+  // A header that is not JSON throws a SyntaxError here; decodeFrame reports it at the header's offset.
+  const header: unknown = JSON.parse(reader.utf8(length, "JSON header"))
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
     return reader.fail("JSON header is not an object", at)
   }
   const h = header as Record<string, unknown>
   let language: LanguageName = "JAVA"
-  if (typeof h.language === "string") {
+  if (h.language === "JAVA") language = "JAVA"
+  else if (typeof h.language === "string") {
     if (!isLanguageName(h.language)) return reader.fail(`unknown language ${h.language}`, at)
     language = h.language
   } else if (typeof h.language === "number") {
@@ -334,7 +328,10 @@ export const decodeFrame = (frame: Uint8Array, base = 0): Either.Either<Remoting
       if (type === 1) return decodeBinaryHeader(reader, headerLength, body)
       return reader.fail(`unknown serialize type ${type}`, 0)
     },
-    catch: toProtocolError
+    catch: (error) =>
+      error instanceof SyntaxError
+        ? new ProtocolError({ reason: `JSON header does not parse: ${error.message}`, offset: base + 4 })
+        : toProtocolError(error)
   })
 
 /**

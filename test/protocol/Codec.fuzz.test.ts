@@ -123,6 +123,15 @@ describe("arbitrary and truncated input never throws or hangs", () => {
     expect(Either.isLeft(splitter.push(ok))).toBe(true)
   })
 
+  it("a JSON header that does not parse is a ProtocolError at the header's offset", () => {
+    const header = Buffer.from("{\"code\":10,")
+    const frame = Buffer.concat([Buffer.alloc(4), header])
+    frame.writeInt32BE(header.length, 0)
+    const result = decodeFrame(frame)
+    expect(Either.isLeft(result) && result.left.reason).toContain("JSON header does not parse")
+    expect(Either.isLeft(result) && result.left.offset).toBe(4)
+  })
+
   it("a length below 4 is malformed", () => {
     const result = new FrameSplitter().push(Buffer.from([0, 0, 0, 2, 1, 1]))
     expect(Either.isLeft(result) && result.left.reason).toContain("below the minimum")
