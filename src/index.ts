@@ -1,8 +1,20 @@
 /**
  * effect-rocketmq: an Apache RocketMQ client for TypeScript, built on Effect.
  *
- * `Protocol` is the wire codec (frames, headers, bodies, message records); the client services build on it.
+ * `Protocol` is the wire codec (frames, headers, bodies, message records). The transport is the `RemotingClient`
+ * service with its layer `RemotingClientLive`, the handler registry for requests brokers send, RPC hooks (ACL) and
+ * the name-server address list.
  *
  * @since 0.1.0
  */
 export * as Protocol from "./protocol/index.js"
+
+export * from "./services/AclCredentials.js"
+export * from "./services/NameServerAddresses.js"
+export * from "./services/RemotingClient.js"
+export * from "./services/RequestHandlers.js"
+export * from "./services/RpcHooks.js"
+
+export * as RemotingClientLive from "./layers/RemotingClientLive.js"
+export * as RemotingMetrics from "./layers/remoting/RemotingMetrics.js"
+export { RequestHandlersLive } from "./layers/RequestHandlersLive.js"
