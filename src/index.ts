@@ -15,6 +15,6 @@ export * from "./services/RemotingClient.js"
 export * from "./services/RequestHandlers.js"
 export * from "./services/RpcHooks.js"
 
-export * as RemotingClientLive from "./layers/RemotingClientLive.js"
 export * as RemotingMetrics from "./layers/remoting/RemotingMetrics.js"
+export * as RemotingClientLive from "./layers/RemotingClientLive.js"
 export { RequestHandlersLive } from "./layers/RequestHandlersLive.js"

@@ -1,3 +1,5 @@
+import { codeNames } from "./internal/codeNames.js"
+
 /**
  * Language codes a peer announces in its header (`org.apache.rocketmq.remoting.protocol.LanguageCode`):
  * the JSON header carries the name, the ROCKETMQ binary header the number.
@@ -29,17 +31,13 @@ export const LanguageCode = {
  */
 export type LanguageName = keyof typeof LanguageCode
 
-const languageNames = new Map<number, LanguageName>(
-  (Object.keys(LanguageCode) as Array<LanguageName>).map((name) => [LanguageCode[name], name])
-)
-
 /**
  * The language of a numeric code, or `undefined` for a number Java does not define.
  *
  * @since 0.1.0
  * @category protocol
  */
-export const languageOfCode = (code: number): LanguageName | undefined => languageNames.get(code)
+export const languageOfCode = codeNames(LanguageCode)
 
 /**
  * Whether a string is a language name Java defines.

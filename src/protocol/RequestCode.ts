@@ -1,3 +1,5 @@
+import { codeNames } from "./internal/codeNames.js"
+
 /**
  * Request codes of the remoting protocol, with the numbers of
  * `org.apache.rocketmq.common.protocol.RequestCode` at tag `rocketmq-all-4.9.8`.
@@ -111,14 +113,10 @@ export const RequestCode = {
  */
 export type RequestCodeName = keyof typeof RequestCode
 
-const requestCodeNames = new Map<number, RequestCodeName>(
-  (Object.keys(RequestCode) as Array<RequestCodeName>).map((name) => [RequestCode[name], name])
-)
-
 /**
  * The name of a request code, or `undefined` when the number is not one the Java source defines.
  *
  * @since 0.1.0
  * @category protocol
  */
-export const requestCodeName = (code: number): RequestCodeName | undefined => requestCodeNames.get(code)
+export const requestCodeName = codeNames(RequestCode)

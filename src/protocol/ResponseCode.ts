@@ -1,3 +1,5 @@
+import { codeNames } from "./internal/codeNames.js"
+
 /**
  * Response codes: `RemotingSysResponseCode` (0-4) and `ResponseCode` (10 and up) of Apache RocketMQ 4.9.8.
  *
@@ -52,14 +54,10 @@ export const ResponseCode = {
  */
 export type ResponseCodeName = keyof typeof ResponseCode
 
-const responseCodeNames = new Map<number, ResponseCodeName>(
-  (Object.keys(ResponseCode) as Array<ResponseCodeName>).map((name) => [ResponseCode[name], name])
-)
-
 /**
  * The name of a response code, or `undefined` when the number is not one the Java source defines.
  *
  * @since 0.1.0
  * @category protocol
  */
-export const responseCodeName = (code: number): ResponseCodeName | undefined => responseCodeNames.get(code)
+export const responseCodeName = codeNames(ResponseCode)

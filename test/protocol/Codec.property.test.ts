@@ -130,75 +130,47 @@ describe("codec round trips", () => {
   })
 })
 
+/** One stored record with the given (already compressed) body and sys flag, on the given host. */
+const storedRecord = (body: Uint8Array, sysFlag: number, host: string) =>
+  Either.getOrThrow(encodeMessageRecord({
+    topic: "T",
+    flag: 0,
+    properties: {},
+    body,
+    queueId: 0,
+    queueOffset: 0,
+    sysFlag,
+    bornTimestamp: 0,
+    bornHost: { host, port: 1 },
+    storeTimestamp: 0,
+    storeHost: { host, port: 2 },
+    commitLogOffset: 0,
+    bodyCRC: 0,
+    reconsumeTimes: 0,
+    preparedTransactionOffset: 0
+  }))
+
 describe("decompression", () => {
   it("decodes a Zstandard body (a frame made by the zstd command-line tool)", () => {
     const zstd = Buffer.from(
       "28b52ffd045885010094027a73746420626f64792c203a2068656c6c6f2066726f6d206120342e392e342b2070726f64756365720100a68b17429db696",
       "hex"
     )
-    const record = Either.getOrThrow(encodeMessageRecord({
-      topic: "T",
-      flag: 0,
-      properties: {},
-      body: zstd,
-      queueId: 0,
-      queueOffset: 0,
-      sysFlag: MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZSTD_TYPE,
-      bornTimestamp: 0,
-      bornHost: { host: "127.0.0.1", port: 1 },
-      storeTimestamp: 0,
-      storeHost: { host: "127.0.0.1", port: 2 },
-      commitLogOffset: 0,
-      bodyCRC: 0,
-      reconsumeTimes: 0,
-      preparedTransactionOffset: 0
-    }))
+    const record = storedRecord(zstd, MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZSTD_TYPE, "127.0.0.1")
     const [m] = Either.getOrThrow(decodeMessages(record))
     expect(Buffer.from(m!.body).toString()).toBe("zstd body, zstd body, zstd body: hello from a 4.9.4+ producer")
   })
 
   it("decodes an LZ4 frame made by the lz4 command-line tool", () => {
     const lz4 = Buffer.from("04224d186440a713000000a96c7a3420626f64792c200a005020626f6479000000008f247a36", "hex")
-    const record = Either.getOrThrow(encodeMessageRecord({
-      topic: "T",
-      flag: 0,
-      properties: {},
-      body: lz4,
-      queueId: 0,
-      queueOffset: 0,
-      sysFlag: MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_LZ4_TYPE,
-      bornTimestamp: 0,
-      bornHost: { host: "::1", port: 1 },
-      storeTimestamp: 0,
-      storeHost: { host: "::1", port: 2 },
-      commitLogOffset: 0,
-      bodyCRC: 0,
-      reconsumeTimes: 0,
-      preparedTransactionOffset: 0
-    }))
+    const record = storedRecord(lz4, MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_LZ4_TYPE, "::1")
     const [m] = Either.getOrThrow(decodeMessages(record))
     expect(Buffer.from(m!.body).toString()).toBe("lz4 body, lz4 body, lz4 body")
     expect(m!.storeHost).toEqual({ host: "::1", port: 2 })
   })
 
   it("a corrupt compressed body is a ProtocolError at the body's offset", () => {
-    const record = Either.getOrThrow(encodeMessageRecord({
-      topic: "T",
-      flag: 0,
-      properties: {},
-      body: Buffer.from("not zlib at all"),
-      queueId: 0,
-      queueOffset: 0,
-      sysFlag: MessageSysFlag.COMPRESSED,
-      bornTimestamp: 0,
-      bornHost: { host: "127.0.0.1", port: 1 },
-      storeTimestamp: 0,
-      storeHost: { host: "127.0.0.1", port: 2 },
-      commitLogOffset: 0,
-      bodyCRC: 0,
-      reconsumeTimes: 0,
-      preparedTransactionOffset: 0
-    }))
+    const record = storedRecord(Buffer.from("not zlib at all"), MessageSysFlag.COMPRESSED, "127.0.0.1")
     const result = decodeMessages(record)
     expect(Either.isLeft(result) && result.left.reason).toContain("ZLIB body does not decompress")
     expect(Either.isLeft(result) && result.left.offset).toBe(record.length - 2 - 1 - 1 - 15)

@@ -44,16 +44,12 @@ export const LockBatchResponseBody = Schema.Struct({
 export type LockBatchResponseBody = Schema.Schema.Type<typeof LockBatchResponseBody>
 
 /**
- * The body of UNLOCK_BATCH_MQ (42) (Java: `UnlockBatchRequestBody`).
+ * The body of UNLOCK_BATCH_MQ (42), the same fields as {@link LockBatchRequestBody} (Java: `UnlockBatchRequestBody`).
  *
  * @since 0.1.0
  * @category bodies
  */
-export const UnlockBatchRequestBody = Schema.Struct({
-  clientId: Schema.String,
-  consumerGroup: Schema.String,
-  mqSet: Schema.Array(MessageQueue)
-}).annotations({ identifier: "UnlockBatchRequestBody" })
+export const UnlockBatchRequestBody = LockBatchRequestBody.annotations({ identifier: "UnlockBatchRequestBody" })
 
 /** @since 0.1.0 @category bodies */
 export type UnlockBatchRequestBody = Schema.Schema.Type<typeof UnlockBatchRequestBody>
