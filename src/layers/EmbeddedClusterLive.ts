@@ -1,0 +1,116 @@
+import { Effect, Either, FiberSet, Layer } from "effect"
+import { PermName } from "../protocol/bodies/TopicRouteData.js"
+import { EmbeddedCluster, type EmbeddedClusterService } from "../services/EmbeddedCluster.js"
+import {
+  type Broker,
+  type BrokerOptions,
+  DEFAULT_DELAY_LEVELS,
+  makeBroker,
+  parseDelayLevels
+} from "./embedded/Broker.js"
+import { makeNameServer } from "./embedded/NameServer.js"
+import { type RemotingServer, startRemotingServer } from "./embedded/RemotingServer.js"
+
+/**
+ * Options of the embedded cluster: ports (0, the default, picks free ones), the number of brokers (named
+ * `broker-a`, `broker-b`, ...) and broker settings over the Java broker's defaults.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface EmbeddedClusterOptions {
+  readonly host?: string | undefined
+  readonly nameServerPort?: number | undefined
+  readonly brokers?: number | undefined
+  readonly clusterName?: string | undefined
+  readonly broker?: Partial<Omit<BrokerOptions, "brokerName" | "clusterName">> | undefined
+}
+
+const brokerName = (i: number) => `broker-${String.fromCharCode(97 + i)}`
+
+/**
+ * Starts the embedded cluster in the current scope; closing the scope stops it.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export const make = (options: EmbeddedClusterOptions = {}) =>
+  Effect.gen(function*() {
+    const host = options.host ?? "127.0.0.1"
+    const running = new Map<string, { readonly broker: Broker; readonly server: RemotingServer; up: boolean }>()
+    const nameServer = yield* startRemotingServer(
+      makeNameServer(() => [...running.values()].filter((b) => b.up).map((b) => b.broker)),
+      { host, port: options.nameServerPort ?? 0 }
+    )
+    for (let i = 0; i < (options.brokers ?? 1); i++) {
+      const brokerOptions: BrokerOptions = {
+        brokerName: brokerName(i),
+        clusterName: options.clusterName ?? "DefaultCluster",
+        autoCreateTopicEnable: true,
+        defaultTopicQueueNums: 8,
+        maxMessageSize: 4 * 1024 * 1024,
+        region: "DefaultRegion",
+        messageDelayLevel: DEFAULT_DELAY_LEVELS,
+        ...options.broker
+      }
+      const delayLevels = yield* Either.mapLeft(
+        parseDelayLevels(brokerOptions.messageDelayLevel),
+        (reason) => new Error(`embedded broker ${brokerOptions.brokerName}: messageDelayLevel: ${reason}`)
+      )
+      const background = yield* FiberSet.make()
+      let broker: Broker | undefined
+      const server = yield* startRemotingServer((request, connection) => broker!.handle(request, connection), { host })
+      broker = makeBroker(brokerOptions, { host, port: server.port }, background, delayLevels)
+      running.set(brokerOptions.brokerName, { broker, server, up: true })
+    }
+    const find = (name: string) =>
+      Effect.suspend(() => {
+        const entry = running.get(name)
+        return entry === undefined
+          ? Effect.dieMessage(`no broker named ${name} in the embedded cluster`)
+          : Effect.succeed(entry)
+      })
+    const service: EmbeddedClusterService = {
+      nameServerAddress: `${host}:${nameServer.port}`,
+      brokers: [...running.values()].map((b) => ({ name: b.broker.options.brokerName, address: b.broker.address })),
+      createTopic: (topic, topicOptions) =>
+        Effect.sync(() => {
+          for (const { broker } of running.values()) {
+            if (topicOptions?.brokers !== undefined && !topicOptions.brokers.includes(broker.options.brokerName)) {
+              continue
+            }
+            broker.createTopic({
+              topicName: topic,
+              readQueueNums: topicOptions?.readQueueNums ?? 4,
+              writeQueueNums: topicOptions?.writeQueueNums ?? 4,
+              perm: topicOptions?.perm ?? (PermName.READ | PermName.WRITE),
+              topicSysFlag: 0,
+              order: false
+            })
+          }
+        }),
+      stopBroker: (name) =>
+        Effect.flatMap(
+          find(name),
+          (entry) => entry.up ? Effect.zipRight(Effect.sync(() => (entry.up = false)), entry.server.pause) : Effect.void
+        ),
+      startBroker: (name) =>
+        Effect.flatMap(
+          find(name),
+          (entry) => entry.up ? Effect.void : Effect.zipRight(entry.server.resume, Effect.sync(() => (entry.up = true)))
+        )
+    }
+    yield* Effect.logDebug("embedded cluster started").pipe(
+      Effect.annotateLogs({ nameServer: service.nameServerAddress, brokers: service.brokers.map((b) => b.address) })
+    )
+    return service
+  })
+
+/**
+ * The embedded cluster as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: EmbeddedClusterOptions): Layer.Layer<EmbeddedCluster, Error> =>
+  Layer.scoped(EmbeddedCluster, make(options))

@@ -1,0 +1,224 @@
+import { Either } from "effect"
+import { crc32 } from "node:zlib"
+import type { HostAddress } from "../../protocol/HostAddress.js"
+import { MessageConst } from "../../protocol/MessageConst.js"
+import { encodeMessageRecord } from "../../protocol/MessageDecoder.js"
+import { createOffsetMessageId } from "../../protocol/MessageId.js"
+import type { MessageProperties } from "../../protocol/MessageProperties.js"
+import type { ProtocolError } from "../../protocol/ProtocolError.js"
+import { javaStringHashCode, matchesTagCodes } from "../../protocol/TagFilter.js"
+
+/**
+ * A topic's configuration on a broker (Java: `TopicConfig`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface TopicConfig {
+  readonly topicName: string
+  readonly readQueueNums: number
+  readonly writeQueueNums: number
+  readonly perm: number
+  readonly topicSysFlag: number
+  readonly order: boolean
+}
+
+/** One entry of a consume queue: the stored record and what the queue keeps beside it. */
+interface QueueEntry {
+  readonly record: Buffer
+  readonly storeTimestamp: number
+  readonly tagsCode: number | undefined
+}
+
+/**
+ * A message to store, as the broker builds it from a send request (Java: `MessageExtBrokerInner`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface MessageToStore {
+  readonly topic: string
+  readonly queueId: number
+  readonly flag: number
+  readonly properties: MessageProperties
+  readonly body: Uint8Array
+  readonly sysFlag: number
+  readonly bornTimestamp: number
+  readonly bornHost: HostAddress
+  readonly reconsumeTimes: number
+  readonly preparedTransactionOffset: number
+}
+
+/**
+ * Where a stored message went (Java: `AppendMessageResult`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface AppendResult {
+  readonly queueOffset: number
+  readonly commitLogOffset: number
+  readonly offsetMsgId: string
+  readonly storeTimestamp: number
+  readonly size: number
+}
+
+/**
+ * What a read of a consume queue found (Java: `GetMessageStatus` and `GetMessageResult`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface GetMessageResult {
+  readonly status:
+    | "FOUND"
+    | "NO_MATCHED_MESSAGE"
+    | "NO_MESSAGE_IN_QUEUE"
+    | "OFFSET_OVERFLOW_ONE"
+    | "OFFSET_OVERFLOW_BADLY"
+    | "OFFSET_TOO_SMALL"
+  readonly records: ReadonlyArray<Buffer>
+  readonly nextBeginOffset: number
+  readonly minOffset: number
+  readonly maxOffset: number
+}
+
+/** Java's limits on one read: 32 messages and 256 KiB from memory, at most 16,000 queue entries scanned. */
+const MAX_TRANSFER_COUNT = 32
+const MAX_TRANSFER_BYTES = 256 * 1024
+const MAX_FILTER_SCAN = 16000
+
+/**
+ * A broker's in-memory store (Java: `DefaultMessageStore` with its commit log and consume queues): per topic and
+ * queue a log of records exactly as the broker encodes them, with queue offsets, commit-log offsets and the tag hash
+ * the consume queue keeps. Nothing is ever deleted, so every queue's minimum offset is 0.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export class MessageStore {
+  private readonly queues = new Map<string, Array<QueueEntry>>()
+  private readonly arrivals = new Map<string, Set<() => void>>()
+  private commitLogOffset = 0
+
+  constructor(readonly storeHost: HostAddress) {}
+
+  private queue(topic: string, queueId: number): Array<QueueEntry> {
+    const key = `${topic}\u0000${queueId}`
+    let queue = this.queues.get(key)
+    if (queue === undefined) {
+      queue = []
+      this.queues.set(key, queue)
+    }
+    return queue
+  }
+
+  /** Appends a message; its record is encoded with its offsets, store time, store host and body CRC. */
+  append(message: MessageToStore, now: number): Either.Either<AppendResult, ProtocolError> {
+    const queue = this.queue(message.topic, message.queueId)
+    const queueOffset = queue.length
+    const commitLogOffset = this.commitLogOffset
+    return Either.map(
+      encodeMessageRecord({
+        ...message,
+        queueOffset,
+        commitLogOffset,
+        storeTimestamp: now,
+        storeHost: this.storeHost,
+        bodyCRC: crc32(message.body) & 0x7fffffff
+      }),
+      (record) => {
+        const tags = message.properties[MessageConst.TAGS]
+        queue.push({ record, storeTimestamp: now, tagsCode: tags === undefined ? undefined : javaStringHashCode(tags) })
+        this.commitLogOffset += record.length
+        const waiting = this.arrivals.get(`${message.topic}\u0000${message.queueId}`)
+        if (waiting !== undefined) { for (const wake of [...waiting]) wake() }
+        return {
+          queueOffset,
+          commitLogOffset,
+          offsetMsgId: createOffsetMessageId(this.storeHost, commitLogOffset),
+          storeTimestamp: now,
+          size: record.length
+        }
+      }
+    )
+  }
+
+  maxOffset(topic: string, queueId: number): number {
+    return this.queues.get(`${topic}\u0000${queueId}`)?.length ?? 0
+  }
+
+  minOffset(_topic: string, _queueId: number): number {
+    return 0
+  }
+
+  /** Reads up to `maxMsgNums` records from `offset` that pass the tag codes (Java: `DefaultMessageStore.getMessage`). */
+  getMessages(
+    topic: string,
+    queueId: number,
+    offset: number,
+    maxMsgNums: number,
+    tagCodes: ReadonlyArray<number>
+  ): GetMessageResult {
+    const queue = this.queues.get(`${topic}\u0000${queueId}`) ?? []
+    const minOffset = 0
+    const maxOffset = queue.length
+    const result = (status: GetMessageResult["status"], nextBeginOffset: number, records: Array<Buffer> = []) => ({
+      status,
+      records,
+      nextBeginOffset,
+      minOffset,
+      maxOffset
+    })
+    if (maxOffset === 0) return result("NO_MESSAGE_IN_QUEUE", 0)
+    if (offset < minOffset) return result("OFFSET_TOO_SMALL", minOffset)
+    if (offset === maxOffset) return result("OFFSET_OVERFLOW_ONE", offset)
+    if (offset > maxOffset) return result("OFFSET_OVERFLOW_BADLY", minOffset === 0 ? minOffset : maxOffset)
+    const records: Array<Buffer> = []
+    const wanted = Math.min(maxMsgNums, MAX_TRANSFER_COUNT)
+    let bytes = 0
+    let next = offset
+    for (; next < maxOffset && next - offset < MAX_FILTER_SCAN; next++) {
+      const entry = queue[next]!
+      if (!matchesTagCodes(tagCodes, entry.tagsCode)) continue
+      if (records.length > 0 && bytes + entry.record.length > MAX_TRANSFER_BYTES) break
+      records.push(entry.record)
+      bytes += entry.record.length
+      if (records.length >= wanted) {
+        next++
+        break
+      }
+    }
+    return result(records.length > 0 ? "FOUND" : "NO_MATCHED_MESSAGE", next, records)
+  }
+
+  /** The first offset whose message was stored at or after `timestamp`; the max offset when none was. */
+  searchOffset(topic: string, queueId: number, timestamp: number): number {
+    const queue = this.queues.get(`${topic}\u0000${queueId}`) ?? []
+    let low = 0
+    let high = queue.length
+    while (low < high) {
+      const mid = (low + high) >> 1
+      if (queue[mid]!.storeTimestamp < timestamp) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+
+  /** When the queue's first message was stored, or -1 for an empty queue. */
+  earliestStoreTime(topic: string, queueId: number): number {
+    return this.queues.get(`${topic}\u0000${queueId}`)?.[0]?.storeTimestamp ?? -1
+  }
+
+  /** Calls `wake` at the next message appended to the queue; returns how to stop waiting. */
+  onArrival(topic: string, queueId: number, wake: () => void): () => void {
+    const key = `${topic}\u0000${queueId}`
+    let waiting = this.arrivals.get(key)
+    if (waiting === undefined) {
+      waiting = new Set()
+      this.arrivals.set(key, waiting)
+    }
+    waiting.add(wake)
+    return () => void waiting.delete(wake)
+  }
+}

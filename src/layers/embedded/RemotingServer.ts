@@ -1,0 +1,151 @@
+import { Effect, Either, FiberSet, Queue, type Scope } from "effect"
+import * as net from "node:net"
+import { FrameSplitter } from "../../protocol/FrameSplitter.js"
+import {
+  decodeFrame,
+  encodeCommand,
+  Flag,
+  isOneway,
+  isResponse,
+  type RemotingCommand,
+  response as responseTo
+} from "../../protocol/RemotingCommand.js"
+import { ResponseCode } from "../../protocol/ResponseCode.js"
+
+/**
+ * One client connected to an embedded server: its address as the server sees it (`ip:port`), and a way to send it
+ * a request of the server's own (NOTIFY_CONSUMER_IDS_CHANGED, CHECK_TRANSACTION_STATE).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface ServerConnection {
+  readonly remoteAddress: string
+  readonly remoteHost: string
+  readonly remotePort: number
+  readonly send: (command: RemotingCommand) => void
+  readonly close: () => void
+}
+
+/**
+ * Handles one request; `undefined` sends no response (oneway requests never get one).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export type ServerHandler = (
+  request: RemotingCommand,
+  connection: ServerConnection
+) => Effect.Effect<RemotingCommand | undefined>
+
+/**
+ * A running embedded remoting server (Java: `NettyRemotingServer`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface RemotingServer {
+  readonly port: number
+  readonly connections: ReadonlySet<ServerConnection>
+  /** Stops accepting and drops every connection; the port stays reserved for `resume`. */
+  readonly pause: Effect.Effect<void>
+  /** Accepts connections again on the same port. */
+  readonly resume: Effect.Effect<void>
+}
+
+const listen = (server: net.Server, host: string, port: number) =>
+  Effect.async<number, Error>((resume) => {
+    const onError = (error: Error) => resume(Effect.fail(error))
+    server.once("error", onError)
+    server.listen(port, host, () => {
+      server.off("error", onError)
+      resume(Effect.succeed((server.address() as net.AddressInfo).port))
+    })
+  })
+
+/**
+ * Starts a remoting server on `host:port` (port 0: an ephemeral one) in the current scope. Each request is handled
+ * in a fiber of its own; a handler that dies is answered SYSTEM_ERROR. A connection that sends bytes that are not the
+ * protocol is closed.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export const startRemotingServer = (
+  handler: ServerHandler,
+  options: { readonly host?: string; readonly port?: number } = {}
+): Effect.Effect<RemotingServer, Error, Scope.Scope> =>
+  Effect.gen(function*() {
+    const host = options.host ?? "127.0.0.1"
+    const fibers = yield* FiberSet.make()
+    const requests = yield* Queue.unbounded<readonly [RemotingCommand, ServerConnection]>()
+    const connections = new Set<ServerConnection>()
+
+    const accept = (socket: net.Socket) => {
+      socket.setNoDelay(true)
+      const splitter = new FrameSplitter()
+      const remoteHost = (socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "")
+      const remotePort = socket.remotePort ?? 0
+      const connection: ServerConnection = {
+        remoteAddress: `${remoteHost}:${remotePort}`,
+        remoteHost,
+        remotePort,
+        send: (command) => void (socket.destroyed || socket.write(encodeCommand(command))),
+        close: () => void socket.destroy()
+      }
+      connections.add(connection)
+      socket.on("close", () => connections.delete(connection))
+      socket.on("error", () => socket.destroy())
+      socket.on("data", (chunk: Buffer) => {
+        const frames = splitter.push(chunk)
+        if (Either.isLeft(frames)) return void socket.destroy()
+        for (const frame of frames.right) {
+          const command = decodeFrame(frame)
+          if (Either.isLeft(command)) return void socket.destroy()
+          // Responses to the server's own requests are not awaited by anyone here.
+          if (!isResponse(command.right)) requests.unsafeOffer([command.right, connection])
+        }
+      })
+    }
+
+    const answer = (request: RemotingCommand, connection: ServerConnection) =>
+      handler(request, connection).pipe(
+        Effect.catchAllDefect((defect) =>
+          Effect.succeed(responseTo(request, ResponseCode.SYSTEM_ERROR, { remark: String(defect) }))
+        ),
+        Effect.map((reply) => {
+          if (reply === undefined || isOneway(request)) return
+          connection.send({
+            ...reply,
+            opaque: request.opaque,
+            flag: reply.flag | Flag.RESPONSE,
+            serializeType: request.serializeType
+          })
+        })
+      )
+
+    yield* Queue.take(requests).pipe(
+      Effect.flatMap(([request, connection]) => FiberSet.run(fibers, answer(request, connection))),
+      Effect.forever,
+      Effect.forkScoped
+    )
+
+    let server = net.createServer(accept)
+    const port = yield* listen(server, host, options.port ?? 0)
+    const dropAll = () => {
+      for (const c of connections) c.close()
+      connections.clear()
+    }
+    const close = (s: net.Server) => Effect.async<void>((resume) => void s.close(() => resume(Effect.void)))
+    yield* Effect.addFinalizer(() => Effect.suspend(() => (dropAll(), close(server))))
+
+    return {
+      port,
+      connections,
+      pause: Effect.suspend(() => (dropAll(), close(server))),
+      resume: Effect.suspend(() => {
+        server = net.createServer(accept)
+        return Effect.asVoid(Effect.orDie(listen(server, host, port)))
+      })
+    }
+  })

@@ -1,0 +1,56 @@
+import { Context, type Effect } from "effect"
+
+/**
+ * A broker of the embedded cluster, as clients see it.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface EmbeddedBrokerInfo {
+  readonly name: string
+  readonly address: string
+}
+
+/**
+ * Options of a topic created on the embedded cluster (Java: `TopicConfig`, as `mqadmin updateTopic` sets it).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface TopicOptions {
+  readonly readQueueNums?: number | undefined
+  readonly writeQueueNums?: number | undefined
+  /** `PermName` bits; read and write (6) by default. */
+  readonly perm?: number | undefined
+  /** The brokers to create it on; all by default. */
+  readonly brokers?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * An in-process RocketMQ cluster speaking the real remoting protocol on loopback: one name server and one or more
+ * brokers. Any RocketMQ client can use it through `nameServerAddress`.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface EmbeddedClusterService {
+  readonly nameServerAddress: string
+  readonly brokers: ReadonlyArray<EmbeddedBrokerInfo>
+  /** Creates or updates a topic (Java: UPDATE_AND_CREATE_TOPIC). */
+  readonly createTopic: (topic: string, options?: TopicOptions) => Effect.Effect<void>
+  /** Stops a broker: its connections drop and it leaves routes; its port stays reserved and its data kept. */
+  readonly stopBroker: (name: string) => Effect.Effect<void>
+  /** Starts a stopped broker again on the same port, with its data. */
+  readonly startBroker: (name: string) => Effect.Effect<void>
+}
+
+/**
+ * The embedded cluster service.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export class EmbeddedCluster extends Context.Tag("effect-rocketmq/EmbeddedCluster")<
+  EmbeddedCluster,
+  EmbeddedClusterService
+>() {}
