@@ -58,9 +58,13 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
         (reason) => new Error(`embedded broker ${brokerOptions.brokerName}: messageDelayLevel: ${reason}`)
       )
       const background = yield* FiberSet.make()
-      let broker: Broker | undefined
-      const server = yield* startRemotingServer((request, connection) => broker!.handle(request, connection), { host })
-      broker = makeBroker(brokerOptions, { host, port: server.port }, background, delayLevels)
+      // The broker needs its own port (the store host of its records), known once its server listens.
+      const ref: { broker?: Broker } = {}
+      const server = yield* startRemotingServer((request, connection) => ref.broker!.handle(request, connection), {
+        host
+      })
+      const broker = makeBroker(brokerOptions, { host, port: server.port }, background, delayLevels)
+      ref.broker = broker
       running.set(brokerOptions.brokerName, { broker, server, up: true })
     }
     const find = (name: string) =>
