@@ -52,9 +52,6 @@ type Incoming =
 
 const codeLabel = (code: number) => requestCodeName(code) ?? String(code)
 
-/** How often the timeout sweeper looks at the calls in flight (Java scans its response table every second). */
-const SWEEP_INTERVAL = Duration.millis(10)
-
 /**
  * Builds the transport in the current scope: closing the scope closes every connection (calls in flight fail) and
  * interrupts every handler fiber.
@@ -208,24 +205,36 @@ export const make = (
           timeoutMillis
         })
         Metrics.requestsInFlight.unsafeUpdate(++inFlight, [])
-        if (inFlight === 1) sweeping.unsafeOpen()
+        deadlineRegistered(deadline)
         connection.write(frame)
         return Effect.sync(() => {
           if (connection.pending.delete(command.opaque)) finish(Exit.interrupt(FiberId.none))
         })
       })
 
-    // The timeout sweeper (Java: `scanResponseTable`): while calls are in flight, every 10 ms of Clock time it fails
-    // those past their deadline.
+    // The timeout sweeper (Java: `scanResponseTable`): while calls are in flight it sleeps until the earliest
+    // deadline (Clock time), fails the calls past theirs, and sleeps again. A call with an earlier deadline wakes it.
     const sweeping = yield* Effect.makeLatch(false)
+    const earlier = yield* Effect.makeLatch(false)
+    let nextSweepAt = Number.POSITIVE_INFINITY
+    const deadlineRegistered = (deadline: number) => {
+      sweeping.unsafeOpen()
+      if (deadline < nextSweepAt) earlier.unsafeOpen()
+    }
     yield* Effect.gen(function*() {
       for (;;) {
         yield* sweeping.await
-        yield* Effect.sleep(SWEEP_INTERVAL)
         const now = clock.unsafeCurrentTimeMillis()
-        let waiting = 0
-        for (const connection of open.values()) waiting += connection.expire(now)
-        if (waiting === 0) sweeping.unsafeClose()
+        let earliest = Number.POSITIVE_INFINITY
+        for (const connection of open.values()) earliest = Math.min(earliest, connection.expire(now))
+        if (earliest === Number.POSITIVE_INFINITY) {
+          nextSweepAt = earliest
+          sweeping.unsafeClose()
+          continue
+        }
+        nextSweepAt = earliest
+        earlier.unsafeClose()
+        yield* Effect.raceFirst(Effect.sleep(Duration.millis(Math.max(1, earliest - now))), earlier.await)
       }
     }).pipe(Effect.forkScoped)
 

@@ -78,10 +78,12 @@ export class Connection {
     this.events.onClose(this, error)
   }
 
-  /** Fails the calls whose deadline has passed; returns how many are still waiting. */
+  /** Fails the calls whose deadline has passed; returns the earliest deadline of those still waiting. */
   expire(now: number): number {
+    let earliest = Number.POSITIVE_INFINITY
     for (const [opaque, call] of this.pending) {
-      if (call.deadline <= now) {
+      if (call.deadline > now) earliest = Math.min(earliest, call.deadline)
+      else {
         this.pending.delete(opaque)
         call.resume(
           Exit.fail(
@@ -90,7 +92,7 @@ export class Connection {
         )
       }
     }
-    return this.pending.size
+    return earliest
   }
 
   private receive(chunk: Buffer): void {
