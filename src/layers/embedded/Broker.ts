@@ -1,6 +1,11 @@
 import { Clock, Duration, Effect, Either, FiberSet } from "effect"
 import { decodeBody, encodeBody } from "../../protocol/bodies/Body.js"
-import { ConsumerListBody } from "../../protocol/bodies/ConsumerGroupBodies.js"
+import {
+  ConsumerListBody,
+  LockBatchRequestBody,
+  LockBatchResponseBody,
+  UnlockBatchRequestBody
+} from "../../protocol/bodies/ConsumerGroupBodies.js"
 import { HeartbeatData } from "../../protocol/bodies/HeartbeatData.js"
 import { PermName } from "../../protocol/bodies/TopicRouteData.js"
 import {
@@ -23,7 +28,7 @@ import {
   SendMessageRequestHeader as SendMessageRequestHeaderV1,
   SendMessageRequestHeaderV2
 } from "../../protocol/headers/SendHeaders.js"
-import type { SendMessageRequestHeader } from "../../protocol/headers/SendHeaders.js"
+import { ConsumerSendMsgBackRequestHeader, type SendMessageRequestHeader } from "../../protocol/headers/SendHeaders.js"
 import type { HostAddress } from "../../protocol/HostAddress.js"
 import { decodeBatch } from "../../protocol/MessageBatch.js"
 import { MessageConst } from "../../protocol/MessageConst.js"
@@ -34,6 +39,7 @@ import { ResponseCode } from "../../protocol/ResponseCode.js"
 import { parseTagExpression } from "../../protocol/TagFilter.js"
 import { ClientRegistry } from "./ClientRegistry.js"
 import { type GetMessageResult, MessageStore, type MessageToStore, type TopicConfig } from "./MessageStore.js"
+import { QueueLocks } from "./QueueLocks.js"
 import type { ServerConnection, ServerHandler } from "./RemotingServer.js"
 
 /**
@@ -108,6 +114,14 @@ export const DEFAULT_TOPIC = "TBW102"
 export const RETRY_GROUP_TOPIC_PREFIX = "%RETRY%"
 
 /**
+ * The prefix of a consumer group's dead-letter topic (Java: `MixAll.DLQ_GROUP_TOPIC_PREFIX`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export const DLQ_GROUP_TOPIC_PREFIX = "%DLQ%"
+
+/**
  * One embedded broker: its topics, store and client registry, and the handler that answers its requests.
  *
  * @since 0.1.0
@@ -158,6 +172,7 @@ export const makeBroker = (
   const topics = new Map<string, TopicConfig>()
   const store = new MessageStore(address)
   const clients = new ClientRegistry()
+  const locks = new QueueLocks()
   const consumerOffsets = new Map<string, number>()
   const createTopic = (config: TopicConfig) => void topics.set(config.topicName, config)
   if (options.autoCreateTopicEnable) {
@@ -440,6 +455,90 @@ export const makeBroker = (
   const offsetResponse = (request: RemotingCommand, offset: number) =>
     Effect.succeed(response(request, ResponseCode.SUCCESS, { extFields: { offset: String(offset) } }))
 
+  /** Creates a group's retry or dead-letter topic, one queue read and write (Java: `createTopicInSendMessageBackMethod`). */
+  const groupTopic = (topicName: string): TopicConfig => {
+    const existing = topics.get(topicName)
+    if (existing !== undefined) return existing
+    const config = {
+      topicName,
+      readQueueNums: 1,
+      writeQueueNums: 1,
+      perm: PermName.READ | PermName.WRITE,
+      topicSysFlag: 0,
+      order: false
+    }
+    createTopic(config)
+    return config
+  }
+
+  /**
+   * A message the consumer could not consume, back to the broker (Java: `SendMessageProcessor.asyncConsumerSendMsgBack`):
+   * onto the group's retry topic with the next delay level, or past its max reconsume times onto the dead-letter topic.
+   */
+  const consumerSendMsgBack = (request: RemotingCommand) =>
+    withHeader(request, ConsumerSendMsgBackRequestHeader, (header) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const original = store.lookMessageByOffset(header.offset)
+        if (original === undefined) {
+          return fail(request, ResponseCode.SYSTEM_ERROR, `look message by offset failed, ${header.offset}`)
+        }
+        const properties: Record<string, string> = { ...original.properties }
+        properties[MessageConst.RETRY_TOPIC] ??= original.topic
+        properties[MessageConst.WAIT] = "false"
+        let delayLevel = header.delayLevel
+        const maxReconsumeTimes = header.maxReconsumeTimes ?? 16
+        let topic = `${RETRY_GROUP_TOPIC_PREFIX}${header.group}`
+        if (original.reconsumeTimes >= maxReconsumeTimes || delayLevel < 0) {
+          topic = `${DLQ_GROUP_TOPIC_PREFIX}${header.group}`
+          delayLevel = 0
+        } else if (delayLevel === 0) {
+          delayLevel = 3 + original.reconsumeTimes
+        }
+        groupTopic(topic)
+        properties[MessageConst.DELAY] = String(delayLevel)
+        properties[MessageConst.ORIGIN_MESSAGE_ID] ??= original.offsetMsgId
+        const message: MessageToStore = {
+          topic,
+          queueId: 0,
+          flag: original.flag,
+          properties,
+          body: original.body,
+          sysFlag: original.sysFlag,
+          bornTimestamp: original.bornTimestamp,
+          bornHost: original.bornHost,
+          reconsumeTimes: original.reconsumeTimes + 1,
+          preparedTransactionOffset: 0
+        }
+        const stored = delayLevel > 0 && delayLevels.length > 0
+          ? delay(message, delayLevel, undefined, now)
+          : Effect.succeed(store.append(message, now))
+        return Effect.map(stored, (result) =>
+          Either.isLeft(result)
+            ? response(request, ResponseCode.SYSTEM_ERROR, { remark: result.left.message })
+            : response(request, ResponseCode.SUCCESS))
+      }))
+
+  const lockBatch = (request: RemotingCommand) =>
+    Either.match(decodeBody(LockBatchRequestBody, request.body), {
+      onLeft: (e) => fail(request, ResponseCode.SYSTEM_ERROR, e.message),
+      onRight: (body) =>
+        Effect.map(Clock.currentTimeMillis, (now) =>
+          response(request, ResponseCode.SUCCESS, {
+            body: encodeBody(LockBatchResponseBody, {
+              lockOKMQSet: locks.tryLockBatch(body.consumerGroup, body.mqSet, body.clientId, now)
+            })
+          }))
+    })
+
+  const unlockBatch = (request: RemotingCommand) =>
+    Either.match(decodeBody(UnlockBatchRequestBody, request.body), {
+      onLeft: (e) => fail(request, ResponseCode.SYSTEM_ERROR, e.message),
+      onRight: (body) => {
+        locks.unlockBatch(body.consumerGroup, body.mqSet, body.clientId)
+        return Effect.succeed(response(request, ResponseCode.SUCCESS))
+      }
+    })
+
   const heartbeat = (request: RemotingCommand, connection: ServerConnection) =>
     Either.match(decodeBody(HeartbeatData, request.body), {
       onLeft: (e) => fail(request, ResponseCode.SYSTEM_ERROR, e.message),
@@ -447,17 +546,7 @@ export const makeBroker = (
         Effect.map(Clock.currentTimeMillis, (now) => {
           for (const consumer of data.consumerDataSet) {
             // Java creates the group's retry topic when it first hears of the group (`autoCreateSubscriptionGroup`).
-            const retryTopic = `${RETRY_GROUP_TOPIC_PREFIX}${consumer.groupName}`
-            if (!topics.has(retryTopic)) {
-              createTopic({
-                topicName: retryTopic,
-                readQueueNums: 1,
-                writeQueueNums: 1,
-                perm: PermName.READ | PermName.WRITE,
-                topicSysFlag: 0,
-                order: false
-              })
-            }
+            groupTopic(`${RETRY_GROUP_TOPIC_PREFIX}${consumer.groupName}`)
             clients.registerConsumer(consumer, data.clientID, connection, now)
           }
           for (const producer of data.producerDataSet) {
@@ -528,6 +617,12 @@ export const makeBroker = (
               response(request, ResponseCode.SUCCESS, { body: encodeBody(ConsumerListBody, { consumerIdList: ids }) })
             )
         })
+      case RequestCode.CONSUMER_SEND_MSG_BACK:
+        return consumerSendMsgBack(request)
+      case RequestCode.LOCK_BATCH_MQ:
+        return lockBatch(request)
+      case RequestCode.UNLOCK_BATCH_MQ:
+        return unlockBatch(request)
       case RequestCode.UPDATE_AND_CREATE_TOPIC:
         return withHeader(request, CreateTopicRequestHeader, (h) => {
           createTopic({

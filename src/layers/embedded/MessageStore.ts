@@ -2,7 +2,7 @@ import { Either } from "effect"
 import { crc32 } from "node:zlib"
 import type { HostAddress } from "../../protocol/HostAddress.js"
 import { MessageConst } from "../../protocol/MessageConst.js"
-import { encodeMessageRecord } from "../../protocol/MessageDecoder.js"
+import { decodeMessages, encodeMessageRecord, type MessageExt } from "../../protocol/MessageDecoder.js"
 import { createOffsetMessageId } from "../../protocol/MessageId.js"
 import type { MessageProperties } from "../../protocol/MessageProperties.js"
 import type { ProtocolError } from "../../protocol/ProtocolError.js"
@@ -99,6 +99,7 @@ const MAX_FILTER_SCAN = 16000
 export class MessageStore {
   private readonly queues = new Map<string, Array<QueueEntry>>()
   private readonly arrivals = new Map<string, Set<() => void>>()
+  private readonly byCommitLogOffset = new Map<number, Buffer>()
   private commitLogOffset = 0
 
   constructor(readonly storeHost: HostAddress) {}
@@ -130,6 +131,7 @@ export class MessageStore {
       (record) => {
         const tags = message.properties[MessageConst.TAGS]
         queue.push({ record, storeTimestamp: now, tagsCode: tags === undefined ? undefined : javaStringHashCode(tags) })
+        this.byCommitLogOffset.set(commitLogOffset, record)
         this.commitLogOffset += record.length
         const waiting = this.arrivals.get(`${message.topic}\u0000${message.queueId}`)
         if (waiting !== undefined) { for (const wake of [...waiting]) wake() }
@@ -142,6 +144,13 @@ export class MessageStore {
         }
       }
     )
+  }
+
+  /** The message stored at a commit-log offset, its body as stored (Java: `lookMessageByOffset`). */
+  lookMessageByOffset(commitLogOffset: number): MessageExt | undefined {
+    const record = this.byCommitLogOffset.get(commitLogOffset)
+    if (record === undefined) return undefined
+    return Either.getOrUndefined(decodeMessages(record, { decompress: false }))?.[0]
   }
 
   maxOffset(topic: string, queueId: number): number {
