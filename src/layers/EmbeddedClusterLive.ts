@@ -1,4 +1,4 @@
-import { Effect, Either, FiberSet, Layer } from "effect"
+import { Effect, Either, FiberSet, Layer, Schedule } from "effect"
 import { PermName } from "../protocol/bodies/TopicRouteData.js"
 import { EmbeddedCluster, type EmbeddedClusterService } from "../services/EmbeddedCluster.js"
 import {
@@ -22,6 +22,8 @@ export interface EmbeddedClusterOptions {
   readonly host?: string | undefined
   readonly nameServerPort?: number | undefined
   readonly brokers?: number | undefined
+  /** Names of the brokers; `broker-a`, `broker-b`, ... by default. */
+  readonly brokerNames?: ReadonlyArray<string> | undefined
   readonly clusterName?: string | undefined
   readonly broker?: Partial<Omit<BrokerOptions, "brokerName" | "clusterName">> | undefined
 }
@@ -42,15 +44,21 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
       makeNameServer(() => [...running.values()].filter((b) => b.up).map((b) => b.broker)),
       { host, port: options.nameServerPort ?? 0 }
     )
-    for (let i = 0; i < (options.brokers ?? 1); i++) {
+    const names = options.brokerNames ?? Array.from({ length: options.brokers ?? 1 }, (_, i) => brokerName(i))
+    for (const name of names) {
       const brokerOptions: BrokerOptions = {
-        brokerName: brokerName(i),
+        brokerName: name,
         clusterName: options.clusterName ?? "DefaultCluster",
         autoCreateTopicEnable: true,
         defaultTopicQueueNums: 8,
         maxMessageSize: 4 * 1024 * 1024,
         region: "DefaultRegion",
         messageDelayLevel: DEFAULT_DELAY_LEVELS,
+        transactions: {
+          transactionTimeoutMillis: 6_000,
+          transactionCheckIntervalMillis: 60_000,
+          transactionCheckMax: 15
+        },
         ...options.broker
       }
       const delayLevels = yield* Either.mapLeft(
@@ -65,6 +73,15 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
       })
       const broker = makeBroker(brokerOptions, { host, port: server.port }, background, delayLevels)
       ref.broker = broker
+      // The transaction check-back (Java: `TransactionalMessageCheckService`), every check interval.
+      yield* FiberSet.run(
+        background,
+        Effect.repeat(
+          broker.checkTransactions,
+          Schedule.spaced(brokerOptions.transactions.transactionCheckIntervalMillis)
+        )
+          .pipe(Effect.delay(brokerOptions.transactions.transactionCheckIntervalMillis))
+      )
       running.set(brokerOptions.brokerName, { broker, server, up: true })
     }
     const find = (name: string) =>

@@ -2,7 +2,7 @@
 // each answer with the real one: same code and remark, same header fields, bodies that decode to the same values,
 // apart from what the fixtures' README marks as varying (opaques, timestamps, hosts and ports, commit-log offsets).
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Fiber, type Scope, TestClock } from "effect"
+import { Context, Effect, Either, Fiber, Layer, Redacted, type Scope, TestClock } from "effect"
 import * as net from "node:net"
 import * as EmbeddedClusterLive from "../../src/layers/EmbeddedClusterLive.js"
 import { decodeBody } from "../../src/protocol/bodies/Body.js"
@@ -177,45 +177,80 @@ const replay = (cluster: EmbeddedClusterService, frames: ReadonlyArray<CapturedF
     return compared
   })
 
-const startAtCaptureTime = (frames: ReadonlyArray<CapturedFrame>) => {
+const captureTime = (frames: ReadonlyArray<CapturedFrame>) => {
   const born = frames.find((f) => f.header.extFields?.g !== undefined)?.header.extFields?.g
-  return TestClock.setTime(Number(born ?? 1795523350000) - 1000)
+  return Number(born ?? 1795523350000) - 1000
 }
+
+const startAtCaptureTime = (frames: ReadonlyArray<CapturedFrame>) => TestClock.setTime(captureTime(frames))
+
+/**
+ * An embedded cluster started at the capture's time: Clock time is set first, so that the cluster's periodic tasks
+ * (the transaction check-back) do not run through the decades between the epoch and the capture.
+ */
+const clusterAt = (frames: ReadonlyArray<CapturedFrame>, options?: EmbeddedClusterLive.EmbeddedClusterOptions) =>
+  Effect.gen(function*() {
+    yield* startAtCaptureTime(frames)
+    return yield* Effect.map(
+      Layer.build(EmbeddedClusterLive.layer(options)),
+      (context) => Context.get(context, EmbeddedCluster)
+    )
+  })
 
 describe("the embedded cluster answers captured requests as RocketMQ 4.9.8 did", () => {
   it.scoped("produce.jsonl, then pull.jsonl on the same broker, then fastjson-route.jsonl", () =>
     Effect.gen(function*() {
-      const cluster = yield* EmbeddedCluster
-      yield* cluster.createTopic("TestTopic", { readQueueNums: 4, writeQueueNums: 4, perm: 6 })
       const produce = loadScenario("produce.jsonl")
-      yield* startAtCaptureTime(produce)
+      const cluster = yield* clusterAt(produce)
+      yield* cluster.createTopic("TestTopic", { readQueueNums: 4, writeQueueNums: 4, perm: 6 })
       const sent = yield* replay(cluster, produce)
       // The delay-level-2 message (5 s) is on its queue by the time the pull consumer starts.
       yield* TestClock.adjust("10 seconds")
       const pulled = yield* replay(cluster, loadScenario("pull.jsonl"))
       const routes = yield* replay(cluster, loadScenario("fastjson-route.jsonl"))
       expect([sent, pulled, routes]).toEqual([10, 28, 3])
-    }).pipe(Effect.provide(EmbeddedClusterLive.layer())))
+    }))
 
   it.scoped("produce, pull, then push.jsonl and orderly.jsonl: retries, group changes and queue locks", () =>
     Effect.gen(function*() {
-      const cluster = yield* EmbeddedCluster
+      const cluster = yield* clusterAt(loadScenario("produce.jsonl"))
       yield* cluster.createTopic("TestTopic", { readQueueNums: 4, writeQueueNums: 4, perm: 6 })
-      yield* startAtCaptureTime(loadScenario("produce.jsonl"))
       yield* replay(cluster, loadScenario("produce.jsonl"))
       yield* TestClock.adjust("10 seconds")
       yield* replay(cluster, loadScenario("pull.jsonl"))
       const pushed = yield* replay(cluster, loadScenario("push.jsonl"))
       const orderly = yield* replay(cluster, loadScenario("orderly.jsonl"))
       expect([pushed, orderly]).toEqual([65, 37])
-    }).pipe(Effect.provide(EmbeddedClusterLive.layer())))
+    }))
+
+  it.scoped("transaction.jsonl: half messages answered from the half topic", () =>
+    Effect.gen(function*() {
+      const frames = loadScenario("transaction.jsonl")
+      const cluster = yield* clusterAt(frames)
+      yield* cluster.createTopic("TestTopic", { readQueueNums: 4, writeQueueNums: 4, perm: 6 })
+      expect(yield* replay(cluster, frames)).toBe(9)
+    }))
+
+  const aclCluster = {
+    brokerNames: ["broker-acl"],
+    broker: { acl: [{ accessKey: "fixtureAccessKey", secretKey: Redacted.make("fixtureSecretKey42"), admin: true }] }
+  }
+
+  it.scoped("acl-signed, acl-unsigned and acl-badsecret.jsonl: signed requests pass, others refused as the real broker did", () =>
+    Effect.gen(function*() {
+      const signed = loadScenario("acl-signed.jsonl")
+      const cluster = yield* clusterAt(signed, aclCluster)
+      const passed = yield* replay(cluster, signed)
+      const refusedUnsigned = yield* replay(cluster, loadScenario("acl-unsigned.jsonl"))
+      const refusedBadSecret = yield* replay(cluster, loadScenario("acl-badsecret.jsonl"))
+      expect([passed, refusedUnsigned, refusedBadSecret]).toEqual([18, 16, 16])
+    }))
 
   it.scoped("binary-produce.jsonl, then binary-pull.jsonl: ROCKETMQ binary headers answered in kind", () =>
     Effect.gen(function*() {
-      const cluster = yield* EmbeddedCluster
-      yield* cluster.createTopic("TestTopic", { readQueueNums: 4, writeQueueNums: 4, perm: 6 })
       // The real broker had served produce.jsonl first: its delayed message holds offset 0 of the level-2 queue.
-      yield* startAtCaptureTime(loadScenario("produce.jsonl"))
+      const cluster = yield* clusterAt(loadScenario("produce.jsonl"))
+      yield* cluster.createTopic("TestTopic", { readQueueNums: 4, writeQueueNums: 4, perm: 6 })
       yield* replay(cluster, loadScenario("produce.jsonl"))
       const produce = loadScenario("binary-produce.jsonl")
       yield* startAtCaptureTime(produce)
@@ -223,5 +258,5 @@ describe("the embedded cluster answers captured requests as RocketMQ 4.9.8 did",
       yield* TestClock.adjust("10 seconds")
       const pulled = yield* replay(cluster, loadScenario("binary-pull.jsonl"))
       expect([sent, pulled]).toEqual([10, 28])
-    }).pipe(Effect.provide(EmbeddedClusterLive.layer())))
+    }))
 })

@@ -29,6 +29,7 @@ import {
   SendMessageRequestHeaderV2
 } from "../../protocol/headers/SendHeaders.js"
 import { ConsumerSendMsgBackRequestHeader, type SendMessageRequestHeader } from "../../protocol/headers/SendHeaders.js"
+import { EndTransactionRequestHeader } from "../../protocol/headers/TransactionHeaders.js"
 import type { HostAddress } from "../../protocol/HostAddress.js"
 import { decodeBatch } from "../../protocol/MessageBatch.js"
 import { MessageConst } from "../../protocol/MessageConst.js"
@@ -37,10 +38,12 @@ import { type RemotingCommand, response } from "../../protocol/RemotingCommand.j
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
 import { parseTagExpression } from "../../protocol/TagFilter.js"
+import { type AclAccount, aclRefusal } from "./AclValidator.js"
 import { ClientRegistry } from "./ClientRegistry.js"
 import { type GetMessageResult, MessageStore, type MessageToStore, type TopicConfig } from "./MessageStore.js"
 import { QueueLocks } from "./QueueLocks.js"
 import type { ServerConnection, ServerHandler } from "./RemotingServer.js"
+import { type TransactionCheckOptions, Transactions } from "./Transactions.js"
 
 /**
  * Settings of an embedded broker, with the Java broker's defaults (Java: `BrokerConfig`, `MessageStoreConfig`).
@@ -61,6 +64,10 @@ export interface BrokerOptions {
   readonly region: string
   /** Java: `messageDelayLevel`. */
   readonly messageDelayLevel: string
+  /** Java: `transactionTimeOut` (6 s), `transactionCheckInterval` (60 s), `transactionCheckMax` (15). */
+  readonly transactions: TransactionCheckOptions
+  /** The access list (Java: `aclEnable` with `plain_acl.yml`); none, the default, lets every request through. */
+  readonly acl?: ReadonlyArray<AclAccount> | undefined
 }
 
 /**
@@ -135,6 +142,8 @@ export interface Broker {
   readonly clients: ClientRegistry
   readonly createTopic: (config: TopicConfig) => void
   readonly handle: ServerHandler
+  /** One round of the transaction check-back; the cluster runs it every `transactionCheckIntervalMillis`. */
+  readonly checkTransactions: Effect.Effect<void>
 }
 
 const fail = (request: RemotingCommand, code: number, remark: string) =>
@@ -173,6 +182,7 @@ export const makeBroker = (
   const store = new MessageStore(address)
   const clients = new ClientRegistry()
   const locks = new QueueLocks()
+  const transactions = new Transactions(store, clients, options.transactions)
   const consumerOffsets = new Map<string, number>()
   const createTopic = (config: TopicConfig) => void topics.set(config.topicName, config)
   if (options.autoCreateTopicEnable) {
@@ -311,7 +321,10 @@ export const makeBroker = (
             preparedTransactionOffset: 0
           }
           const level = Number(sent[MessageConst.DELAY] ?? 0)
-          const stored = level > 0 && delayLevels.length > 0
+          const prepared = sent[MessageConst.TRAN_MSG] === "true"
+          const stored = prepared
+            ? Effect.succeed(transactions.prepare(message, now))
+            : level > 0 && delayLevels.length > 0
             ? delay(message, level, wait, now)
             : Effect.succeed(store.append(message, now))
           return Effect.flatMap(stored, (result) =>
@@ -557,6 +570,14 @@ export const makeBroker = (
     })
 
   const handle: ServerHandler = (request, connection) => {
+    if (options.acl !== undefined) {
+      const refused = aclRefusal(options.acl, request)
+      if (refused !== undefined) return fail(request, ResponseCode.SYSTEM_ERROR, refused)
+    }
+    return dispatch(request, connection)
+  }
+
+  const dispatch: ServerHandler = (request, connection) => {
     switch (request.code) {
       case RequestCode.SEND_MESSAGE:
       case RequestCode.SEND_MESSAGE_V2:
@@ -617,6 +638,12 @@ export const makeBroker = (
               response(request, ResponseCode.SUCCESS, { body: encodeBody(ConsumerListBody, { consumerIdList: ids }) })
             )
         })
+      case RequestCode.END_TRANSACTION:
+        return withHeader(request, EndTransactionRequestHeader, (h) =>
+          Effect.map(Clock.currentTimeMillis, (now) => {
+            transactions.end(h, now)
+            return response(request, ResponseCode.SUCCESS)
+          }))
       case RequestCode.CONSUMER_SEND_MSG_BACK:
         return consumerSendMsgBack(request)
       case RequestCode.LOCK_BATCH_MQ:
@@ -640,5 +667,7 @@ export const makeBroker = (
     }
   }
 
-  return { options, address: brokerAddress, topics, store, clients, createTopic, handle }
+  const checkTransactions = Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => transactions.check(now)))
+
+  return { options, address: brokerAddress, topics, store, clients, createTopic, handle, checkTransactions }
 }
