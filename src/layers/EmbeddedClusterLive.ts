@@ -1,4 +1,4 @@
-import { Effect, Either, FiberSet, Layer, Schedule } from "effect"
+import { Clock, Duration, Effect, Either, FiberSet, Layer, Schedule } from "effect"
 import { PermName } from "../protocol/bodies/TopicRouteData.js"
 import { EmbeddedCluster, type EmbeddedClusterService } from "../services/EmbeddedCluster.js"
 import {
@@ -73,6 +73,14 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
       })
       const broker = makeBroker(brokerOptions, { host, port: server.port }, background, delayLevels)
       ref.broker = broker
+      // Client housekeeping (Java: `ClientHousekeepingService`, every 10 s): closed or silent clients leave their groups.
+      yield* FiberSet.run(
+        background,
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.sync(() => broker.clients.scanNotActive(now, (c) => server.connections.has(c)))).pipe(
+            Effect.repeat(Schedule.spaced("10 seconds"))
+          )
+      )
       // The transaction check-back (Java: `TransactionalMessageCheckService`), every check interval.
       yield* FiberSet.run(
         background,
@@ -113,16 +121,42 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
       stopBroker: (name) =>
         Effect.flatMap(
           find(name),
-          (entry) => entry.up ? Effect.zipRight(Effect.sync(() => (entry.up = false)), entry.server.pause) : Effect.void
+          (entry) =>
+            entry.up ? Effect.zipRight(Effect.sync(() => (entry.up = false)), entry.server.pause) : Effect.void
         ),
       startBroker: (name) =>
         Effect.flatMap(
           find(name),
           (entry) => entry.up ? Effect.void : Effect.zipRight(entry.server.resume, Effect.sync(() => (entry.up = true)))
-        )
+        ),
+      setLatency: (name, latency) =>
+        Effect.flatMap(find(name), (entry) =>
+          Effect.sync(() => (entry.broker.faults.latency = Duration.decode(latency)))),
+      failNext: (name, requestCode, count, responseCode, remark) =>
+        Effect.flatMap(find(name), (entry) =>
+          Effect.sync(() =>
+            entry.broker.faults.failures.set(requestCode, {
+              remaining: count,
+              responseCode,
+              remark: remark ?? `injected failure of request ${requestCode}`
+            })
+          )),
+      cutClient: (clientId) =>
+        Effect.sync(() => {
+          for (const { broker } of running.values()) {
+            for (const connection of broker.clients.connectionsOf(clientId)) {
+              connection.close()
+            }
+          }
+        })
     }
     yield* Effect.logDebug("embedded cluster started").pipe(
-      Effect.annotateLogs({ nameServer: service.nameServerAddress, brokers: service.brokers.map((b) => b.address) })
+      Effect.annotateLogs({
+        nameServer: service.nameServerAddress,
+        brokers: service.brokers.map((b) =>
+          b.address
+        )
+      })
     )
     return service
   })

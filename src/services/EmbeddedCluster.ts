@@ -1,4 +1,4 @@
-import { Context, type Effect } from "effect"
+import { Context, type Duration, type Effect } from "effect"
 
 /**
  * A broker of the embedded cluster, as clients see it.
@@ -42,6 +42,18 @@ export interface EmbeddedClusterService {
   readonly stopBroker: (name: string) => Effect.Effect<void>
   /** Starts a stopped broker again on the same port, with its data. */
   readonly startBroker: (name: string) => Effect.Effect<void>
+  /** Delays every answer of a broker by `latency` (zero removes the delay). */
+  readonly setLatency: (name: string, latency: Duration.DurationInput) => Effect.Effect<void>
+  /** Answers the next `count` requests of `requestCode` to a broker with `responseCode` (and `remark`). */
+  readonly failNext: (
+    name: string,
+    requestCode: number,
+    count: number,
+    responseCode: number,
+    remark?: string
+  ) => Effect.Effect<void>
+  /** Cuts every connection of a client (by the client id of its heartbeats) to every broker. */
+  readonly cutClient: (clientId: string) => Effect.Effect<void>
 }
 
 /**

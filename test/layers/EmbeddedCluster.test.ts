@@ -1,101 +1,17 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Either, Fiber, Layer, TestClock } from "effect"
-import * as EmbeddedClusterLive from "../../src/layers/EmbeddedClusterLive.js"
-import * as RemotingClientLive from "../../src/layers/RemotingClientLive.js"
-import { RequestHandlersLive } from "../../src/layers/RequestHandlersLive.js"
-import { decodeBody, encodeBody } from "../../src/protocol/bodies/Body.js"
+import { Deferred, Effect, Either, Fiber, TestClock } from "effect"
+import { decodeBody } from "../../src/protocol/bodies/Body.js"
 import { ConsumerListBody } from "../../src/protocol/bodies/ConsumerGroupBodies.js"
-import { HeartbeatData } from "../../src/protocol/bodies/HeartbeatData.js"
 import { TopicRouteData } from "../../src/protocol/bodies/TopicRouteData.js"
-import { encodeHeader } from "../../src/protocol/headers/CommandHeader.js"
-import { PullMessageRequestHeader, PullSysFlag } from "../../src/protocol/headers/ConsumeHeaders.js"
-import { SendMessageRequestHeaderV2 } from "../../src/protocol/headers/SendHeaders.js"
 import { decodeMessages } from "../../src/protocol/MessageDecoder.js"
-import { propertiesToString } from "../../src/protocol/MessageProperties.js"
 import { request } from "../../src/protocol/RemotingCommand.js"
 import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { ResponseCode } from "../../src/protocol/ResponseCode.js"
 import { parseTagExpression } from "../../src/protocol/TagFilter.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
-import { NameServerAddresses } from "../../src/services/NameServerAddresses.js"
-import { RemotingClient, type RemotingClientConfig } from "../../src/services/RemotingClient.js"
+import { RemotingClient } from "../../src/services/RemotingClient.js"
 import { RequestHandlers } from "../../src/services/RequestHandlers.js"
-import { RpcHooks } from "../../src/services/RpcHooks.js"
-
-/** A client of its own (connections, handlers) on an embedded cluster. */
-const clientOn = (config?: Partial<RemotingClientConfig>) =>
-  Layer.unwrapEffect(
-    Effect.map(EmbeddedCluster, (cluster) =>
-      RemotingClientLive.layer(config).pipe(
-        Layer.provideMerge(RequestHandlersLive),
-        Layer.provide(RpcHooks.none),
-        Layer.provide(NameServerAddresses.fixed([cluster.nameServerAddress]))
-      ))
-  )
-
-const withCluster = (options?: EmbeddedClusterLive.EmbeddedClusterOptions) => EmbeddedClusterLive.layer(options)
-
-const send = (topic: string, body: string, properties: Record<string, string>, queueId = 0) =>
-  request(
-    RequestCode.SEND_MESSAGE_V2,
-    Either.getOrThrow(encodeHeader(SendMessageRequestHeaderV2, {
-      producerGroup: "test_producer",
-      topic,
-      defaultTopic: "TBW102",
-      defaultTopicQueueNums: 4,
-      queueId,
-      sysFlag: 0,
-      bornTimestamp: 1,
-      flag: 0,
-      properties: propertiesToString(properties),
-      reconsumeTimes: 0,
-      unitMode: false,
-      batch: false
-    })),
-    { body: Buffer.from(body) }
-  )
-
-const pull = (topic: string, queueOffset: number, options: { suspend?: boolean; expression?: string } = {}) =>
-  request(
-    RequestCode.PULL_MESSAGE,
-    Either.getOrThrow(encodeHeader(PullMessageRequestHeader, {
-      consumerGroup: "test_consumer",
-      topic,
-      queueId: 0,
-      queueOffset,
-      maxMsgNums: 32,
-      sysFlag: PullSysFlag.SUBSCRIPTION | (options.suspend ? PullSysFlag.SUSPEND : 0),
-      commitOffset: 0,
-      suspendTimeoutMillis: 15000,
-      subscription: options.expression ?? "*",
-      subVersion: 0,
-      expressionType: "TAG"
-    }))
-  )
-
-const heartbeat = (clientID: string, group: string) =>
-  request(RequestCode.HEART_BEAT, {}, {
-    body: encodeBody(HeartbeatData, {
-      clientID,
-      producerDataSet: [],
-      consumerDataSet: [{
-        groupName: group,
-        consumeType: "CONSUME_PASSIVELY",
-        messageModel: "CLUSTERING",
-        consumeFromWhere: "CONSUME_FROM_LAST_OFFSET",
-        unitMode: false,
-        subscriptionDataSet: [{
-          classFilterMode: false,
-          topic: "Orders",
-          subString: "*",
-          tagsSet: [],
-          codeSet: [],
-          subVersion: 1,
-          expressionType: "TAG"
-        }]
-      }]
-    })
-  })
+import { clientOn, heartbeat, pull, send, withCluster } from "../support/EmbeddedClient.js"
 
 describe("the embedded cluster, driven by the project's own client", () => {
   it.scoped("routes a created topic, in standard JSON to 4.9.4+ clients", () =>

@@ -144,6 +144,20 @@ export interface Broker {
   readonly handle: ServerHandler
   /** One round of the transaction check-back; the cluster runs it every `transactionCheckIntervalMillis`. */
   readonly checkTransactions: Effect.Effect<void>
+  /** Faults injected for tests and simulations. */
+  readonly faults: BrokerFaults
+}
+
+/**
+ * Faults an embedded broker can be told to show (for tests and simulations): a delay before every answer, and
+ * requests of a code answered with a chosen response code a number of times.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface BrokerFaults {
+  latency: Duration.Duration
+  readonly failures: Map<number, { remaining: number; readonly responseCode: number; readonly remark: string }>
 }
 
 const fail = (request: RemotingCommand, code: number, remark: string) =>
@@ -569,12 +583,22 @@ export const makeBroker = (
         })
     })
 
+  const faults: BrokerFaults = { latency: Duration.zero, failures: new Map() }
+
   const handle: ServerHandler = (request, connection) => {
-    if (options.acl !== undefined) {
-      const refused = aclRefusal(options.acl, request)
-      if (refused !== undefined) return fail(request, ResponseCode.SYSTEM_ERROR, refused)
-    }
-    return dispatch(request, connection)
+    const answer = Effect.suspend(() => {
+      const failure = faults.failures.get(request.code)
+      if (failure !== undefined && failure.remaining > 0) {
+        if (--failure.remaining === 0) faults.failures.delete(request.code)
+        return fail(request, failure.responseCode, failure.remark)
+      }
+      if (options.acl !== undefined) {
+        const refused = aclRefusal(options.acl, request)
+        if (refused !== undefined) return fail(request, ResponseCode.SYSTEM_ERROR, refused)
+      }
+      return dispatch(request, connection)
+    })
+    return Duration.isZero(faults.latency) ? answer : Effect.zipRight(Effect.sleep(faults.latency), answer)
   }
 
   const dispatch: ServerHandler = (request, connection) => {
@@ -669,5 +693,5 @@ export const makeBroker = (
 
   const checkTransactions = Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => transactions.check(now)))
 
-  return { options, address: brokerAddress, topics, store, clients, createTopic, handle, checkTransactions }
+  return { options, address: brokerAddress, topics, store, clients, createTopic, handle, checkTransactions, faults }
 }

@@ -103,6 +103,20 @@ export class ClientRegistry {
     }
   }
 
+  /** The connections a client id has registered over (all its groups). */
+  connectionsOf(clientId: string): ReadonlyArray<ServerConnection> {
+    const found = new Set<ServerConnection>()
+    for (const group of this.consumers.values()) {
+      const member = group.members.get(clientId)
+      if (member !== undefined) found.add(member.connection)
+    }
+    for (const group of this.producers.values()) {
+      const member = group.get(clientId)
+      if (member !== undefined) found.add(member.connection)
+    }
+    return [...found]
+  }
+
   consumerIds(groupName: string): ReadonlyArray<string> {
     return [...(this.consumers.get(groupName)?.members.keys() ?? [])]
   }
