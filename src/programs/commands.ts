@@ -1,10 +1,11 @@
 import { Command } from "@effect/cli"
 import { decodeCommand } from "./DecodeCommand.js"
+import { embeddedCommand } from "./EmbeddedCommand.js"
 
 /** The `effect-rocketmq` command tree. */
 export const rootCommand = Command.make("effect-rocketmq").pipe(
   Command.withDescription("An Apache RocketMQ client for TypeScript, built on Effect"),
-  Command.withSubcommands([decodeCommand])
+  Command.withSubcommands([decodeCommand, embeddedCommand])
 )
 
 /** Runs the command line on `process.argv`-style arguments. */
