@@ -1,0 +1,86 @@
+import { Duration, Either } from "effect"
+import type { AclAccount } from "./AclValidator.js"
+import type { TransactionCheckOptions } from "./Transactions.js"
+
+/**
+ * Settings of an embedded broker, with the Java broker's defaults (Java: `BrokerConfig`, `MessageStoreConfig`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface BrokerOptions {
+  readonly brokerName: string
+  readonly clusterName: string
+  /** Java: `autoCreateTopicEnable`, true. */
+  readonly autoCreateTopicEnable: boolean
+  /** Queues of the default topic TBW102 (Java: `defaultTopicQueueNums`, 8). */
+  readonly defaultTopicQueueNums: number
+  /** Java: `maxMessageSize`, 4 MiB. */
+  readonly maxMessageSize: number
+  /** Java: `regionId`, "DefaultRegion". */
+  readonly region: string
+  /** Java: `messageDelayLevel`. */
+  readonly messageDelayLevel: string
+  /** Java: `transactionTimeOut` (6 s), `transactionCheckInterval` (60 s), `transactionCheckMax` (15). */
+  readonly transactions: TransactionCheckOptions
+  /** The access list (Java: `aclEnable` with `plain_acl.yml`); none, the default, lets every request through. */
+  readonly acl?: ReadonlyArray<AclAccount> | undefined
+}
+
+/**
+ * The broker's default delay levels (Java: `MessageStoreConfig.messageDelayLevel`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export const DEFAULT_DELAY_LEVELS = "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h"
+
+/**
+ * The durations of a delay-level string such as "1s 5s 10s 1m 2h" (Java: `ScheduleMessageService.parseDelayLevel`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export const parseDelayLevels = (levels: string): Either.Either<ReadonlyArray<Duration.Duration>, string> =>
+  Either.all(
+    levels.trim().split(/\s+/).map((level) => {
+      const unit = level.slice(-1) as "s" | "m" | "h" | "d"
+      const amount = Number(level.slice(0, -1))
+      const millis = ({ s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const)[unit]
+      return millis === undefined || !Number.isFinite(amount) || amount < 0
+        ? Either.left(`not a delay level: ${JSON.stringify(level)} (a number and s, m, h or d)`)
+        : Either.right(Duration.millis(amount * millis))
+    })
+  )
+
+/**
+ * The topic that holds delayed messages until they are due (Java: `TopicValidator.RMQ_SYS_SCHEDULE_TOPIC`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export const SCHEDULE_TOPIC = "SCHEDULE_TOPIC_XXXX"
+
+/**
+ * The default topic from which topics are created on first send (Java: `TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export const DEFAULT_TOPIC = "TBW102"
+
+/**
+ * The prefix of a consumer group's retry topic (Java: `MixAll.RETRY_GROUP_TOPIC_PREFIX`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export const RETRY_GROUP_TOPIC_PREFIX = "%RETRY%"
+
+/**
+ * The prefix of a consumer group's dead-letter topic (Java: `MixAll.DLQ_GROUP_TOPIC_PREFIX`).
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export const DLQ_GROUP_TOPIC_PREFIX = "%DLQ%"

@@ -1,0 +1,53 @@
+import { Effect, Either, type FiberSet } from "effect"
+import type { Duration } from "effect"
+import type { CommandHeader } from "../../protocol/headers/CommandHeader.js"
+import { decodeHeader } from "../../protocol/headers/CommandHeader.js"
+import type { HostAddress } from "../../protocol/HostAddress.js"
+import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"
+import { ResponseCode } from "../../protocol/ResponseCode.js"
+import type { BrokerOptions } from "./BrokerConfig.js"
+import type { ClientRegistry } from "./ClientRegistry.js"
+import type { MessageStore, TopicConfig } from "./MessageStore.js"
+import type { QueueLocks } from "./QueueLocks.js"
+import type { ServerConnection } from "./RemotingServer.js"
+import type { Transactions } from "./Transactions.js"
+
+/**
+ * What the request processors of one embedded broker share: its settings, topics, store, groups, locks,
+ * transactions, consumer offsets, and the scope's fiber set for delayed work.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface BrokerState {
+  readonly options: BrokerOptions
+  readonly topics: Map<string, TopicConfig>
+  readonly store: MessageStore
+  readonly clients: ClientRegistry
+  readonly locks: QueueLocks
+  readonly transactions: Transactions
+  readonly consumerOffsets: Map<string, number>
+  readonly createTopic: (config: TopicConfig) => void
+  readonly delayLevels: ReadonlyArray<Duration.Duration>
+  readonly background: FiberSet.FiberSet
+}
+
+export const fail = (request: RemotingCommand, code: number, remark: string) =>
+  Effect.succeed(response(request, code, { remark }))
+
+export const withHeader = <A>(
+  request: RemotingCommand,
+  header: CommandHeader<A>,
+  f: (header: A) => Effect.Effect<RemotingCommand | undefined>
+): Effect.Effect<RemotingCommand | undefined> =>
+  Either.match(decodeHeader(header, request.extFields), {
+    onLeft: (error) => fail(request, ResponseCode.SYSTEM_ERROR, `the request header is not valid: ${error.message}`),
+    onRight: f
+  })
+
+export const offsetKey = (group: string, topic: string, queueId: number) => `${group}\u0000${topic}\u0000${queueId}`
+
+export const hostOf = (connection: ServerConnection): HostAddress => ({
+  host: connection.remoteHost,
+  port: connection.remotePort
+})
