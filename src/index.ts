@@ -3,18 +3,22 @@
  *
  * `Protocol` is the wire codec (frames, headers, bodies, message records). The transport is the `RemotingClient`
  * service with its layer `RemotingClientLive`, the handler registry for requests brokers send, RPC hooks (ACL) and
- * the name-server address list.
+ * the name-server address list. `EmbeddedCluster` (layer `EmbeddedClusterLive`) is an in-process RocketMQ name
+ * server and brokers on the real protocol, for tests and local runs.
  *
  * @since 0.1.0
  */
 export * as Protocol from "./protocol/index.js"
 
 export * from "./services/AclCredentials.js"
+export * from "./services/EmbeddedCluster.js"
 export * from "./services/NameServerAddresses.js"
 export * from "./services/RemotingClient.js"
 export * from "./services/RequestHandlers.js"
 export * from "./services/RpcHooks.js"
 
 export * as RemotingMetrics from "./layers/remoting/RemotingMetrics.js"
+export type { AclAccount, AclPermission } from "./layers/embedded/AclValidator.js"
+export * as EmbeddedClusterLive from "./layers/EmbeddedClusterLive.js"
 export * as RemotingClientLive from "./layers/RemotingClientLive.js"
 export { RequestHandlersLive } from "./layers/RequestHandlersLive.js"
