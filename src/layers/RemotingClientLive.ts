@@ -2,6 +2,7 @@ import type { Metric } from "effect"
 import {
   Cause,
   Context,
+  DefaultServices,
   Deferred,
   Duration,
   Effect,
@@ -67,11 +68,15 @@ export const make = (
     const hooks = yield* RpcHooks
     const clock = yield* Effect.clock
     const tracer = yield* Effect.tracer
+    // With no tracer installed, Effect's built-in one would make span objects that nothing records: skip them then.
+    const tracing = tracer !== Context.get(DefaultServices.liveServices, Tracer.Tracer)
     const span = (name: string, code: number, address: string, kind: "client" | "server" = "client") =>
-      requestSpan(tracer, clock, `${name} ${codeLabel(code)}`, kind, [
-        ["rocketmq.address", address],
-        ["rocketmq.request_code", code]
-      ])
+      tracing
+        ? requestSpan(tracer, clock, `${name} ${codeLabel(code)}`, kind, [
+          ["rocketmq.address", address],
+          ["rocketmq.request_code", code]
+        ])
+        : <A, E, R>(effect: Effect.Effect<A, E, R>) => effect
     const handlers = yield* RequestHandlers
     const nameServers = yield* NameServerAddresses
     const scope = yield* Effect.scope
@@ -175,8 +180,8 @@ export const make = (
     /**
      * Puts a prepared request on an open connection and waits for its response, in one `Effect.async`: the call is in
      * the pending table (and holds its permit, when `permitHeld`) until the response comes, the connection is lost,
-     * the timeout sweeper passes its deadline (Clock milliseconds), or the caller is interrupted. The span, when
-     * given, is ended then too.
+     * the timeout sweeper passes its deadline (Clock milliseconds), or the caller is interrupted. When `observed` is
+     * given, the call's failure is counted and its span (if any) ended then too.
      */
     const awaitResponse = (
       connection: Connection,
@@ -186,14 +191,14 @@ export const make = (
       timeoutMillis: number,
       started: number,
       permitHeld: boolean,
-      span: Tracer.Span | undefined
+      observed: { readonly span: Tracer.Span | undefined } | undefined
     ) =>
       Effect.async<RemotingCommand, RemotingError>((resume) => {
         const finish = (exit: Exit.Exit<RemotingCommand, RemotingError>) => {
           Metrics.requestsInFlight.unsafeUpdate(--inFlight, [])
           if (permitHeld) asyncPermits.release()
           if (Exit.isSuccess(exit)) Metrics.roundTrip.unsafeUpdate(performance.now() - started, [])
-          if (span !== undefined) observeExit(exit, span)
+          if (observed !== undefined) observeExit(exit, observed.span)
         }
         connection.pending.set(command.opaque, {
           resume: (exit) => {
@@ -303,7 +308,7 @@ export const make = (
         countRequest(codeLabel(request.code))
         const started = performance.now()
         const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillis
-        const span = startSpan(fiber, "RemotingClient.invoke", request.code, address)
+        const span = tracing ? startSpan(fiber, "RemotingClient.invoke", request.code, address) : undefined
         const connection = open.get(address)
         // The fast path, most calls: an open connection, no hooks and a free permit; one Effect.async does it all.
         if (
@@ -312,7 +317,7 @@ export const make = (
           const command = prepare(request, request.flag & ~(Flag.ONEWAY | Flag.RESPONSE))
           const frame = encodeCommand(command)
           if (frame.length <= config.maxFrameLength) {
-            return awaitResponse(connection, command, frame, deadline, timeoutMillis, started, true, span)
+            return awaitResponse(connection, command, frame, deadline, timeoutMillis, started, true, { span })
           }
           asyncPermits.release()
         }

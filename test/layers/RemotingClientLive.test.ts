@@ -116,12 +116,15 @@ describe("RemotingClient against a scripted peer", () => {
       })
       const client = yield* RemotingClient
       const late = yield* Metric.value(Metrics.lateResponses)
+      const timeouts = Metrics.requestFailures.pipe(Metric.tagged("error", "RemotingTimeoutError"))
+      const timeoutsBefore = (yield* Metric.value(timeouts)).count
       const slow = yield* Effect.fork(client.invoke(peer.address, ping(1), "3 seconds"))
       yield* until(() => held.length === 1, "the peer holds the request")
       yield* TestClock.adjust("3 seconds")
       const failure = yield* Fiber.join(slow).pipe(Effect.flip)
       expect(failure).toBeInstanceOf(RemotingTimeoutError)
       expect(failure).toMatchObject({ address: peer.address, code: RequestCode.GET_MAX_OFFSET, timeoutMillis: 3000 })
+      expect((yield* Metric.value(timeouts)).count).toBe(timeoutsBefore + 1)
       // The connection is fine: another call on it succeeds, and the late answer is only counted.
       expect((yield* client.invoke(peer.address, ping(2))).extFields!.queueId).toBe("2")
       held[0]!()
