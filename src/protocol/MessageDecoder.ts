@@ -3,7 +3,7 @@ import { decompressBody } from "./Compression.js"
 import { type HostAddress, ipToBytes, ipToString } from "./HostAddress.js"
 import { ByteReader, writeInt64 } from "./internal/ByteReader.js"
 import { MessageConst } from "./MessageConst.js"
-import { createOffsetMessageId } from "./MessageId.js"
+import { offsetMessageIdOfBytes } from "./MessageId.js"
 import { type MessageProperties, propertiesToString, stringToProperties } from "./MessageProperties.js"
 import { compressionType, MessageSysFlag } from "./MessageSysFlag.js"
 import { ProtocolError } from "./ProtocolError.js"
@@ -71,9 +71,20 @@ export const messageTags = (message: { readonly properties: MessageProperties })
 export const messageKeys = (message: { readonly properties: MessageProperties }): ReadonlyArray<string> =>
   message.properties[MessageConst.KEYS]?.split(" ").filter((k) => k.length > 0) ?? []
 
+/** IPv4 hosts as text, by their 32-bit value: the same few hosts appear in every record. */
+const ipv4Text = new Map<number, string>()
+
 const readHost = (reader: ByteReader, v6: boolean, what: string): HostAddress => {
-  const ip = reader.bytes(v6 ? 16 : 4, what)
-  return { host: ipToString(ip), port: reader.int32(`${what} port`) }
+  if (v6) return { host: ipToString(reader.bytes(16, what)), port: reader.int32(`${what} port`) }
+  const ip = reader.bytes(4, what)
+  const value = ip.readUInt32BE(0)
+  let host = ipv4Text.get(value)
+  if (host === undefined) {
+    if (ipv4Text.size >= 1024) ipv4Text.clear()
+    host = ipToString(ip)
+    ipv4Text.set(value, host)
+  }
+  return { host, port: reader.int32(`${what} port`) }
 }
 
 const decodeOne = (reader: ByteReader, decompress: boolean): MessageExt => {
@@ -100,7 +111,9 @@ const decodeOne = (reader: ByteReader, decompress: boolean): MessageExt => {
   const bornTimestamp = record.int64("BORNTIMESTAMP")
   const bornHost = readHost(record, (sysFlag & MessageSysFlag.BORNHOST_V6) !== 0, "BORNHOST")
   const storeTimestamp = record.int64("STORETIMESTAMP")
+  const storeHostAt = record.position
   const storeHost = readHost(record, (sysFlag & MessageSysFlag.STOREHOST_V6) !== 0, "STOREHOST")
+  const storeHostLength = record.position - storeHostAt
   const reconsumeTimes = record.int32("RECONSUMETIMES")
   const preparedTransactionOffset = record.int64("PREPAREDTRANSACTIONOFFSET")
   const bodyLength = record.int32("BODY length")
@@ -125,7 +138,7 @@ const decodeOne = (reader: ByteReader, decompress: boolean): MessageExt => {
     record.fail(`message record declares ${storeSize} bytes but its fields end after ${record.position - start}`)
   }
   reader.end = bodyEnd
-  const offsetMsgId = createOffsetMessageId(storeHost, commitLogOffset)
+  const offsetMsgId = offsetMessageIdOfBytes(reader.buffer, storeHostAt, storeHostLength, commitLogOffset)
   return {
     topic,
     flag,

@@ -24,6 +24,24 @@ export const createOffsetMessageId = (storeHost: HostAddress, commitLogOffset: n
   return id + hex32(storeHost.port) + hex32(hi) + hex32(commitLogOffset - hi * TWO_32)
 }
 
+/**
+ * The offset message id from the raw bytes of a record: the store host's IP and port as stored, then the commit-log
+ * offset. The decoder uses it to avoid turning the IP into text and back.
+ *
+ * @internal
+ */
+export const offsetMessageIdOfBytes = (
+  buffer: Buffer,
+  hostAt: number,
+  hostLength: number,
+  commitLogOffset: number
+): string => {
+  let id = ""
+  for (let i = hostAt; i < hostAt + hostLength; i++) id += HEX[buffer[i]!]
+  const hi = Math.floor(commitLogOffset / TWO_32)
+  return id + hex32(hi) + hex32(commitLogOffset - hi * TWO_32)
+}
+
 /** Upper-case hex of every byte value. */
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, "0"))
 const hex32 = (n: number): string =>
