@@ -11,6 +11,7 @@
 export * as Protocol from "./protocol/index.js"
 
 export * from "./services/AclCredentials.js"
+export * from "./services/ClientConfig.js"
 export * from "./services/EmbeddedCluster.js"
 export * from "./services/NameServerAddresses.js"
 export * from "./services/RemotingClient.js"
@@ -19,6 +20,7 @@ export * from "./services/RpcHooks.js"
 
 export type { AclAccount, AclPermission } from "./layers/embedded/AclValidator.js"
 export * as EmbeddedClusterLive from "./layers/EmbeddedClusterLive.js"
+export * as NameServerAddressesLive from "./layers/NameServerAddressesLive.js"
 export * as RemotingMetrics from "./layers/remoting/RemotingMetrics.js"
 export * as RemotingClientLive from "./layers/RemotingClientLive.js"
 export { RequestHandlersLive } from "./layers/RequestHandlersLive.js"
