@@ -141,6 +141,8 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
               remark: remark ?? `injected failure of request ${requestCode}`
             })
           )),
+      receivedRequests: (name) =>
+        Effect.map(find(name), (entry) => [...entry.broker.faults.received]),
       cutClient: (clientId) =>
         Effect.sync(() => {
           for (const { broker } of running.values()) {

@@ -52,6 +52,12 @@ export interface EmbeddedClusterService {
     responseCode: number,
     remark?: string
   ) => Effect.Effect<void>
+  /** The requests a broker has received, in order: code, header fields and Clock time. */
+  readonly receivedRequests: (
+    name: string
+  ) => Effect.Effect<
+    ReadonlyArray<{ readonly code: number; readonly extFields: Readonly<Record<string, string>>; readonly at: number }>
+  >
   /** Cuts every connection of a client (by the client id of its heartbeats) to every broker. */
   readonly cutClient: (clientId: string) => Effect.Effect<void>
 }

@@ -60,6 +60,18 @@ export interface Broker {
 }
 
 /**
+ * A request an embedded broker received: its code, header fields, and the Clock time it came.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface ReceivedRequest {
+  readonly code: number
+  readonly extFields: Readonly<Record<string, string>>
+  readonly at: number
+}
+
+/**
  * Faults an embedded broker can be told to show (for tests and simulations): a delay before every answer, and
  * requests of a code answered with a chosen response code a number of times.
  *
@@ -67,6 +79,8 @@ export interface Broker {
  * @category embedded
  */
 export interface BrokerFaults {
+  /** Every request received, in order (for tests that check what a client sent and when). */
+  readonly received: Array<ReceivedRequest>
   latency: Duration.Duration
   readonly failures: Map<number, { remaining: number; readonly responseCode: number; readonly remark: string }>
 }
@@ -158,10 +172,11 @@ export const makeBroker = (
         })
     })
 
-  const faults: BrokerFaults = { latency: Duration.zero, failures: new Map() }
+  const faults: BrokerFaults = { received: [], latency: Duration.zero, failures: new Map() }
 
   const handle: ServerHandler = (request, connection) => {
-    const answer = Effect.suspend(() => {
+    const answer = Effect.flatMap(Clock.currentTimeMillis, (at) => {
+      faults.received.push({ code: request.code, extFields: { ...request.extFields }, at })
       const failure = faults.failures.get(request.code)
       if (failure !== undefined && failure.remaining > 0) {
         if (--failure.remaining === 0) faults.failures.delete(request.code)
