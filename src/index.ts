@@ -22,6 +22,7 @@ export * from "./services/RpcHooks.js"
 export * from "./services/TopicRouteCache.js"
 
 export * as ClientInstanceLive from "./layers/ClientInstanceLive.js"
+export * as ClientLive from "./layers/ClientLive.js"
 export type { AclAccount, AclPermission } from "./layers/embedded/AclValidator.js"
 export * as EmbeddedClusterLive from "./layers/EmbeddedClusterLive.js"
 export * as NameServerAddressesLive from "./layers/NameServerAddressesLive.js"

@@ -1,0 +1,40 @@
+import { NodeContext } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import type { Console } from "effect"
+import { Effect, Exit } from "effect"
+import * as EmbeddedClusterLive from "../../src/layers/EmbeddedClusterLive.js"
+import { runCli } from "../../src/programs/commands.js"
+import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
+
+const cli = (...args: Array<string>) =>
+  Effect.gen(function*() {
+    const out: Array<string> = []
+    const console: Console.Console = {
+      ...(yield* Effect.console),
+      log: (...a: ReadonlyArray<unknown>) => Effect.sync(() => void out.push(a.join(" ")))
+    }
+    const exit = yield* runCli(["node", "effect-rocketmq", ...args]).pipe(
+      Effect.provide(NodeContext.layer),
+      Effect.withConsole(console),
+      Effect.exit
+    )
+    return { exit, out }
+  })
+
+describe("effect-rocketmq route", () => {
+  it.live("prints a topic's route as one JSON line, and fails for a topic no name server knows", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 3, writeQueueNums: 3 })
+      const found = yield* cli("route", "--topic", "Orders", "--namesrv", cluster.nameServerAddress)
+      expect(Exit.isSuccess(found.exit)).toBe(true)
+      const route = JSON.parse(found.out[0]!)
+      expect(route.topic).toBe("Orders")
+      expect(route.queueDatas).toEqual([
+        { brokerName: "broker-a", perm: 6, readQueueNums: 3, topicSysFlag: 0, writeQueueNums: 3 }
+      ])
+      const missing = yield* cli("route", "--topic", "Nope", "--namesrv", cluster.nameServerAddress)
+      expect(Exit.isFailure(missing.exit)).toBe(true)
+      expect(String(Exit.isFailure(missing.exit) && missing.exit.cause)).toContain("TopicNotFoundError")
+    }).pipe(Effect.provide(EmbeddedClusterLive.layer()), Effect.scoped))
+})
