@@ -45,7 +45,7 @@ const received = (name: string, code: number) =>
   )
 
 /** Lets real I/O started by a Clock tick finish. */
-const settle = Effect.promise(() => new Promise((r) => setTimeout(r, 30)))
+const settle = Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
 
 const failuresOf = (task: string) => Metric.value(ClientInstanceLive.taskFailures.pipe(Metric.tagged("task", task)))
 

@@ -59,7 +59,7 @@ const bodies = (answer: RemotingCommand) =>
     : Either.getOrThrow(decodeMessages(answer.body)).map((m) => Buffer.from(m.body).toString())
 
 /** Lets the broker act on a oneway request before the next one is looked at. */
-const settle = Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+const settle = Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
 
 describe("embedded cluster features", () => {
   it.scoped("transactions: commit shows the message, rollback never does, unknown is checked back", () =>

@@ -71,13 +71,13 @@ describe("the embedded cluster, driven by the project's own client", () => {
       const client = yield* RemotingClient
       const broker = cluster.brokers[0]!.address
       const waiting = yield* Effect.fork(client.invoke(broker, pull("Orders", 0, { suspend: true }), "30 seconds"))
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
       expect(waiting.unsafePoll()).toBeNull()
       yield* client.invoke(broker, send("Orders", "arrived", { TAGS: "TagA" }))
       const answer = yield* Fiber.join(waiting)
       expect(answer.remark).toBe("FOUND")
       const idle = yield* Effect.fork(client.invoke(broker, pull("Orders", 1, { suspend: true }), "30 seconds"))
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
       yield* TestClock.adjust("15 seconds")
       expect(yield* Fiber.join(idle)).toMatchObject({
         code: ResponseCode.PULL_NOT_FOUND,

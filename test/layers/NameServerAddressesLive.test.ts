@@ -53,12 +53,12 @@ describe("name servers from the address server", () => {
         yield* eventually(["10.0.0.3:9876"])
         server.state.status = 500
         yield* TestClock.adjust("2 minutes")
-        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
         yield* eventually(["10.0.0.3:9876"])
         server.state.status = 200
         server.state.body = ""
         yield* TestClock.adjust("2 minutes")
-        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
         yield* eventually(["10.0.0.3:9876"])
         server.state.body = "10.0.0.4:9876;10.0.0.5:9876"
         yield* TestClock.adjust("2 minutes")

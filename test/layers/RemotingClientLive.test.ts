@@ -129,7 +129,7 @@ describe("RemotingClient against a scripted peer", () => {
       expect((yield* client.invoke(peer.address, ping(2))).extFields!.queueId).toBe("2")
       held[0]!()
       yield* until(() => peer.received.length === 2, "both requests arrived")
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
       const after = yield* Metric.value(Metrics.lateResponses)
       expect(after.count).toBe(late.count + 1)
       expect((yield* Metric.value(Metrics.requestsInFlight)).value).toBe(0)
@@ -431,7 +431,7 @@ describe("RemotingClient over TLS", () => {
       const peer = yield* scriptedPeer(echo, { tls: serverTls })
       const client = yield* RemotingClient
       const fiber = yield* Effect.fork(client.invoke(peer.address, ping(5), Duration.seconds(3)))
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
       yield* TestClock.adjust("3 seconds")
       const error = yield* Fiber.join(fiber).pipe(Effect.flip)
       expect(["RemotingConnectionError", "RemotingTimeoutError"]).toContain(error._tag)
