@@ -23,7 +23,7 @@ export const clientOn = (config?: Partial<RemotingClientConfig>, hooks: Readonly
       RemotingClientLive.layer(config).pipe(
         Layer.provideMerge(RequestHandlersLive),
         Layer.provide(RpcHooks.layer(hooks)),
-        Layer.provide(NameServerAddresses.fixed([cluster.nameServerAddress]))
+        Layer.provideMerge(NameServerAddresses.fixed([cluster.nameServerAddress]))
       ))
   )
 

@@ -1,0 +1,326 @@
+import { Duration, Effect, Either, Layer, Option, Random, type Scope } from "effect"
+import { compressBody } from "../protocol/Compression.js"
+import { encodeHeader } from "../protocol/headers/CommandHeader.js"
+import { SendMessageRequestHeaderV2 } from "../protocol/headers/SendHeaders.js"
+import { ipToBytes } from "../protocol/HostAddress.js"
+import { MessageConst } from "../protocol/MessageConst.js"
+import { UniqueIdGenerator } from "../protocol/MessageId.js"
+import { propertiesToString } from "../protocol/MessageProperties.js"
+import type { MessageQueue } from "../protocol/MessageQueue.js"
+import { MessageSysFlag } from "../protocol/MessageSysFlag.js"
+import { type RemotingCommand, request } from "../protocol/RemotingCommand.js"
+import { RequestCode } from "../protocol/RequestCode.js"
+import { ResponseCode } from "../protocol/ResponseCode.js"
+import { BrokerResponseError } from "../services/BrokerResponseError.js"
+import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
+import { checkMessage, type Message, messageProperties } from "../services/Message.js"
+import { NameServerAddresses } from "../services/NameServerAddresses.js"
+import {
+  NoRouteError,
+  Producer,
+  type ProducerService,
+  type SendError,
+  type SendOptions,
+  type SendResult,
+  type SendStatus
+} from "../services/Producer.js"
+import { RemotingClient } from "../services/RemotingClient.js"
+import { LatencyFaultTable, publishQueues, selectQueue } from "../services/TopicPublishInfo.js"
+import { TopicRouteCache } from "../services/TopicRouteCache.js"
+
+/**
+ * Settings of a producer, with Java's defaults (Java: `DefaultMQProducer`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProducerOptions {
+  readonly group: string
+  /** Java: `retryTimesWhenSendFailed`, 2 (so 3 tries). */
+  readonly retryTimesWhenSendFailed?: number | undefined
+  /** Java: `compressMsgBodyOverHowmuch`, 4 KiB. */
+  readonly compressMsgBodyOverHowmuch?: number | undefined
+  /** Java: `maxMessageSize`, 4 MiB. */
+  readonly maxMessageSize?: number | undefined
+  /** Java: `sendMsgTimeout`, 3 s. */
+  readonly sendMsgTimeout?: Duration.DurationInput | undefined
+  /** Java: `sendLatencyFaultEnable`, false: avoid brokers that failed or answered slowly, per Java's latency table. */
+  readonly sendLatencyFaultEnable?: boolean | undefined
+  /** Java: `createTopicKey` and `defaultTopicQueueNums`: the topic new topics are created from, with 4 queues. */
+  readonly createTopicKey?: string | undefined
+  readonly defaultTopicQueueNums?: number | undefined
+}
+
+/** Response codes Java retries a send on (Java: `DefaultMQProducer.retryResponseCodes`). */
+const RETRY_RESPONSE_CODES: ReadonlySet<number> = new Set([
+  ResponseCode.TOPIC_NOT_EXIST,
+  ResponseCode.SERVICE_NOT_AVAILABLE,
+  ResponseCode.SYSTEM_ERROR,
+  ResponseCode.NO_PERMISSION,
+  ResponseCode.NO_BUYER_ID,
+  ResponseCode.NOT_IN_CURRENT_UNIT
+])
+
+/**
+ * Whether sending again can help after this answer: Java's retry codes, except an ACL refusal (SYSTEM_ERROR whose
+ * remark names an `AclException`), which no other broker of the same cluster will accept either.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const isRetryable = (error: SendError): boolean => {
+  switch (error._tag) {
+    case "BrokerResponseError":
+      return RETRY_RESPONSE_CODES.has(error.responseCode) && !(error.remark ?? "").includes("AclException")
+    case "RemotingConnectError":
+    case "RemotingConnectionError":
+    case "RemotingTimeoutError":
+      return true
+    default:
+      return false
+  }
+}
+
+const sendStatusOf = (code: number): SendStatus | undefined => {
+  switch (code) {
+    case ResponseCode.SUCCESS:
+      return "SEND_OK"
+    case ResponseCode.FLUSH_DISK_TIMEOUT:
+      return "FLUSH_DISK_TIMEOUT"
+    case ResponseCode.FLUSH_SLAVE_TIMEOUT:
+      return "FLUSH_SLAVE_TIMEOUT"
+    case ResponseCode.SLAVE_NOT_AVAILABLE:
+      return "SLAVE_NOT_AVAILABLE"
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Builds a producer in the current scope, registered with the client instance (its heartbeats carry the group)
+ * until the scope closes (Java: `DefaultMQProducerImpl`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: ProducerOptions
+): Effect.Effect<
+  ProducerService,
+  DuplicateGroupError,
+  Scope.Scope | ClientInstance | TopicRouteCache | RemotingClient | NameServerAddresses
+> =>
+  Effect.gen(function*() {
+    const instance = yield* ClientInstance
+    const routes = yield* TopicRouteCache
+    const client = yield* RemotingClient
+    const nameServers = yield* NameServerAddresses
+    const clock = yield* Effect.clock
+    const group = options.group
+    const retries = options.retryTimesWhenSendFailed ?? 2
+    const compressOver = options.compressMsgBodyOverHowmuch ?? 4096
+    const maxMessageSize = options.maxMessageSize ?? 4 * 1024 * 1024
+    const sendTimeout = Duration.decode(options.sendMsgTimeout ?? "3 seconds")
+    const createTopicKey = options.createTopicKey ?? "TBW102"
+    const defaultTopicQueueNums = options.defaultTopicQueueNums ?? 4
+    const faults = new LatencyFaultTable()
+    const topics = new Set<string>()
+    const counters = new Map<string, number>()
+    const ids = new UniqueIdGenerator({
+      ip: ipToBytes(instance.config.clientIP) ?? new Uint8Array(4),
+      pid: process.pid,
+      salt: yield* Random.nextIntBetween(0, 2 ** 31 - 1)
+    })
+
+    yield* instance.registerProducer({ groupName: group, topics: Effect.sync(() => [...topics]) })
+
+    /** The queues of a topic: from its route, or from the default topic's when the broker will create it. */
+    const queuesOf = (topic: string) =>
+      Effect.gen(function*() {
+        topics.add(topic)
+        const cached = yield* routes.route(topic)
+        const route = Option.isSome(cached) ? cached : (yield* routes.refresh(topic)).route
+        if (Option.isSome(route)) return publishQueues(topic, route.value)
+        const fallback = (yield* routes.refresh(createTopicKey)).route
+        if (Option.isSome(fallback)) {
+          // Java: a topic not yet created gets min(defaultTopicQueueNums, the default topic's) queues per broker.
+          return publishQueues(topic, {
+            ...fallback.value,
+            queueDatas: fallback.value.queueDatas.map((q) => ({
+              ...q,
+              readQueueNums: Math.min(defaultTopicQueueNums, q.readQueueNums),
+              writeQueueNums: Math.min(defaultTopicQueueNums, q.writeQueueNums)
+            }))
+          })
+        }
+        return yield* new NoRouteError({ topic, nameServers: yield* nameServers.get })
+      })
+
+    /** The request for one message to one queue (SEND_MESSAGE_V2, Java's `sendSmartMsg`). */
+    const requestFor = (message: Message, queue: MessageQueue, uniqueId: string, oneway: boolean) => {
+      let body = message.body
+      let sysFlag = 0
+      if (body.length > compressOver) {
+        body = compressBody("ZLIB", body, 5)
+        sysFlag |= MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZLIB_TYPE
+      }
+      const properties = { ...messageProperties(message), [MessageConst.UNIQ_KEY]: uniqueId }
+      const ext = encodeHeader(SendMessageRequestHeaderV2, {
+        producerGroup: group,
+        topic: message.topic,
+        defaultTopic: createTopicKey,
+        defaultTopicQueueNums,
+        queueId: queue.queueId,
+        sysFlag,
+        bornTimestamp: clock.unsafeCurrentTimeMillis(),
+        flag: message.flag ?? 0,
+        properties: propertiesToString(properties),
+        reconsumeTimes: 0,
+        unitMode: false,
+        batch: false,
+        brokerName: queue.brokerName
+      })
+      return Either.map(ext, (extFields) => request(RequestCode.SEND_MESSAGE_V2, extFields, { body, oneway }))
+    }
+
+    const brokerOf = (queue: MessageQueue) =>
+      Effect.flatMap(routes.masterAddress(queue.brokerName), (address) =>
+        Option.isSome(address)
+          ? Effect.succeed(address.value)
+          : Effect.flatMap(routes.refresh(queue.topic), () =>
+            Effect.flatMap(routes.masterAddress(queue.brokerName), (again) =>
+              Option.isSome(again)
+                ? Effect.succeed(again.value)
+                : Effect.fail(new NoRouteError({ topic: queue.topic, nameServers: [] })))))
+
+    const resultOf = (
+      answer: RemotingCommand,
+      address: string,
+      queue: MessageQueue,
+      uniqueId: string
+    ): Either.Either<SendResult, BrokerResponseError> => {
+      const status = sendStatusOf(answer.code)
+      if (status === undefined) {
+        return Either.left(
+          new BrokerResponseError({
+            address,
+            requestCode: RequestCode.SEND_MESSAGE_V2,
+            responseCode: answer.code,
+            remark: answer.remark
+          })
+        )
+      }
+      return Either.right({
+        sendStatus: status,
+        msgId: uniqueId,
+        offsetMsgId: answer.extFields?.msgId ?? "",
+        messageQueue: { ...queue, queueId: Number(answer.extFields?.queueId ?? queue.queueId) },
+        queueOffset: Number(answer.extFields?.queueOffset ?? -1),
+        transactionId: answer.extFields?.transactionId
+      })
+    }
+
+    /** One try on one queue: the broker's answer or the failure, with how long it took for the fault table. */
+    const tryOnce = (message: Message, queue: MessageQueue, uniqueId: string, timeout: Duration.Duration) =>
+      Effect.gen(function*() {
+        const address = yield* brokerOf(queue)
+        // Encoding a header built here cannot fail but by a bug: a defect, not a send error.
+        const command = yield* Effect.orDie(requestFor(message, queue, uniqueId, false))
+        const started = clock.unsafeCurrentTimeMillis()
+        const answer = yield* client.invoke(address, command, timeout).pipe(
+          Effect.tapError(() =>
+            Effect.sync(() => faults.update(queue.brokerName, 30_000, clock.unsafeCurrentTimeMillis()))
+          )
+        )
+        faults.update(queue.brokerName, clock.unsafeCurrentTimeMillis() - started, clock.unsafeCurrentTimeMillis())
+        return yield* resultOf(answer, address, queue, uniqueId)
+      }).pipe(
+        Effect.withSpan("Producer.send", {
+          kind: "producer",
+          captureStackTrace: false,
+          attributes: {
+            "rocketmq.topic": queue.topic,
+            "rocketmq.broker": queue.brokerName,
+            "rocketmq.queue": queue.queueId
+          }
+        }),
+        Effect.annotateLogs({ topic: queue.topic, broker: queue.brokerName, queue: queue.queueId, group })
+      )
+
+    const nextCounter = (topic: string) => {
+      const n = counters.get(topic) ?? 0
+      counters.set(topic, n + 1)
+      return n
+    }
+
+    const send: ProducerService["send"] = (message, sendOptions?: SendOptions) =>
+      Effect.gen(function*() {
+        yield* checkMessage(message, maxMessageSize)
+        const deadline = clock.unsafeCurrentTimeMillis() +
+          Duration.toMillis(sendOptions?.timeout === undefined ? sendTimeout : Duration.decode(sendOptions.timeout))
+        const queues = yield* queuesOf(message.topic)
+        const uniqueId = ids.next(clock.unsafeCurrentTimeMillis())
+        const pinned = sendOptions?.queue ?? sendOptions?.selector?.(queues, message)
+        const tries = pinned === undefined ? 1 + retries : 1
+        let lastBroker: string | undefined
+        let lastError: SendError | undefined
+        for (let attempt = 0; attempt < tries; attempt++) {
+          const left = deadline - clock.unsafeCurrentTimeMillis()
+          if (left <= 0) break
+          const queue = pinned ?? selectQueue(
+            queues,
+            nextCounter(message.topic),
+            lastBroker,
+            options.sendLatencyFaultEnable === true
+              ? (broker) => faults.isAvailable(broker, clock.unsafeCurrentTimeMillis())
+              : undefined
+          )
+          if (queue === undefined) {
+            return yield* new NoRouteError({ topic: message.topic, nameServers: yield* nameServers.get })
+          }
+          const result = yield* Effect.either(tryOnce(message, queue, uniqueId, Duration.millis(left)))
+          if (Either.isRight(result)) {
+            return result.right
+          }
+          lastError = result.left
+          lastBroker = queue.brokerName
+          if (!isRetryable(result.left)) break
+          yield* Effect.logWarning("send failed; trying again").pipe(
+            Effect.annotateLogs({ topic: message.topic, broker: queue.brokerName, error: result.left.message })
+          )
+        }
+        return yield* Effect.fail(
+          lastError ??
+            new BrokerResponseError({
+              address: "",
+              requestCode: RequestCode.SEND_MESSAGE_V2,
+              responseCode: ResponseCode.SYSTEM_ERROR,
+              remark: "the send timed out before it could be tried"
+            })
+        )
+      })
+
+    const sendOneway: ProducerService["sendOneway"] = (message, sendOptions) =>
+      Effect.gen(function*() {
+        yield* checkMessage(message, maxMessageSize)
+        const queues = yield* queuesOf(message.topic)
+        const queue = sendOptions?.queue ?? sendOptions?.selector?.(queues, message) ??
+          selectQueue(queues, nextCounter(message.topic))
+        if (queue === undefined) {
+          return yield* new NoRouteError({ topic: message.topic, nameServers: yield* nameServers.get })
+        }
+        const address = yield* brokerOf(queue)
+        const command = yield* Effect.orDie(requestFor(message, queue, ids.next(clock.unsafeCurrentTimeMillis()), true))
+        yield* client.invokeOneway(address, command)
+      })
+
+    return { group, send, sendOneway }
+  })
+
+/**
+ * A producer as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: ProducerOptions) => Layer.scoped(Producer, make(options))

@@ -1,0 +1,116 @@
+import { Context, Data, type Duration, type Effect } from "effect"
+import type { MessageQueue } from "../protocol/MessageQueue.js"
+import type { BrokerResponseError } from "./BrokerResponseError.js"
+import type { Message, MessageValidationError } from "./Message.js"
+import type { RemotingError } from "./RemotingClient.js"
+import type { RouteError } from "./TopicRouteCache.js"
+
+/**
+ * How a broker stored a sent message (Java: `SendStatus`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SendStatus = "SEND_OK" | "FLUSH_DISK_TIMEOUT" | "FLUSH_SLAVE_TIMEOUT" | "SLAVE_NOT_AVAILABLE"
+
+/**
+ * The result of a send (Java: `SendResult`): `msgId` is the unique client id (`UNIQ_KEY`), `offsetMsgId` the
+ * broker's offset message id.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SendResult {
+  readonly sendStatus: SendStatus
+  readonly msgId: string
+  readonly offsetMsgId: string
+  readonly messageQueue: MessageQueue
+  readonly queueOffset: number
+  readonly transactionId?: string | undefined
+}
+
+/**
+ * No route for a topic: the name servers asked do not know it and it cannot be created from the default topic
+ * (Java: "No route info of this topic").
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NoRouteError extends Data.TaggedError("NoRouteError")<{
+  readonly topic: string
+  readonly nameServers: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    return `No route info of this topic: ${this.topic}, name servers asked: ${this.nameServers.join(";") || "(none)"}`
+  }
+}
+
+/**
+ * Everything a send can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SendError = MessageValidationError | NoRouteError | BrokerResponseError | RemotingError | RouteError
+
+/**
+ * Picks the queue of a message (Java: `MessageQueueSelector`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type QueueSelector = (queues: ReadonlyArray<MessageQueue>, message: Message) => MessageQueue
+
+/**
+ * Options of one send.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SendOptions {
+  /** The whole send's time, retries included (Java: `sendMsgTimeout`, 3 s). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Send to this queue; no retry on another broker (Java: `send(msg, mq)`). */
+  readonly queue?: MessageQueue | undefined
+  /** Pick the queue; no retry on another broker (Java: `send(msg, selector, arg)`). */
+  readonly selector?: QueueSelector | undefined
+}
+
+/**
+ * A producer of a producer group (Java: `DefaultMQProducer`).
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface ProducerService {
+  readonly group: string
+  /** Sends and waits for the broker's answer, retrying on another broker when that can help. */
+  readonly send: (message: Message, options?: SendOptions) => Effect.Effect<SendResult, SendError>
+  /** Sends with no answer (Java: `sendOneway`). */
+  readonly sendOneway: (message: Message, options?: Omit<SendOptions, "timeout">) => Effect.Effect<void, SendError>
+}
+
+/**
+ * The producer service.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Producer extends Context.Tag("effect-rocketmq/Producer")<Producer, ProducerService>() {}
+
+/**
+ * Queue selectors shipped with the client (Java: `SelectMessageQueueByHash`, `SelectMessageQueueByRandom`).
+ *
+ * @since 0.1.0
+ * @category selectors
+ */
+export const QueueSelectors = {
+  /** The same sharding key always picks the same queue (Java's `String.hashCode`, absolute value, modulo). */
+  byHash: (key: (message: Message) => string): QueueSelector => (queues, message) => {
+    let h = 0
+    const k = key(message)
+    for (let i = 0; i < k.length; i++) h = (Math.imul(31, h) + k.charCodeAt(i)) | 0
+    return queues[Math.abs(h % queues.length)]!
+  },
+  random: (): QueueSelector => (queues) => queues[Math.floor(Math.random() * queues.length)]!
+}
