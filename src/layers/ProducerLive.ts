@@ -3,6 +3,7 @@ import { compressBody } from "../protocol/Compression.js"
 import { encodeHeader } from "../protocol/headers/CommandHeader.js"
 import { SendMessageRequestHeaderV2 } from "../protocol/headers/SendHeaders.js"
 import { ipToBytes } from "../protocol/HostAddress.js"
+import { encodeBatch } from "../protocol/MessageBatch.js"
 import { MessageConst } from "../protocol/MessageConst.js"
 import { UniqueIdGenerator } from "../protocol/MessageId.js"
 import { propertiesToString } from "../protocol/MessageProperties.js"
@@ -13,7 +14,13 @@ import { RequestCode } from "../protocol/RequestCode.js"
 import { ResponseCode } from "../protocol/ResponseCode.js"
 import { BrokerResponseError } from "../services/BrokerResponseError.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
-import { checkMessage, type Message, messageProperties } from "../services/Message.js"
+import {
+  checkBatch,
+  checkMessage,
+  type Message,
+  messageProperties,
+  MessageValidationError
+} from "../services/Message.js"
 import { NameServerAddresses } from "../services/NameServerAddresses.js"
 import {
   NoRouteError,
@@ -156,31 +163,44 @@ export const make = (
         return yield* new NoRouteError({ topic, nameServers: yield* nameServers.get })
       })
 
-    /** The request for one message to one queue (SEND_MESSAGE_V2, Java's `sendSmartMsg`). */
-    const requestFor = (message: Message, queue: MessageQueue, uniqueId: string, oneway: boolean) => {
+    /** The header of a send to one queue (SEND_MESSAGE_V2 or SEND_BATCH_MESSAGE, Java's `sendSmartMsg`). */
+    const headerFor = (
+      topic: string,
+      queue: MessageQueue,
+      sysFlag: number,
+      flag: number,
+      properties: string,
+      batch: boolean
+    ) =>
+      Effect.orDie(encodeHeader(SendMessageRequestHeaderV2, {
+        producerGroup: group,
+        topic,
+        defaultTopic: createTopicKey,
+        defaultTopicQueueNums,
+        queueId: queue.queueId,
+        sysFlag,
+        bornTimestamp: clock.unsafeCurrentTimeMillis(),
+        flag,
+        properties,
+        reconsumeTimes: 0,
+        unitMode: false,
+        batch,
+        brokerName: queue.brokerName
+      }))
+
+    /** The request for one message to one queue, its body compressed with zlib over the threshold. */
+    const requestFor = (message: Message, uniqueId: string, oneway: boolean) => (queue: MessageQueue) => {
       let body = message.body
       let sysFlag = 0
       if (body.length > compressOver) {
         body = compressBody("ZLIB", body, 5)
         sysFlag |= MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZLIB_TYPE
       }
-      const properties = { ...messageProperties(message), [MessageConst.UNIQ_KEY]: uniqueId }
-      const ext = encodeHeader(SendMessageRequestHeaderV2, {
-        producerGroup: group,
-        topic: message.topic,
-        defaultTopic: createTopicKey,
-        defaultTopicQueueNums,
-        queueId: queue.queueId,
-        sysFlag,
-        bornTimestamp: clock.unsafeCurrentTimeMillis(),
-        flag: message.flag ?? 0,
-        properties: propertiesToString(properties),
-        reconsumeTimes: 0,
-        unitMode: false,
-        batch: false,
-        brokerName: queue.brokerName
-      })
-      return Either.map(ext, (extFields) => request(RequestCode.SEND_MESSAGE_V2, extFields, { body, oneway }))
+      const properties = propertiesToString({ ...messageProperties(message), [MessageConst.UNIQ_KEY]: uniqueId })
+      return Effect.map(
+        headerFor(message.topic, queue, sysFlag, message.flag ?? 0, properties, false),
+        (extFields) => request(RequestCode.SEND_MESSAGE_V2, extFields, { body, oneway })
+      )
     }
 
     const brokerOf = (queue: MessageQueue) =>
@@ -220,12 +240,16 @@ export const make = (
       })
     }
 
-    /** One try on one queue: the broker's answer or the failure, with how long it took for the fault table. */
-    const tryOnce = (message: Message, queue: MessageQueue, uniqueId: string, timeout: Duration.Duration) =>
+    /** One try on one queue: the broker's answer or the failure; its latency goes to the fault table. */
+    const tryOnce = (
+      queue: MessageQueue,
+      build: (queue: MessageQueue) => Effect.Effect<RemotingCommand>,
+      msgId: string,
+      timeout: Duration.Duration
+    ) =>
       Effect.gen(function*() {
         const address = yield* brokerOf(queue)
-        // Encoding a header built here cannot fail but by a bug: a defect, not a send error.
-        const command = yield* Effect.orDie(requestFor(message, queue, uniqueId, false))
+        const command = yield* build(queue)
         const started = clock.unsafeCurrentTimeMillis()
         const answer = yield* client.invoke(address, command, timeout).pipe(
           Effect.tapError(() =>
@@ -233,7 +257,7 @@ export const make = (
           )
         )
         faults.update(queue.brokerName, clock.unsafeCurrentTimeMillis() - started, clock.unsafeCurrentTimeMillis())
-        return yield* resultOf(answer, address, queue, uniqueId)
+        return yield* resultOf(answer, address, queue, msgId)
       }).pipe(
         Effect.withSpan("Producer.send", {
           kind: "producer",
@@ -253,14 +277,22 @@ export const make = (
       return n
     }
 
-    const send: ProducerService["send"] = (message, sendOptions?: SendOptions) =>
+    /**
+     * Sends on a queue of the topic, trying again on another broker while that can help and time is left (Java:
+     * `sendDefaultImpl`); a pinned queue (chosen, or by a selector) is tried once.
+     */
+    const sendWithRetries = (
+      topic: string,
+      pin: (queues: ReadonlyArray<MessageQueue>) => MessageQueue | undefined,
+      build: (queue: MessageQueue) => Effect.Effect<RemotingCommand>,
+      msgId: string,
+      timeout: Duration.DurationInput | undefined
+    ) =>
       Effect.gen(function*() {
-        yield* checkMessage(message, maxMessageSize)
         const deadline = clock.unsafeCurrentTimeMillis() +
-          Duration.toMillis(sendOptions?.timeout === undefined ? sendTimeout : Duration.decode(sendOptions.timeout))
-        const queues = yield* queuesOf(message.topic)
-        const uniqueId = ids.next(clock.unsafeCurrentTimeMillis())
-        const pinned = sendOptions?.queue ?? sendOptions?.selector?.(queues, message)
+          Duration.toMillis(timeout === undefined ? sendTimeout : Duration.decode(timeout))
+        const queues = yield* queuesOf(topic)
+        const pinned = pin(queues)
         const tries = pinned === undefined ? 1 + retries : 1
         let lastBroker: string | undefined
         let lastError: SendError | undefined
@@ -269,24 +301,20 @@ export const make = (
           if (left <= 0) break
           const queue = pinned ?? selectQueue(
             queues,
-            nextCounter(message.topic),
+            nextCounter(topic),
             lastBroker,
             options.sendLatencyFaultEnable === true
               ? (broker) => faults.isAvailable(broker, clock.unsafeCurrentTimeMillis())
               : undefined
           )
-          if (queue === undefined) {
-            return yield* new NoRouteError({ topic: message.topic, nameServers: yield* nameServers.get })
-          }
-          const result = yield* Effect.either(tryOnce(message, queue, uniqueId, Duration.millis(left)))
-          if (Either.isRight(result)) {
-            return result.right
-          }
+          if (queue === undefined) return yield* new NoRouteError({ topic, nameServers: yield* nameServers.get })
+          const result = yield* Effect.either(tryOnce(queue, build, msgId, Duration.millis(left)))
+          if (Either.isRight(result)) return result.right
           lastError = result.left
           lastBroker = queue.brokerName
           if (!isRetryable(result.left)) break
           yield* Effect.logWarning("send failed; trying again").pipe(
-            Effect.annotateLogs({ topic: message.topic, broker: queue.brokerName, error: result.left.message })
+            Effect.annotateLogs({ topic, broker: queue.brokerName, error: result.left.message })
           )
         }
         return yield* Effect.fail(
@@ -300,6 +328,48 @@ export const make = (
         )
       })
 
+    const send: ProducerService["send"] = (message, sendOptions?: SendOptions) =>
+      Effect.gen(function*() {
+        yield* checkMessage(message, maxMessageSize)
+        const uniqueId = ids.next(clock.unsafeCurrentTimeMillis())
+        return yield* sendWithRetries(
+          message.topic,
+          (queues) => sendOptions?.queue ?? sendOptions?.selector?.(queues, message),
+          requestFor(message, uniqueId, false),
+          uniqueId,
+          sendOptions?.timeout
+        )
+      })
+
+    const sendBatch: ProducerService["sendBatch"] = (messages, sendOptions) =>
+      Effect.gen(function*() {
+        yield* checkBatch(messages, maxMessageSize)
+        const uniqueIds = messages.map(() => ids.next(clock.unsafeCurrentTimeMillis()))
+        const body = yield* Effect.orDie(encodeBatch(messages.map((m, i) => ({
+          flag: m.flag ?? 0,
+          body: m.body,
+          properties: { ...messageProperties(m), [MessageConst.UNIQ_KEY]: uniqueIds[i]! }
+        }))))
+        if (body.length > maxMessageSize) {
+          return yield* new MessageValidationError({
+            reason: `the message body size over max value, MAX: ${maxMessageSize}`
+          })
+        }
+        const topic = messages[0]!.topic
+        const build = (queue: MessageQueue) =>
+          Effect.map(
+            headerFor(topic, queue, 0, 0, propertiesToString({ [MessageConst.WAIT]: "true" }), true),
+            (extFields) => request(RequestCode.SEND_BATCH_MESSAGE, extFields, { body })
+          )
+        return yield* sendWithRetries(
+          topic,
+          (queues) => sendOptions?.queue ?? sendOptions?.selector?.(queues, messages[0]!),
+          build,
+          uniqueIds.join(","),
+          sendOptions?.timeout
+        )
+      })
+
     const sendOneway: ProducerService["sendOneway"] = (message, sendOptions) =>
       Effect.gen(function*() {
         yield* checkMessage(message, maxMessageSize)
@@ -310,11 +380,11 @@ export const make = (
           return yield* new NoRouteError({ topic: message.topic, nameServers: yield* nameServers.get })
         }
         const address = yield* brokerOf(queue)
-        const command = yield* Effect.orDie(requestFor(message, queue, ids.next(clock.unsafeCurrentTimeMillis()), true))
+        const command = yield* requestFor(message, ids.next(clock.unsafeCurrentTimeMillis()), true)(queue)
         yield* client.invokeOneway(address, command)
       })
 
-    return { group, send, sendOneway }
+    return { group, send, sendBatch, sendOneway }
   })
 
 /**

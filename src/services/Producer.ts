@@ -1,4 +1,4 @@
-import { Context, Data, type Duration, type Effect } from "effect"
+import { type Chunk, Context, Data, type Duration, Effect, Sink } from "effect"
 import type { MessageQueue } from "../protocol/MessageQueue.js"
 import type { BrokerResponseError } from "./BrokerResponseError.js"
 import type { Message, MessageValidationError } from "./Message.js"
@@ -86,6 +86,11 @@ export interface ProducerService {
   readonly group: string
   /** Sends and waits for the broker's answer, retrying on another broker when that can help. */
   readonly send: (message: Message, options?: SendOptions) => Effect.Effect<SendResult, SendError>
+  /**
+   * Sends messages of one topic as one request (Java: `send(Collection<Message>)`, SEND_BATCH_MESSAGE); `msgId` of
+   * the result lists their unique ids joined by commas. Use `splitBatch` to cut a long list under the size limit.
+   */
+  readonly sendBatch: (messages: ReadonlyArray<Message>, options?: SendOptions) => Effect.Effect<SendResult, SendError>
   /** Sends with no answer (Java: `sendOneway`). */
   readonly sendOneway: (message: Message, options?: Omit<SendOptions, "timeout">) => Effect.Effect<void, SendError>
 }
@@ -96,7 +101,29 @@ export interface ProducerService {
  * @since 0.1.0
  * @category services
  */
-export class Producer extends Context.Tag("effect-rocketmq/Producer")<Producer, ProducerService>() {}
+export class Producer extends Context.Tag("effect-rocketmq/Producer")<Producer, ProducerService>() {
+  /**
+   * A `Sink` that sends every message of a stream, up to `concurrency` at a time within each chunk, and ends with
+   * the send results in the stream's order. The first failed send fails the sink.
+   */
+  static readonly sink = (
+    options?: { readonly concurrency?: number | undefined; readonly send?: SendOptions | undefined }
+  ): Sink.Sink<ReadonlyArray<SendResult>, Message, never, SendError, Producer> =>
+    Sink.unwrap(Effect.map(Producer, (producer) =>
+      Sink.foldLeftChunksEffect(
+        [] as Array<SendResult>,
+        (results, chunk: Chunk.Chunk<Message>) =>
+          Effect.map(
+            Effect.forEach(chunk, (message) => producer.send(message, options?.send), {
+              concurrency: options?.concurrency ?? 16
+            }),
+            (sent) => {
+              results.push(...sent)
+              return results
+            }
+          )
+      )))
+}
 
 /**
  * Queue selectors shipped with the client (Java: `SelectMessageQueueByHash`, `SelectMessageQueueByRandom`).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Layer, Redacted } from "effect"
+import { Effect, Either, FastCheck as fc, Layer, Redacted, Stream } from "effect"
 import * as ClientInstanceLive from "../../src/layers/ClientInstanceLive.js"
 import * as ProducerLive from "../../src/layers/ProducerLive.js"
 import * as TopicRouteCacheLive from "../../src/layers/TopicRouteCacheLive.js"
@@ -8,9 +8,10 @@ import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { ResponseCode } from "../../src/protocol/ResponseCode.js"
 import { BrokerResponseError } from "../../src/services/BrokerResponseError.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
-import { MessageValidationError } from "../../src/services/Message.js"
+import { batchEntrySize, MessageValidationError, splitBatch } from "../../src/services/Message.js"
 import { NoRouteError, Producer, QueueSelectors } from "../../src/services/Producer.js"
 import { RemotingClient } from "../../src/services/RemotingClient.js"
+import { LatencyFaultTable, publishQueues, selectQueue } from "../../src/services/TopicPublishInfo.js"
 import { clientOn, pull, withCluster } from "../support/EmbeddedClient.js"
 
 const producer = (options: Partial<ProducerLive.ProducerOptions> = {}) =>
@@ -140,5 +141,126 @@ describe("the producer", () => {
       expect(error).toBeInstanceOf(NoRouteError)
       expect(error.message).toContain("Nowhere")
       expect(error.message).toContain(cluster.nameServerAddress)
+    }).pipe(Effect.provide(producer()), Effect.provide(withCluster())))
+})
+
+describe("batches, streams and queue selection", () => {
+  it.scoped("a batch goes as one SEND_BATCH_MESSAGE, each message with its own unique id; Java's batch rules hold", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      const p = yield* Producer
+      const batch = [0, 1, 2].map((i) => ({
+        topic: "Orders",
+        body: text(`batch-${i}`),
+        keys: [`BATCH-${i}`],
+        tags: "TagA"
+      }))
+      const result = yield* p.sendBatch(batch)
+      expect(result.msgId.split(",")).toHaveLength(3)
+      expect(result.queueOffset).toBe(0)
+      const stored = Either.getOrThrow(decodeMessages(
+        (yield* (yield* RemotingClient).invoke(cluster.brokers[0]!.address, pull("Orders", 0))).body!
+      ))
+      expect(stored.map((m) => m.properties.KEYS)).toEqual(["BATCH-0", "BATCH-1", "BATCH-2"])
+      expect(stored.map((m) => m.msgId)).toEqual(result.msgId.split(","))
+      const mixed = yield* Effect.flip(p.sendBatch([batch[0]!, { topic: "Other", body: text("x") }]))
+      expect(mixed.message).toContain("should be the same")
+      const delayed = yield* Effect.flip(p.sendBatch([{ ...batch[0]!, delayTimeLevel: 2 }]))
+      expect(delayed.message).toContain("TimeDelayLevel is not supported")
+      expect((yield* Effect.flip(p.sendBatch([{ topic: "%RETRY%g", body: text("x") }]))).message).toContain(
+        "Retry Group"
+      )
+    }).pipe(Effect.provide(producer()), Effect.provide(withCluster())))
+
+  it.prop("the splitter never exceeds the limit and keeps order", [
+    fc.array(fc.record({ size: fc.nat(3000), key: fc.string({ maxLength: 10 }) }), { maxLength: 60 }),
+    fc.integer({ min: 4000, max: 20000 })
+  ], ([specs, limit]) => {
+    const messages = specs.map((s, i) => ({ topic: "T", body: Buffer.alloc(s.size), keys: [`${i}-${s.key}`] }))
+    const batches = splitBatch(messages, limit)
+    expect(batches.flat()).toEqual(messages)
+    for (const b of batches) {
+      if (b.length > 1) expect(b.reduce((n, m) => n + batchEntrySize(m), 0)).toBeLessThanOrEqual(limit)
+    }
+  })
+
+  it.prop("round-robin selection spreads sends evenly over the writable queues", [
+    fc.integer({ min: 1, max: 4 }),
+    fc.integer({ min: 1, max: 8 }),
+    fc.integer({ min: 1, max: 200 }),
+    fc.nat(1000)
+  ], ([brokers, queuesEach, sends, start]) => {
+    const route = {
+      brokerDatas: Array.from({ length: brokers }, (_, b) => ({
+        brokerAddrs: { "0": `10.0.0.${b}:10911` },
+        brokerName: `broker-${b}`,
+        cluster: "c"
+      })),
+      filterServerTable: {},
+      queueDatas: Array.from({ length: brokers }, (_, b) => ({
+        brokerName: `broker-${b}`,
+        perm: 6,
+        readQueueNums: queuesEach,
+        topicSysFlag: 0,
+        writeQueueNums: queuesEach
+      }))
+    }
+    const queues = publishQueues("T", route)
+    expect(queues).toHaveLength(brokers * queuesEach)
+    const counts = new Map<string, number>()
+    for (let i = 0; i < sends; i++) {
+      const q = selectQueue(queues, start + i)!
+      counts.set(`${q.brokerName}#${q.queueId}`, (counts.get(`${q.brokerName}#${q.queueId}`) ?? 0) + 1)
+    }
+    const values = queues.map((q) => counts.get(`${q.brokerName}#${q.queueId}`) ?? 0)
+    expect(Math.max(...values) - Math.min(...values)).toBeLessThanOrEqual(1)
+  })
+
+  it("read-only queues and brokers without a master are never published to; a failed broker is avoided", () => {
+    const queues = publishQueues("T", {
+      brokerDatas: [
+        { brokerAddrs: { "0": "a:1" }, brokerName: "a", cluster: "c" },
+        { brokerAddrs: { "1": "b-slave:1" }, brokerName: "b", cluster: "c" },
+        { brokerAddrs: { "0": "c:1" }, brokerName: "c", cluster: "c" }
+      ],
+      filterServerTable: {},
+      queueDatas: [
+        { brokerName: "a", perm: 6, readQueueNums: 2, topicSysFlag: 0, writeQueueNums: 2 },
+        { brokerName: "b", perm: 6, readQueueNums: 2, topicSysFlag: 0, writeQueueNums: 2 },
+        { brokerName: "c", perm: 4, readQueueNums: 2, topicSysFlag: 0, writeQueueNums: 2 }
+      ]
+    })
+    expect(queues.map((q) => q.brokerName)).toEqual(["a", "a"])
+    const two = publishQueues("T", {
+      brokerDatas: [
+        { brokerAddrs: { "0": "a:1" }, brokerName: "a", cluster: "c" },
+        { brokerAddrs: { "0": "b:1" }, brokerName: "b", cluster: "c" }
+      ],
+      filterServerTable: {},
+      queueDatas: [
+        { brokerName: "a", perm: 6, readQueueNums: 1, topicSysFlag: 0, writeQueueNums: 1 },
+        { brokerName: "b", perm: 6, readQueueNums: 1, topicSysFlag: 0, writeQueueNums: 1 }
+      ]
+    })
+    expect(selectQueue(two, 0, "a")!.brokerName).toBe("b")
+    const table = new LatencyFaultTable()
+    table.update("a", 600, 0)
+    expect(table.isAvailable("a", 29_999)).toBe(false)
+    expect(table.isAvailable("a", 30_000)).toBe(true)
+    expect(selectQueue(two, 0, undefined, (b) => table.isAvailable(b, 10))!.brokerName).toBe("b")
+  })
+
+  it.scoped("Producer.sink sends a stream with bounded concurrency and returns the results in order", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      const results = yield* Stream.range(0, 49).pipe(
+        Stream.map((i) => ({ topic: "Orders", body: text(`m${i}`), keys: [`k${i}`] })),
+        Stream.run(Producer.sink({ concurrency: 8 }))
+      )
+      expect(results).toHaveLength(50)
+      expect(new Set(results.map((r) => r.queueOffset)).size).toBe(50)
+      expect(results.every((r) => r.sendStatus === "SEND_OK")).toBe(true)
     }).pipe(Effect.provide(producer()), Effect.provide(withCluster())))
 })
