@@ -1,11 +1,16 @@
 import { Duration, Effect, Either, Layer, Option, Random, type Scope } from "effect"
 import { compressBody } from "../protocol/Compression.js"
-import { encodeHeader } from "../protocol/headers/CommandHeader.js"
+import { decodeHeader, encodeHeader } from "../protocol/headers/CommandHeader.js"
 import { SendMessageRequestHeaderV2 } from "../protocol/headers/SendHeaders.js"
+import {
+  CheckTransactionStateRequestHeader,
+  EndTransactionRequestHeader
+} from "../protocol/headers/TransactionHeaders.js"
 import { ipToBytes } from "../protocol/HostAddress.js"
 import { encodeBatch } from "../protocol/MessageBatch.js"
 import { MessageConst } from "../protocol/MessageConst.js"
-import { UniqueIdGenerator } from "../protocol/MessageId.js"
+import { decodeMessages } from "../protocol/MessageDecoder.js"
+import { decodeOffsetMessageId, UniqueIdGenerator } from "../protocol/MessageId.js"
 import { propertiesToString } from "../protocol/MessageProperties.js"
 import type { MessageQueue } from "../protocol/MessageQueue.js"
 import { MessageSysFlag } from "../protocol/MessageSysFlag.js"
@@ -23,15 +28,18 @@ import {
 } from "../services/Message.js"
 import { NameServerAddresses } from "../services/NameServerAddresses.js"
 import {
+  type LocalTransactionState,
   NoRouteError,
   Producer,
   type ProducerService,
   type SendError,
   type SendOptions,
   type SendResult,
-  type SendStatus
+  type SendStatus,
+  type TransactionChecker
 } from "../services/Producer.js"
 import { RemotingClient } from "../services/RemotingClient.js"
+import { RequestHandlers } from "../services/RequestHandlers.js"
 import { LatencyFaultTable, publishQueues, selectQueue } from "../services/TopicPublishInfo.js"
 import { TopicRouteCache } from "../services/TopicRouteCache.js"
 
@@ -53,6 +61,8 @@ export interface ProducerOptions {
   readonly sendMsgTimeout?: Duration.DurationInput | undefined
   /** Java: `sendLatencyFaultEnable`, false: avoid brokers that failed or answered slowly, per Java's latency table. */
   readonly sendLatencyFaultEnable?: boolean | undefined
+  /** Answers the broker's CHECK_TRANSACTION_STATE for this group (Java: `TransactionMQProducer`'s listener). */
+  readonly transactionChecker?: TransactionChecker | undefined
   /** Java: `createTopicKey` and `defaultTopicQueueNums`: the topic new topics are created from, with 4 queues. */
   readonly createTopicKey?: string | undefined
   readonly defaultTopicQueueNums?: number | undefined
@@ -115,7 +125,7 @@ export const make = (
 ): Effect.Effect<
   ProducerService,
   DuplicateGroupError,
-  Scope.Scope | ClientInstance | TopicRouteCache | RemotingClient | NameServerAddresses
+  Scope.Scope | ClientInstance | TopicRouteCache | RemotingClient | NameServerAddresses | RequestHandlers
 > =>
   Effect.gen(function*() {
     const instance = yield* ClientInstance
@@ -188,20 +198,28 @@ export const make = (
         brokerName: queue.brokerName
       }))
 
-    /** The request for one message to one queue, its body compressed with zlib over the threshold. */
-    const requestFor = (message: Message, uniqueId: string, oneway: boolean) => (queue: MessageQueue) => {
-      let body = message.body
-      let sysFlag = 0
-      if (body.length > compressOver) {
-        body = compressBody("ZLIB", body, 5)
-        sysFlag |= MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZLIB_TYPE
+    /**
+     * The request for one message to one queue, its body compressed with zlib over the threshold; a half message of a
+     * transaction carries TRAN_MSG, PGROUP and the prepared sys flag.
+     */
+    const requestFor =
+      (message: Message, uniqueId: string, oneway: boolean, prepared = false) => (queue: MessageQueue) => {
+        let body = message.body
+        let sysFlag = prepared ? MessageSysFlag.TRANSACTION_PREPARED_TYPE : 0
+        if (body.length > compressOver) {
+          body = compressBody("ZLIB", body, 5)
+          sysFlag |= MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZLIB_TYPE
+        }
+        const properties = propertiesToString({
+          ...messageProperties(message),
+          [MessageConst.UNIQ_KEY]: uniqueId,
+          ...(prepared ? { [MessageConst.TRAN_MSG]: "true", [MessageConst.PGROUP]: group } : {})
+        })
+        return Effect.map(
+          headerFor(message.topic, queue, sysFlag, message.flag ?? 0, properties, false),
+          (extFields) => request(RequestCode.SEND_MESSAGE_V2, extFields, { body, oneway })
+        )
       }
-      const properties = propertiesToString({ ...messageProperties(message), [MessageConst.UNIQ_KEY]: uniqueId })
-      return Effect.map(
-        headerFor(message.topic, queue, sysFlag, message.flag ?? 0, properties, false),
-        (extFields) => request(RequestCode.SEND_MESSAGE_V2, extFields, { body, oneway })
-      )
-    }
 
     const brokerOf = (queue: MessageQueue) =>
       Effect.flatMap(routes.masterAddress(queue.brokerName), (address) =>
@@ -370,6 +388,99 @@ export const make = (
         )
       })
 
+    /** END_TRANSACTION, oneway, to the broker holding the half message (Java: `endTransactionOneway`). */
+    const endTransaction = (
+      address: string,
+      fields: {
+        readonly tranStateTableOffset: number
+        readonly commitLogOffset: number
+        readonly msgId: string
+        readonly transactionId: string | undefined
+        readonly state: LocalTransactionState
+        readonly fromTransactionCheck: boolean
+      }
+    ) =>
+      Effect.flatMap(
+        Effect.orDie(encodeHeader(EndTransactionRequestHeader, {
+          producerGroup: group,
+          tranStateTableOffset: fields.tranStateTableOffset,
+          commitLogOffset: fields.commitLogOffset,
+          commitOrRollback: fields.state === "COMMIT_MESSAGE"
+            ? MessageSysFlag.TRANSACTION_COMMIT_TYPE
+            : fields.state === "ROLLBACK_MESSAGE"
+            ? MessageSysFlag.TRANSACTION_ROLLBACK_TYPE
+            : MessageSysFlag.TRANSACTION_NOT_TYPE,
+          fromTransactionCheck: fields.fromTransactionCheck,
+          msgId: fields.msgId,
+          transactionId: fields.transactionId
+        })),
+        (extFields) => client.invokeOneway(address, request(RequestCode.END_TRANSACTION, extFields, { oneway: true }))
+      )
+
+    const sendInTransaction: ProducerService["sendInTransaction"] = (message, executeLocal) =>
+      Effect.gen(function*() {
+        yield* checkMessage(message, maxMessageSize)
+        const uniqueId = ids.next(clock.unsafeCurrentTimeMillis())
+        const sent = yield* sendWithRetries(
+          message.topic,
+          () => undefined,
+          requestFor(message, uniqueId, false, true),
+          uniqueId,
+          undefined
+        )
+        const state: LocalTransactionState = sent.sendStatus === "SEND_OK"
+          ? yield* executeLocal(message, sent).pipe(
+            Effect.catchAllCause((cause) =>
+              Effect.as(
+                Effect.logWarning("the local transaction failed; it is left to the check-back", cause),
+                "UNKNOW" as const
+              )
+            )
+          )
+          : "ROLLBACK_MESSAGE"
+        const address = yield* brokerOf(sent.messageQueue)
+        const { commitLogOffset } = yield* Effect.orDie(decodeOffsetMessageId(sent.offsetMsgId))
+        yield* endTransaction(address, {
+          tranStateTableOffset: sent.queueOffset,
+          commitLogOffset,
+          msgId: sent.msgId,
+          transactionId: sent.transactionId ?? sent.msgId,
+          state,
+          fromTransactionCheck: false
+        }).pipe(
+          Effect.catchAll((error) => Effect.logWarning("END_TRANSACTION failed; the broker will check back", error))
+        )
+        return { ...sent, localTransactionState: state }
+      })
+
+    // The broker asks about transactions left unknown; the checker of this group answers (Java:
+    // `ClientRemotingProcessor.checkTransactionState`).
+    const checker = options.transactionChecker
+    if (checker !== undefined) {
+      const handlers = yield* RequestHandlers
+      yield* handlers.register(RequestCode.CHECK_TRANSACTION_STATE, (command, context) =>
+        Effect.gen(function*() {
+          const header = yield* decodeHeader(CheckTransactionStateRequestHeader, command.extFields)
+          const [message] = yield* decodeMessages(command.body ?? new Uint8Array(0))
+          if (message === undefined || message.properties[MessageConst.PGROUP] !== group) return undefined
+          const state = yield* checker(message).pipe(Effect.catchAllCause(() => Effect.succeed("UNKNOW" as const)))
+          yield* endTransaction(context.address, {
+            tranStateTableOffset: header.tranStateTableOffset,
+            commitLogOffset: header.commitLogOffset,
+            msgId: header.msgId ?? message.msgId,
+            transactionId: header.transactionId,
+            state,
+            fromTransactionCheck: true
+          })
+          return undefined
+        }).pipe(
+          Effect.catchAll((error) =>
+            Effect.as(Effect.logWarning("cannot answer a transaction check", error), undefined)
+          ),
+          Effect.annotateLogs({ group, address: context.address })
+        ))
+    }
+
     const sendOneway: ProducerService["sendOneway"] = (message, sendOptions) =>
       Effect.gen(function*() {
         yield* checkMessage(message, maxMessageSize)
@@ -384,7 +495,7 @@ export const make = (
         yield* client.invokeOneway(address, command)
       })
 
-    return { group, send, sendBatch, sendOneway }
+    return { group, send, sendBatch, sendInTransaction, sendOneway }
   })
 
 /**

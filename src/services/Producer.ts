@@ -1,4 +1,5 @@
 import { type Chunk, Context, Data, type Duration, Effect, Sink } from "effect"
+import type { MessageExt } from "../protocol/MessageDecoder.js"
 import type { MessageQueue } from "../protocol/MessageQueue.js"
 import type { BrokerResponseError } from "./BrokerResponseError.js"
 import type { Message, MessageValidationError } from "./Message.js"
@@ -77,6 +78,34 @@ export interface SendOptions {
 }
 
 /**
+ * The outcome of a local transaction (Java: `LocalTransactionState`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LocalTransactionState = "COMMIT_MESSAGE" | "ROLLBACK_MESSAGE" | "UNKNOW"
+
+/**
+ * The result of a transactional send (Java: `TransactionSendResult`): the half message's send result and what the
+ * local transaction decided.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TransactionSendResult extends SendResult {
+  readonly localTransactionState: LocalTransactionState
+}
+
+/**
+ * Answers the broker's question about a transaction left unknown (Java: `TransactionListener.checkLocalTransaction`);
+ * a failure counts as UNKNOW, and the broker will ask again.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TransactionChecker = (message: MessageExt) => Effect.Effect<LocalTransactionState, unknown>
+
+/**
  * A producer of a producer group (Java: `DefaultMQProducer`).
  *
  * @since 0.1.0
@@ -91,6 +120,14 @@ export interface ProducerService {
    * the result lists their unique ids joined by commas. Use `splitBatch` to cut a long list under the size limit.
    */
   readonly sendBatch: (messages: ReadonlyArray<Message>, options?: SendOptions) => Effect.Effect<SendResult, SendError>
+  /**
+   * Sends a half message, runs the local transaction, then commits or rolls back (Java: `sendMessageInTransaction`):
+   * the local transaction's failure counts as UNKNOW, left to the broker's check-back and this producer's checker.
+   */
+  readonly sendInTransaction: <E>(
+    message: Message,
+    executeLocal: (message: Message, sent: SendResult) => Effect.Effect<LocalTransactionState, E>
+  ) => Effect.Effect<TransactionSendResult, SendError>
   /** Sends with no answer (Java: `sendOneway`). */
   readonly sendOneway: (message: Message, options?: Omit<SendOptions, "timeout">) => Effect.Effect<void, SendError>
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, FastCheck as fc, Layer, Redacted, Stream } from "effect"
+import { Effect, Either, FastCheck as fc, Fiber, Layer, Redacted, Stream, TestClock } from "effect"
 import * as ClientInstanceLive from "../../src/layers/ClientInstanceLive.js"
 import * as ProducerLive from "../../src/layers/ProducerLive.js"
 import * as TopicRouteCacheLive from "../../src/layers/TopicRouteCacheLive.js"
@@ -263,4 +263,68 @@ describe("batches, streams and queue selection", () => {
       expect(new Set(results.map((r) => r.queueOffset)).size).toBe(50)
       expect(results.every((r) => r.sendStatus === "SEND_OK")).toBe(true)
     }).pipe(Effect.provide(producer()), Effect.provide(withCluster())))
+})
+
+describe("transactions", () => {
+  const txProducer = producer({
+    group: "tx_group",
+    transactionChecker: (message) =>
+      Effect.succeed(message.properties.KEYS === "TX-UNKNOWN" ? "COMMIT_MESSAGE" as const : "ROLLBACK_MESSAGE" as const)
+  })
+
+  it.scoped("commit shows the message, rollback never does, and a failed local transaction is settled by check-back", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      const p = yield* Producer
+      const client = yield* RemotingClient
+      const bodies = Effect.map(
+        client.invoke(cluster.brokers[0]!.address, pull("Orders", 0)),
+        (answer) =>
+          answer.body === undefined
+            ? []
+            : Either.getOrThrow(decodeMessages(answer.body)).map((m) => Buffer.from(m.body).toString())
+      )
+      const committed = yield* p.sendInTransaction(
+        { topic: "Orders", body: text("commit"), keys: ["TX-COMMIT"] },
+        () => Effect.succeed("COMMIT_MESSAGE" as const)
+      )
+      expect(committed.localTransactionState).toBe("COMMIT_MESSAGE")
+      const rolledBack = yield* p.sendInTransaction(
+        { topic: "Orders", body: text("rollback"), keys: ["TX-ROLLBACK"] },
+        () => Effect.succeed("ROLLBACK_MESSAGE" as const)
+      )
+      expect(rolledBack.localTransactionState).toBe("ROLLBACK_MESSAGE")
+      const failed = yield* p.sendInTransaction(
+        { topic: "Orders", body: text("unknown"), keys: ["TX-UNKNOWN"] },
+        () => Effect.fail("the database went away")
+      )
+      expect(failed.localTransactionState).toBe("UNKNOW")
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+      expect(yield* bodies).toEqual(["commit"])
+      yield* TestClock.adjust("61 seconds") // the broker's check-back; the checker commits TX-UNKNOWN
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+      expect(yield* bodies).toEqual(["commit", "unknown"])
+    }).pipe(Effect.provide(txProducer), Effect.provide(withCluster())))
+})
+
+describe("latency fault tolerance", () => {
+  it.scoped("a slow broker is avoided for Java's period, then used again", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      const p = yield* Producer
+      const send = p.send({ topic: "Orders", body: text("x") }, { timeout: "10 seconds" })
+      yield* cluster.setLatency("broker-a", "600 millis")
+      const slow = yield* Effect.fork(send)
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+      yield* TestClock.adjust("600 millis")
+      expect((yield* Fiber.join(slow)).messageQueue.brokerName).toBe("broker-a")
+      yield* cluster.setLatency("broker-a", 0)
+      const during = yield* Effect.forEach([1, 2, 3, 4], () => Effect.map(send, (r) => r.messageQueue.brokerName))
+      expect(during).toEqual(["broker-b", "broker-b", "broker-b", "broker-b"])
+      yield* TestClock.adjust("30 seconds")
+      const after = yield* Effect.forEach([1, 2], () => Effect.map(send, (r) => r.messageQueue.brokerName))
+      expect(after).toContain("broker-a")
+    }).pipe(Effect.provide(producer({ sendLatencyFaultEnable: true })), Effect.provide(withCluster({ brokers: 2 }))))
 })
