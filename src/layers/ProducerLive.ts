@@ -27,6 +27,7 @@ import {
   MessageValidationError
 } from "../services/Message.js"
 import { NameServerAddresses } from "../services/NameServerAddresses.js"
+import { withoutNamespace, wrapNamespace } from "../services/Namespace.js"
 import {
   type LocalTransactionState,
   NoRouteError,
@@ -133,7 +134,19 @@ export const make = (
     const client = yield* RemotingClient
     const nameServers = yield* NameServerAddresses
     const clock = yield* Effect.clock
-    const group = options.group
+    // Topics and the group travel under the client's namespace, and come back without it (Java: `withNamespace`).
+    const namespace = instance.config.namespace
+    const group = wrapNamespace(namespace, options.group)
+    const toWire = <M extends Message>(message: M): M => ({
+      ...message,
+      topic: wrapNamespace(namespace, message.topic)
+    })
+    const queueToWire = (queue: MessageQueue | undefined) =>
+      queue === undefined ? undefined : { ...queue, topic: wrapNamespace(namespace, queue.topic) }
+    const fromWire = <R extends SendResult>(result: R): R => ({
+      ...result,
+      messageQueue: { ...result.messageQueue, topic: withoutNamespace(result.messageQueue.topic) }
+    })
     const retries = options.retryTimesWhenSendFailed ?? 2
     const compressOver = options.compressMsgBodyOverHowmuch ?? 4096
     const maxMessageSize = options.maxMessageSize ?? 4 * 1024 * 1024
@@ -225,11 +238,14 @@ export const make = (
       Effect.flatMap(routes.masterAddress(queue.brokerName), (address) =>
         Option.isSome(address)
           ? Effect.succeed(address.value)
-          : Effect.flatMap(routes.refresh(queue.topic), () =>
-            Effect.flatMap(routes.masterAddress(queue.brokerName), (again) =>
-              Option.isSome(again)
-                ? Effect.succeed(again.value)
-                : Effect.fail(new NoRouteError({ topic: queue.topic, nameServers: [] })))))
+          : Effect.flatMap(
+            routes.refresh(queue.topic),
+            () =>
+              Effect.flatMap(routes.masterAddress(queue.brokerName), (again) =>
+                Option.isSome(again)
+                  ? Effect.succeed(again.value)
+                  : Effect.fail(new NoRouteError({ topic: queue.topic, nameServers: [] })))
+          ))
 
     const resultOf = (
       answer: RemotingCommand,
@@ -346,22 +362,24 @@ export const make = (
         )
       })
 
-    const send: ProducerService["send"] = (message, sendOptions?: SendOptions) =>
+    const send: ProducerService["send"] = (given, sendOptions?: SendOptions) =>
       Effect.gen(function*() {
-        yield* checkMessage(message, maxMessageSize)
+        yield* checkMessage(given, maxMessageSize)
+        const message = toWire(given)
         const uniqueId = ids.next(clock.unsafeCurrentTimeMillis())
         return yield* sendWithRetries(
           message.topic,
-          (queues) => sendOptions?.queue ?? sendOptions?.selector?.(queues, message),
+          (queues) => queueToWire(sendOptions?.queue) ?? sendOptions?.selector?.(queues, message),
           requestFor(message, uniqueId, false),
           uniqueId,
           sendOptions?.timeout
-        )
+        ).pipe(Effect.map(fromWire))
       })
 
-    const sendBatch: ProducerService["sendBatch"] = (messages, sendOptions) =>
+    const sendBatch: ProducerService["sendBatch"] = (given, sendOptions) =>
       Effect.gen(function*() {
-        yield* checkBatch(messages, maxMessageSize)
+        yield* checkBatch(given, maxMessageSize)
+        const messages = given.map(toWire)
         const uniqueIds = messages.map(() => ids.next(clock.unsafeCurrentTimeMillis()))
         const body = yield* Effect.orDie(encodeBatch(messages.map((m, i) => ({
           flag: m.flag ?? 0,
@@ -381,11 +399,11 @@ export const make = (
           )
         return yield* sendWithRetries(
           topic,
-          (queues) => sendOptions?.queue ?? sendOptions?.selector?.(queues, messages[0]!),
+          (queues) => queueToWire(sendOptions?.queue) ?? sendOptions?.selector?.(queues, messages[0]!),
           build,
           uniqueIds.join(","),
           sendOptions?.timeout
-        )
+        ).pipe(Effect.map(fromWire))
       })
 
     /** END_TRANSACTION, oneway, to the broker holding the half message (Java: `endTransactionOneway`). */
@@ -417,9 +435,10 @@ export const make = (
         (extFields) => client.invokeOneway(address, request(RequestCode.END_TRANSACTION, extFields, { oneway: true }))
       )
 
-    const sendInTransaction: ProducerService["sendInTransaction"] = (message, executeLocal) =>
+    const sendInTransaction: ProducerService["sendInTransaction"] = (given, executeLocal) =>
       Effect.gen(function*() {
-        yield* checkMessage(message, maxMessageSize)
+        yield* checkMessage(given, maxMessageSize)
+        const message = toWire(given)
         const uniqueId = ids.next(clock.unsafeCurrentTimeMillis())
         const sent = yield* sendWithRetries(
           message.topic,
@@ -429,7 +448,7 @@ export const make = (
           undefined
         )
         const state: LocalTransactionState = sent.sendStatus === "SEND_OK"
-          ? yield* executeLocal(message, sent).pipe(
+          ? yield* executeLocal(given, fromWire(sent)).pipe(
             Effect.catchAllCause((cause) =>
               Effect.as(
                 Effect.logWarning("the local transaction failed; it is left to the check-back", cause),
@@ -450,7 +469,7 @@ export const make = (
         }).pipe(
           Effect.catchAll((error) => Effect.logWarning("END_TRANSACTION failed; the broker will check back", error))
         )
-        return { ...sent, localTransactionState: state }
+        return fromWire({ ...sent, localTransactionState: state })
       })
 
     // The broker asks about transactions left unknown; the checker of this group answers (Java:
@@ -481,11 +500,12 @@ export const make = (
         ))
     }
 
-    const sendOneway: ProducerService["sendOneway"] = (message, sendOptions) =>
+    const sendOneway: ProducerService["sendOneway"] = (given, sendOptions) =>
       Effect.gen(function*() {
-        yield* checkMessage(message, maxMessageSize)
+        yield* checkMessage(given, maxMessageSize)
+        const message = toWire(given)
         const queues = yield* queuesOf(message.topic)
-        const queue = sendOptions?.queue ?? sendOptions?.selector?.(queues, message) ??
+        const queue = queueToWire(sendOptions?.queue) ?? sendOptions?.selector?.(queues, message) ??
           selectQueue(queues, nextCounter(message.topic))
         if (queue === undefined) {
           return yield* new NoRouteError({ topic: message.topic, nameServers: yield* nameServers.get })

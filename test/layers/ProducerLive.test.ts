@@ -9,6 +9,7 @@ import { ResponseCode } from "../../src/protocol/ResponseCode.js"
 import { BrokerResponseError } from "../../src/services/BrokerResponseError.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
 import { batchEntrySize, MessageValidationError, splitBatch } from "../../src/services/Message.js"
+import { withoutNamespace, wrapNamespace } from "../../src/services/Namespace.js"
 import { NoRouteError, Producer, QueueSelectors } from "../../src/services/Producer.js"
 import { RemotingClient } from "../../src/services/RemotingClient.js"
 import { LatencyFaultTable, publishQueues, selectQueue } from "../../src/services/TopicPublishInfo.js"
@@ -327,4 +328,37 @@ describe("latency fault tolerance", () => {
       const after = yield* Effect.forEach([1, 2], () => Effect.map(send, (r) => r.messageQueue.brokerName))
       expect(after).toContain("broker-a")
     }).pipe(Effect.provide(producer({ sendLatencyFaultEnable: true })), Effect.provide(withCluster({ brokers: 2 }))))
+})
+
+describe("namespaces", () => {
+  it("wrap and unwrap topics and groups as Java does", () => {
+    expect(wrapNamespace("ns1", "Orders")).toBe("ns1%Orders")
+    expect(wrapNamespace("ns1", "%RETRY%group")).toBe("%RETRY%ns1%group")
+    expect(wrapNamespace("ns1", "ns1%Orders")).toBe("ns1%Orders")
+    expect(wrapNamespace("ns1", "TBW102")).toBe("TBW102")
+    expect(wrapNamespace(undefined, "Orders")).toBe("Orders")
+    expect(withoutNamespace("ns1%Orders")).toBe("Orders")
+    expect(withoutNamespace("%DLQ%ns1%group")).toBe("%DLQ%group")
+    expect(withoutNamespace("Orders")).toBe("Orders")
+  })
+
+  it.scoped("a producer in a namespace sends to the wrapped topic and reports the plain one", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("ns1%Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      const p = yield* Producer
+      const result = yield* p.send({ topic: "Orders", body: text("x") })
+      expect(result.messageQueue.topic).toBe("Orders")
+      const [sent] = yield* sends("broker-a")
+      expect(sent!.extFields).toMatchObject({ b: "ns1%Orders", a: "ns1%orders_producer" })
+    }).pipe(
+      Effect.provide(
+        ProducerLive.layer({ group: "orders_producer" }).pipe(
+          Layer.provideMerge(ClientInstanceLive.layer({ clientIP: "10.0.0.7", instanceName: "ns", namespace: "ns1" })),
+          Layer.provideMerge(TopicRouteCacheLive.layer),
+          Layer.provideMerge(clientOn())
+        )
+      ),
+      Effect.provide(withCluster())
+    ))
 })
