@@ -1,10 +1,17 @@
 // The README's transport example, run against a scripted peer so that the README stays true.
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Stream } from "effect"
 import {
   aclRpcHook,
+  ClientLive,
+  EmbeddedCluster,
+  EmbeddedClusterLive,
   NameServerAddresses,
+  Producer,
+  ProducerLive,
   Protocol,
+  QueueSelectors,
   RemotingClient,
   RemotingClientLive,
   RequestHandlersLive,
@@ -36,4 +43,35 @@ describe("README", () => {
       expect(yield* program.pipe(Effect.provide(TransportLive))).toBe(0)
       expect(nameServer.received[0]!.extFields).toMatchObject({ topic: "TestTopic", AccessKey: "ak" })
     }))
+})
+
+describe("README producer example", () => {
+  it.scoped("runs as written, on the embedded cluster", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders")
+      // --- as in README.md, with the name server given instead of read from the environment ---
+      const ProducerLayer = ProducerLive.layer({ group: "orders_producer" }).pipe(
+        Layer.provideMerge(ClientLive.layerFromEnv({ nameServerAddress: cluster.nameServerAddress })),
+        Layer.provide(NodeHttpClient.layer)
+      )
+      const orders = [1, 2, 3].map((i) => ({ topic: "Orders", body: Buffer.from(`order ${i}`), keys: [`order-${i}`] }))
+      const program = Effect.gen(function*() {
+        const producer = yield* Producer
+        const result = yield* producer.send({
+          topic: "Orders",
+          body: Buffer.from("hello"),
+          tags: "TagA",
+          keys: ["order-1"]
+        })
+        const results = yield* Effect.forEach(orders, (order) => producer.send(order), { concurrency: 64 })
+        yield* producer.send(orders[0]!, { selector: QueueSelectors.byHash((m) => m.keys![0]!) })
+        const all = yield* Stream.fromIterable(orders).pipe(Stream.run(Producer.sink({ concurrency: 32 })))
+        return [result, ...results, ...all]
+      }).pipe(Effect.provide(ProducerLayer))
+      // ---
+      const sent = yield* program
+      expect(sent).toHaveLength(7)
+      expect(sent.every((r) => r.sendStatus === "SEND_OK")).toBe(true)
+    }).pipe(Effect.provide(EmbeddedClusterLive.layer())))
 })
