@@ -1,12 +1,13 @@
 import { Command } from "@effect/cli"
 import { decodeCommand } from "./DecodeCommand.js"
 import { embeddedCommand } from "./EmbeddedCommand.js"
+import { produceCommand } from "./ProduceCommand.js"
 import { routeCommand } from "./RouteCommand.js"
 
 /** The `effect-rocketmq` command tree. */
 export const rootCommand = Command.make("effect-rocketmq").pipe(
   Command.withDescription("An Apache RocketMQ client for TypeScript, built on Effect"),
-  Command.withSubcommands([decodeCommand, embeddedCommand, routeCommand])
+  Command.withSubcommands([decodeCommand, embeddedCommand, produceCommand, routeCommand])
 )
 
 /** Runs the command line on `process.argv`-style arguments. */

@@ -21,6 +21,35 @@ const cli = (...args: Array<string>) =>
     return { exit, out }
   })
 
+describe("effect-rocketmq produce", () => {
+  it.live("sends N messages and prints one send result per message", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      const { exit, out } = yield* cli(
+        "produce",
+        "--namesrv",
+        cluster.nameServerAddress,
+        "--topic",
+        "Orders",
+        "--tag",
+        "TagA",
+        "--keys",
+        "k1 k2",
+        "--count",
+        "3"
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      const results = out.map((l) => JSON.parse(l))
+      expect(results.map((r) => [r.sendStatus, r.topic, r.queueOffset])).toEqual([
+        ["SEND_OK", "Orders", 0],
+        ["SEND_OK", "Orders", 1],
+        ["SEND_OK", "Orders", 2]
+      ])
+      expect(results[0].msgId).toMatch(/^[0-9A-F]+$/)
+    }).pipe(Effect.provide(EmbeddedClusterLive.layer()), Effect.scoped))
+})
+
 describe("effect-rocketmq route", () => {
   it.live("prints a topic's route as one JSON line, and fails for a topic no name server knows", () =>
     Effect.gen(function*() {
