@@ -9,7 +9,7 @@ import { ClientConfigError } from "../../src/services/ClientConfig.js"
 import { ClientInstance, type ConsumerRegistration, DuplicateGroupError } from "../../src/services/ClientInstance.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
 import { RemotingClient } from "../../src/services/RemotingClient.js"
-import { clientOn, withCluster } from "../support/EmbeddedClient.js"
+import { clientOn, consumerData, withCluster } from "../support/EmbeddedClient.js"
 
 const instance = (input: Record<string, unknown> = {}) =>
   ClientInstanceLive.layer({ clientIP: "10.0.0.7", instanceName: "test", ...input }).pipe(
@@ -20,22 +20,7 @@ const instance = (input: Record<string, unknown> = {}) =>
 const consumer = (groupName: string, persistOffsets: Effect.Effect<void, unknown>): ConsumerRegistration => ({
   groupName,
   persistOffsets,
-  data: Effect.succeed({
-    groupName,
-    consumeType: "CONSUME_PASSIVELY",
-    messageModel: "CLUSTERING",
-    consumeFromWhere: "CONSUME_FROM_LAST_OFFSET",
-    unitMode: false,
-    subscriptionDataSet: [{
-      classFilterMode: false,
-      topic: "Orders",
-      subString: "*",
-      tagsSet: [],
-      codeSet: [],
-      subVersion: 1,
-      expressionType: "TAG"
-    }]
-  })
+  data: Effect.succeed(consumerData(groupName))
 })
 
 const received = (name: string, code: number) =>

@@ -4,7 +4,7 @@ import * as EmbeddedClusterLive from "../../src/layers/EmbeddedClusterLive.js"
 import * as RemotingClientLive from "../../src/layers/RemotingClientLive.js"
 import { RequestHandlersLive } from "../../src/layers/RequestHandlersLive.js"
 import { encodeBody } from "../../src/protocol/bodies/Body.js"
-import { HeartbeatData } from "../../src/protocol/bodies/HeartbeatData.js"
+import { type ConsumerData, HeartbeatData } from "../../src/protocol/bodies/HeartbeatData.js"
 import { encodeHeader } from "../../src/protocol/headers/CommandHeader.js"
 import { PullMessageRequestHeader, PullSysFlag } from "../../src/protocol/headers/ConsumeHeaders.js"
 import { SendMessageRequestHeaderV2 } from "../../src/protocol/headers/SendHeaders.js"
@@ -67,26 +67,25 @@ export const pull = (topic: string, queueOffset: number, options: { suspend?: bo
     }))
   )
 
+/** A push consumer group subscribed to every tag of Orders, as heartbeats describe it. */
+export const consumerData = (groupName: string): ConsumerData => ({
+  groupName,
+  consumeType: "CONSUME_PASSIVELY",
+  messageModel: "CLUSTERING",
+  consumeFromWhere: "CONSUME_FROM_LAST_OFFSET",
+  unitMode: false,
+  subscriptionDataSet: [{
+    classFilterMode: false,
+    topic: "Orders",
+    subString: "*",
+    tagsSet: [],
+    codeSet: [],
+    subVersion: 1,
+    expressionType: "TAG"
+  }]
+})
+
 export const heartbeat = (clientID: string, group: string) =>
   request(RequestCode.HEART_BEAT, {}, {
-    body: encodeBody(HeartbeatData, {
-      clientID,
-      producerDataSet: [],
-      consumerDataSet: [{
-        groupName: group,
-        consumeType: "CONSUME_PASSIVELY",
-        messageModel: "CLUSTERING",
-        consumeFromWhere: "CONSUME_FROM_LAST_OFFSET",
-        unitMode: false,
-        subscriptionDataSet: [{
-          classFilterMode: false,
-          topic: "Orders",
-          subString: "*",
-          tagsSet: [],
-          codeSet: [],
-          subVersion: 1,
-          expressionType: "TAG"
-        }]
-      }]
-    })
+    body: encodeBody(HeartbeatData, { clientID, producerDataSet: [], consumerDataSet: [consumerData(group)] })
   })
