@@ -45,7 +45,6 @@ import { RpcHooks, runAfterResponse, runBeforeRequest } from "../services/RpcHoo
 import { Connection, openSocket } from "./remoting/Connection.js"
 import { PermitPool } from "./remoting/PermitPool.js"
 import * as Metrics from "./remoting/RemotingMetrics.js"
-import { requestSpan } from "./remoting/RequestSpan.js"
 
 type Incoming =
   | { readonly _tag: "Request"; readonly connection: Connection; readonly command: RemotingCommand }
@@ -70,18 +69,11 @@ export const make = (
     const tracer = yield* Effect.tracer
     // With no tracer installed, Effect's built-in one would make span objects that nothing records: skip them then.
     const tracing = tracer !== Context.get(DefaultServices.liveServices, Tracer.Tracer)
-    const span = (name: string, code: number, address: string, kind: "client" | "server" = "client") =>
-      tracing
-        ? requestSpan(tracer, clock, `${name} ${codeLabel(code)}`, kind, [
-          ["rocketmq.address", address],
-          ["rocketmq.request_code", code]
-        ])
-        : <A, E, R>(effect: Effect.Effect<A, E, R>) => effect
     const handlers = yield* RequestHandlers
     const nameServers = yield* NameServerAddresses
     const scope = yield* Effect.scope
     const asyncPermits = new PermitPool(config.permitsAsync)
-    const onewayPermits = yield* Effect.makeSemaphore(config.permitsOneway)
+    const onewayPermits = new PermitPool(config.permitsOneway)
     const incoming = yield* Queue.unbounded<Incoming>()
     const handlerFibers = yield* FiberSet.make()
     /** Open connections, and connections being opened (callers for the same address wait on the same attempt). */
@@ -260,7 +252,6 @@ export const make = (
     }
     const countRequest = countBy(Metrics.requestsSent, "code")
     const countFailureOf = countBy(Metrics.requestFailures, "error")
-    const countFailure = (error: { readonly _tag: string }) => Effect.sync(() => countFailureOf(error._tag))
 
     const countServerRequest = countBy(Metrics.serverRequests, "code")
 
@@ -332,7 +323,7 @@ export const make = (
       return Effect.gen(function*() {
         countRequest(codeLabel(request.code))
         const hooked = yield* runBeforeRequest(hooks, address, request)
-        yield* onewayPermits.withPermits(1)(
+        yield* onewayPermits.withPermit(
           Effect.flatMap(connectionTo(address), (connection) =>
             Effect.suspend(() => {
               if (connection.closedBy !== undefined) return Effect.fail(connection.closedBy)
@@ -355,8 +346,11 @@ export const make = (
           onTimeout: () =>
             new RemotingTimeoutError({ address, code: request.code, timeoutMillis: Duration.toMillis(duration) })
         }),
-        Effect.tapError(countFailure),
-        span("RemotingClient.invokeOneway", request.code, address)
+        (call) =>
+          Effect.withFiberRuntime<void, RemotingError>((fiber) => {
+            const span = tracing ? startSpan(fiber, "RemotingClient.invokeOneway", request.code, address) : undefined
+            return Effect.onExit(call, (exit) => Effect.sync(() => observeExit(exit, span)))
+          })
       )
     }
 

@@ -1,4 +1,5 @@
 import { Either } from "effect"
+import { formatHostAddress } from "./HostAddress.js"
 import { decodeMessages, looksLikeMessageRecords, type MessageExt, messageKeys, messageTags } from "./MessageDecoder.js"
 import { isResponse, type RemotingCommand } from "./RemotingCommand.js"
 import { RequestCode, requestCodeName } from "./RequestCode.js"
@@ -66,9 +67,6 @@ const asText = (bytes: Uint8Array): string | undefined => {
   return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text.right) ? undefined : text.right
 }
 
-const hostText = (h: { readonly host: string; readonly port: number }) =>
-  h.host.includes(":") ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`
-
 const inspectMessage = (m: MessageExt): InspectedMessage => {
   const text = asText(m.body)
   return {
@@ -84,8 +82,8 @@ const inspectMessage = (m: MessageExt): InspectedMessage => {
     keys: messageKeys(m),
     bornTimestamp: m.bornTimestamp,
     storeTimestamp: m.storeTimestamp,
-    bornHost: hostText(m.bornHost),
-    storeHost: hostText(m.storeHost),
+    bornHost: formatHostAddress(m.bornHost),
+    storeHost: formatHostAddress(m.storeHost),
     properties: { ...m.properties },
     bodyLength: m.body.length,
     body: text ?? Buffer.from(m.body).toString("base64"),

@@ -18,10 +18,10 @@ const fromHex = (id: string, what: string): Either.Either<Buffer, ProtocolError>
  */
 export const createOffsetMessageId = (storeHost: HostAddress, commitLogOffset: number): string => {
   const ip = ipToBytes(storeHost.host) ?? new Uint8Array(4)
-  let id = ""
-  for (let i = 0; i < ip.length; i++) id += HEX[ip[i]!]
-  const hi = Math.floor(commitLogOffset / TWO_32)
-  return id + hex32(storeHost.port) + hex32(hi) + hex32(commitLogOffset - hi * TWO_32)
+  const hostAndPort = Buffer.allocUnsafe(ip.length + 4)
+  hostAndPort.set(ip, 0)
+  hostAndPort.writeInt32BE(storeHost.port, ip.length)
+  return offsetMessageIdOfBytes(hostAndPort, 0, hostAndPort.length, commitLogOffset)
 }
 
 /**
