@@ -1,7 +1,17 @@
-import { Cause, Duration, Effect, Exit, Layer, Metric, Option, Ref, Schedule, type Scope } from "effect"
+import { Cause, Duration, Effect, Either, Exit, Layer, Metric, Option, Queue, Ref, Schedule, type Scope } from "effect"
 import { encodeBody } from "../protocol/bodies/Body.js"
+import { encodeConsumerRunningInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import { HeartbeatData } from "../protocol/bodies/HeartbeatData.js"
-import { request } from "../protocol/RemotingCommand.js"
+import { ConsumeMessageDirectlyResult, parseOffsetTable } from "../protocol/bodies/OffsetTableBody.js"
+import {
+  ConsumeMessageDirectlyResultRequestHeader,
+  GetConsumerRunningInfoRequestHeader,
+  NotifyConsumerIdsChangedRequestHeader,
+  ResetOffsetRequestHeader
+} from "../protocol/headers/ClientHeaders.js"
+import { decodeHeader } from "../protocol/headers/CommandHeader.js"
+import { decodeMessages } from "../protocol/MessageDecoder.js"
+import { type RemotingCommand, request, response } from "../protocol/RemotingCommand.js"
 import { RequestCode } from "../protocol/RequestCode.js"
 import { ResponseCode } from "../protocol/ResponseCode.js"
 import { type ClientConfig, type ClientConfigError, clientId, makeClientConfig } from "../services/ClientConfig.js"
@@ -14,6 +24,7 @@ import {
   type ProducerRegistration
 } from "../services/ClientInstance.js"
 import { RemotingClient } from "../services/RemotingClient.js"
+import { RequestHandlers } from "../services/RequestHandlers.js"
 import { TopicRouteCache } from "../services/TopicRouteCache.js"
 
 /**
@@ -38,7 +49,8 @@ export const taskFailures = Metric.counter("rocketmq_client_task_failures_total"
 /**
  * When the scheduled tasks run (Java: `MQClientInstance.startScheduledTask`): route refresh first after 10 ms, then
  * every poll interval; offline-broker cleanup and heartbeat first after 1 s, then every heartbeat interval; offset
- * persistence first after 10 s, then every persist interval; consume-concurrency adjustment every minute.
+ * persistence first after 10 s, then every persist interval; consume-concurrency adjustment every minute; rebalance
+ * every 20 s (Java: `RebalanceService`'s wait interval), and at once when woken.
  *
  * @since 0.1.0
  * @category constants
@@ -47,16 +59,12 @@ export const FIRST_DELAYS = {
   routeRefresh: Duration.millis(10),
   heartbeat: Duration.seconds(1),
   persistOffsets: Duration.seconds(10),
-  adjustConcurrency: Duration.minutes(1)
+  adjustConcurrency: Duration.minutes(1),
+  rebalance: Duration.seconds(20)
 } as const
 
-/** A task run every `interval` after `first`; a failing tick is logged and counted, and the task goes on. */
-const scheduled = (
-  task: string,
-  first: Duration.Duration,
-  interval: Duration.Duration,
-  tick: Effect.Effect<void, unknown>
-) => {
+/** One tick of a task whose failure is logged and counted, never fatal to the task. */
+const guarded = (task: string, tick: Effect.Effect<void, unknown>) => {
   const failures: Metric.Metric.Counter<number> = taskFailures.pipe(Metric.tagged("task", task))
   return tick.pipe(
     Effect.exit,
@@ -67,12 +75,21 @@ const scheduled = (
           Effect.logWarning(`scheduled task ${task} failed; it goes on`, exit.cause).pipe(Effect.annotateLogs({ task }))
         )
         : Effect.void
-    ),
-    Effect.repeat(Schedule.spaced(interval)),
-    Effect.delay(first),
-    Effect.forkScoped
+    )
   )
 }
+
+/** A task run every `interval` after `first`; a failing tick is logged and counted, and the task goes on. */
+const scheduled = (
+  task: string,
+  first: Duration.Duration,
+  interval: Duration.Duration,
+  tick: Effect.Effect<void, unknown>
+) => guarded(task, tick).pipe(Effect.repeat(Schedule.spaced(interval)), Effect.delay(first), Effect.forkScoped)
+
+/** The answer Java gives a request about a consumer group this instance does not have. */
+const noSuchGroup = (command: RemotingCommand, group: string) =>
+  response(command, ResponseCode.SYSTEM_ERROR, { remark: `The Consumer Group <${group}> not exist in this consumer` })
 
 /**
  * Builds the client instance in the current scope (Java: `MQClientInstance.start`): the scheduled tasks are fibers
@@ -84,9 +101,10 @@ const scheduled = (
  */
 export const make = (
   config: ClientConfig
-): Effect.Effect<ClientInstanceService, never, Scope.Scope | RemotingClient | TopicRouteCache> =>
+): Effect.Effect<ClientInstanceService, never, Scope.Scope | RemotingClient | TopicRouteCache | RequestHandlers> =>
   Effect.gen(function*() {
     const client = yield* RemotingClient
+    const handlers = yield* RequestHandlers
     const routes = yield* TopicRouteCache
     const id = clientId(config)
     const state = yield* Ref.make<ClientInstanceState>("CREATE_JUST")
@@ -216,6 +234,88 @@ export const make = (
     )
     yield* scheduled("persistOffsets", FIRST_DELAYS.persistOffsets, config.persistConsumerOffsetInterval, persistAll)
     yield* scheduled("adjustConcurrency", FIRST_DELAYS.adjustConcurrency, Duration.minutes(1), adjustConcurrency)
+
+    // Rebalance (Java: `RebalanceService`): every 20 s, or at once when woken (a consumer started, or a broker said
+    // its group changed); wake-ups while one runs fold into one.
+    const wake = yield* Queue.sliding<void>(1)
+    const rebalanceNow = Effect.asVoid(Queue.offer(wake, undefined))
+    const rebalanceAll = Effect.suspend(() =>
+      Effect.forEach([...consumers.values()], (c) => c.rebalance ?? Effect.void, { discard: true })
+    )
+    yield* Effect.raceFirst(Effect.sleep(FIRST_DELAYS.rebalance), Queue.take(wake)).pipe(
+      Effect.zipRight(guarded("rebalance", rebalanceAll)),
+      Effect.forever,
+      Effect.forkScoped
+    )
+
+    // Requests brokers send about consumer groups, answered by the group's consumer (Java: `ClientRemotingProcessor`).
+    const consumerOf = <A>(
+      command: RemotingCommand,
+      header: Either.Either<A, unknown>,
+      group: (a: A) => string,
+      answer: (consumer: ConsumerRegistration, a: A) => Effect.Effect<RemotingCommand | undefined>
+    ) => {
+      if (Either.isLeft(header)) {
+        return Effect.succeed(response(command, ResponseCode.SYSTEM_ERROR, { remark: "bad request header" }))
+      }
+      const consumer = consumers.get(group(header.right))
+      return consumer === undefined
+        ? Effect.succeed(noSuchGroup(command, group(header.right)))
+        : answer(consumer, header.right)
+    }
+    yield* handlers.register(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, (command, context) =>
+      Effect.as(
+        Effect.zipRight(
+          Effect.logInfo("the broker says a consumer group changed; rebalancing").pipe(
+            Effect.annotateLogs({
+              address: context.address,
+              group: Either.getOrUndefined(decodeHeader(NotifyConsumerIdsChangedRequestHeader, command.extFields))
+                ?.consumerGroup ?? ""
+            })
+          ),
+          rebalanceNow
+        ),
+        undefined
+      ))
+    yield* handlers.register(RequestCode.GET_CONSUMER_RUNNING_INFO, (command) =>
+      consumerOf(
+        command,
+        decodeHeader(GetConsumerRunningInfoRequestHeader, command.extFields),
+        (h) => h.consumerGroup,
+        (consumer) =>
+          consumer.runningInfo === undefined
+            ? Effect.succeed(noSuchGroup(command, consumer.groupName))
+            : Effect.map(
+              consumer.runningInfo,
+              (info) => response(command, ResponseCode.SUCCESS, { body: encodeConsumerRunningInfo(info) })
+            )
+      ))
+    yield* handlers.register(RequestCode.CONSUME_MESSAGE_DIRECTLY, (command) =>
+      consumerOf(
+        command,
+        decodeHeader(ConsumeMessageDirectlyResultRequestHeader, command.extFields),
+        (h) => h.consumerGroup,
+        (consumer, h) => {
+          const [message] = Either.getOrElse(decodeMessages(command.body ?? new Uint8Array(0)), () => [])
+          if (consumer.consumeDirectly === undefined || message === undefined) {
+            return Effect.succeed(response(command, ResponseCode.SYSTEM_ERROR, { remark: "no message to consume" }))
+          }
+          return Effect.map(consumer.consumeDirectly(message, h.brokerName), (result) =>
+            response(command, ResponseCode.SUCCESS, { body: encodeBody(ConsumeMessageDirectlyResult, result) }))
+        }
+      ))
+    yield* handlers.register(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, (command) =>
+      consumerOf(
+        command,
+        decodeHeader(ResetOffsetRequestHeader, command.extFields),
+        (h) => h.group,
+        (consumer, h) => {
+          const offsets = parseOffsetTable(Buffer.from(command.body ?? new Uint8Array(0)).toString("utf8"))
+          if (consumer.resetOffset === undefined || Either.isLeft(offsets)) return Effect.succeed(undefined)
+          // Java answers nothing to a reset.
+          return Effect.as(consumer.resetOffset(h.topic, offsets.right), undefined)
+        }
+      ))
     yield* Ref.set(state, "RUNNING")
 
     /** After a registration: its routes at once, and heartbeats (Java does both when a producer or consumer starts). */
@@ -247,7 +347,7 @@ export const make = (
             const group = registration.groupName
             if (consumers.has(group)) return Effect.fail(new DuplicateGroupError({ kind: "consumer", group }))
             consumers.set(group, registration)
-            return announce
+            return Effect.zipRight(announce, rebalanceNow)
           }),
           () =>
             Effect.gen(function*() {
@@ -260,7 +360,8 @@ export const make = (
             })
         ),
       refreshRoutes: Effect.ignore(refreshRoutes),
-      sendHeartbeat
+      sendHeartbeat,
+      rebalanceNow
     }
   })
 
@@ -273,5 +374,5 @@ export const make = (
  */
 export const layer = (
   input: unknown
-): Layer.Layer<ClientInstance, ClientConfigError, RemotingClient | TopicRouteCache> =>
+): Layer.Layer<ClientInstance, ClientConfigError, RemotingClient | TopicRouteCache | RequestHandlers> =>
   Layer.scoped(ClientInstance, Effect.flatMap(makeClientConfig(input), make))

@@ -1,6 +1,10 @@
 import { Context, Data, type Effect, type Scope } from "effect"
+import type { ConsumerRunningInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
+import type { ConsumeMessageDirectlyResult } from "../protocol/bodies/OffsetTableBody.js"
 import type { TopicRouteData } from "../protocol/bodies/TopicRouteData.js"
+import type { MessageExt } from "../protocol/MessageDecoder.js"
+import type { MessageQueue } from "../protocol/MessageQueue.js"
 import type { ClientConfig } from "./ClientConfig.js"
 
 /**
@@ -36,6 +40,18 @@ export interface ConsumerRegistration {
   readonly onRouteChanged?: ((topic: string, route: TopicRouteData) => Effect.Effect<void>) | undefined
   readonly persistOffsets: Effect.Effect<void, unknown>
   readonly adjustConcurrency?: Effect.Effect<void, unknown> | undefined
+  /** One rebalance (Java: `MQConsumerInner.doRebalance`), run every 20 s and at once when the group changes. */
+  readonly rebalance?: Effect.Effect<void> | undefined
+  /** Answers GET_CONSUMER_RUNNING_INFO (Java: `consumerRunningInfo`). */
+  readonly runningInfo?: Effect.Effect<ConsumerRunningInfo> | undefined
+  /** Answers CONSUME_MESSAGE_DIRECTLY: the message through the handler (Java: `consumeMessageDirectly`). */
+  readonly consumeDirectly?:
+    | ((message: MessageExt, brokerName: string | undefined) => Effect.Effect<ConsumeMessageDirectlyResult>)
+    | undefined
+  /** Applies RESET_CONSUMER_CLIENT_OFFSET (Java: `MQClientInstance.resetOffset`). */
+  readonly resetOffset?:
+    | ((topic: string, offsets: ReadonlyArray<readonly [MessageQueue, number]>) => Effect.Effect<void>)
+    | undefined
 }
 
 /**
@@ -77,6 +93,8 @@ export interface ClientInstanceService {
   readonly refreshRoutes: Effect.Effect<void>
   /** Sends heartbeats to every broker now (Java: `sendHeartbeatToAllBrokerWithLock`), as on a subscription change. */
   readonly sendHeartbeat: Effect.Effect<void>
+  /** Wakes the rebalance task now (Java: `rebalanceImmediately`), as NOTIFY_CONSUMER_IDS_CHANGED does. */
+  readonly rebalanceNow: Effect.Effect<void>
 }
 
 /**

@@ -1,0 +1,292 @@
+import { Duration, type Effect, Metric } from "effect"
+import type { SubscriptionData } from "../../protocol/bodies/HeartbeatData.js"
+import type { ConsumeFromWhere, MessageModel } from "../../protocol/bodies/HeartbeatData.js"
+import { MessageConst } from "../../protocol/MessageConst.js"
+import type { MessageExt } from "../../protocol/MessageDecoder.js"
+import type { MessageQueue } from "../../protocol/MessageQueue.js"
+import { parseTagExpression } from "../../protocol/TagFilter.js"
+import { type AllocateMessageQueueStrategy, averagely } from "../../services/AllocateMessageQueue.js"
+import type { ClientInstanceService } from "../../services/ClientInstance.js"
+import { withoutNamespace, wrapNamespace } from "../../services/Namespace.js"
+import type { OffsetStoreService } from "../../services/OffsetStore.js"
+import type { ProcessQueue } from "../../services/ProcessQueue.js"
+import type { MessageHandler, PushConsumerOptions } from "../../services/PushConsumer.js"
+import type { TopicRouteCacheService } from "../../services/TopicRouteCache.js"
+import type { ConsumeExecutor } from "./ConsumeExecutor.js"
+import type { ConsumerApi } from "./ConsumerApi.js"
+
+/**
+ * The prefix of a group's retry topic (Java: `MixAll.RETRY_GROUP_TOPIC_PREFIX`).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const RETRY_GROUP_TOPIC_PREFIX = "%RETRY%"
+
+/**
+ * A push consumer's settings with every default filled in (Java's defaults, see `PushConsumerOptions`).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface ConsumerSettings {
+  /** The group as it travels (under the namespace). */
+  readonly group: string
+  readonly clientId: string
+  readonly namespace: string | undefined
+  readonly messageModel: MessageModel
+  readonly orderly: boolean
+  readonly consumeFromWhere: ConsumeFromWhere
+  readonly consumeTimestamp: number
+  readonly strategy: AllocateMessageQueueStrategy
+  readonly consumeBatchSize: number
+  readonly pullBatchSize: number
+  readonly pullIntervalMillis: number
+  readonly pullThresholdForQueue: number
+  readonly pullThresholdSizeForQueueMiB: number
+  readonly pullThresholdForTopic: number
+  readonly pullThresholdSizeForTopicMiB: number
+  readonly consumeConcurrentlyMaxSpan: number
+  readonly maxReconsumeTimes: number
+  readonly consumeTimeout: Duration.Duration
+  readonly suspendCurrentQueueTime: Duration.Duration
+  readonly shutdownTimeout: Duration.Duration
+  readonly brokerSuspendMaxMillis: number
+  readonly consumerTimeoutWhenSuspend: Duration.Duration
+  readonly pullDelayWhenException: Duration.Duration
+  readonly initialConcurrency: number
+}
+
+/** Java: `PULL_TIME_DELAY_MILLS_WHEN_FLOW_CONTROL`. */
+export const FLOW_CONTROL_DELAY = Duration.millis(50)
+/** Java: the wait after OFFSET_ILLEGAL before the corrected offset is stored and the queue dropped, 10 s. */
+export const OFFSET_ILLEGAL_DROP_DELAY = Duration.seconds(10)
+/** Java: `ProcessQueue.PULL_MAX_IDLE_TIME`, 120 s: a queue not pulled for so long is dropped and taken again. */
+export const PULL_MAX_IDLE_MILLIS = 120_000
+/** Java: `REBALANCE_LOCK_MAX_LIVE_TIME`, 30 s: how long a broker lock is trusted without renewal. */
+export const LOCK_MAX_LIVE_MILLIS = 30_000
+/** Java: `REBALANCE_LOCK_INTERVAL`, 20 s between renewals of every orderly queue's lock. */
+export const LOCK_RENEW_INTERVAL = Duration.seconds(20)
+/** Java: the wait before a message whose send-back failed is consumed again locally, 5 s. */
+export const LOCAL_RETRY_DELAY = Duration.seconds(5)
+
+/**
+ * Fills in Java's defaults.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const resolveSettings = (
+  options: PushConsumerOptions<unknown, unknown>,
+  instance: ClientInstanceService,
+  now: number
+): ConsumerSettings => {
+  const orderly = options.orderly === true
+  const millis = (d: Duration.DurationInput | undefined, fallback: Duration.DurationInput) =>
+    Duration.decode(d ?? fallback)
+  return {
+    group: wrapNamespace(instance.config.namespace, options.group),
+    clientId: instance.clientId,
+    namespace: instance.config.namespace,
+    messageModel: options.messageModel ?? "CLUSTERING",
+    orderly,
+    consumeFromWhere: options.consumeFromWhere ?? "CONSUME_FROM_LAST_OFFSET",
+    consumeTimestamp: options.consumeTimestamp ?? now - 30 * 60 * 1000,
+    strategy: options.allocateStrategy ?? averagely,
+    consumeBatchSize: Math.max(1, options.consumeMessageBatchMaxSize ?? 1),
+    pullBatchSize: Math.max(1, options.pullBatchSize ?? 32),
+    pullIntervalMillis: Duration.toMillis(millis(options.pullInterval, 0)),
+    pullThresholdForQueue: options.pullThresholdForQueue ?? 1000,
+    pullThresholdSizeForQueueMiB: options.pullThresholdSizeForQueue ?? 100,
+    pullThresholdForTopic: options.pullThresholdForTopic ?? -1,
+    pullThresholdSizeForTopicMiB: options.pullThresholdSizeForTopic ?? -1,
+    consumeConcurrentlyMaxSpan: options.consumeConcurrentlyMaxSpan ?? 2000,
+    maxReconsumeTimes: options.maxReconsumeTimes ?? (orderly ? Number.MAX_SAFE_INTEGER : 16),
+    consumeTimeout: millis(options.consumeTimeout, "15 minutes"),
+    suspendCurrentQueueTime: millis(options.suspendCurrentQueueTime, "1 second"),
+    shutdownTimeout: millis(options.shutdownTimeout, "30 seconds"),
+    brokerSuspendMaxMillis: Duration.toMillis(millis(options.brokerSuspendMaxTime, "15 seconds")),
+    consumerTimeoutWhenSuspend: millis(options.consumerTimeoutWhenSuspend, "30 seconds"),
+    pullDelayWhenException: instance.config.pullTimeDelayWhenException,
+    initialConcurrency: Math.max(1, options.concurrency ?? 20)
+  }
+}
+
+/**
+ * The subscription data of a topic (Java: `FilterAPI.buildSubscriptionData`): tags and their hash codes, or an SQL92
+ * expression for the broker.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const subscriptionData = (
+  topic: string,
+  expression: string | undefined,
+  type: "TAG" | "SQL92",
+  subVersion: number
+): SubscriptionData => {
+  if (type === "SQL92") {
+    return {
+      classFilterMode: false,
+      topic,
+      subString: expression ?? "",
+      tagsSet: [],
+      codeSet: [],
+      subVersion,
+      expressionType: "SQL92"
+    }
+  }
+  const parsed = parseTagExpression(expression ?? "*")
+  return {
+    classFilterMode: false,
+    topic,
+    subString: parsed.subString,
+    tagsSet: [...parsed.tags],
+    codeSet: [...parsed.codes],
+    subVersion,
+    expressionType: "TAG"
+  }
+}
+
+/**
+ * A queue held by this consumer (Java: a `processQueueTable` entry with its `PullRequest`): its cache, where the next
+ * pull starts, and which of the broker's nodes to pull from.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface HeldQueue {
+  readonly key: string
+  readonly queue: MessageQueue
+  readonly processQueue: ProcessQueue
+  nextOffset: number
+  pullFromBrokerId: number
+  /** Orderly: held while a batch is consumed, so a rebalance can wait for it before unlocking the queue. */
+  readonly consumeLock: Effect.Semaphore
+}
+
+/**
+ * Everything the pull, consume and rebalance parts of one push consumer share.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface ConsumerContext {
+  readonly settings: ConsumerSettings
+  readonly instance: ClientInstanceService
+  readonly routes: TopicRouteCacheService
+  readonly api: ConsumerApi
+  readonly offsetStore: OffsetStoreService
+  readonly executor: ConsumeExecutor
+  readonly handler: MessageHandler<unknown, never>
+  /** Subscriptions by topic as it travels (the retry topic included for clustering). */
+  readonly subscriptions: ReadonlyMap<string, SubscriptionData>
+  readonly held: Map<string, HeldQueue>
+  readonly stats: ConsumeStats
+}
+
+/**
+ * Counters behind the running info's consume statistics, by topic (Java: `ConsumerStatsManager`).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export class ConsumeStats {
+  private readonly byTopic = new Map<
+    string,
+    { ok: number; failed: number; consumeMillis: number; pulls: number; pullMillis: number }
+  >()
+  private readonly since: number
+  constructor(now: number) {
+    this.since = now
+  }
+  private of(topic: string) {
+    let s = this.byTopic.get(topic)
+    if (s === undefined) {
+      s = { ok: 0, failed: 0, consumeMillis: 0, pulls: 0, pullMillis: 0 }
+      this.byTopic.set(topic, s)
+    }
+    return s
+  }
+  consumed(topic: string, ok: number, failed: number, millis: number): void {
+    const s = this.of(topic)
+    s.ok += ok
+    s.failed += failed
+    s.consumeMillis += millis
+  }
+  pulled(topic: string, millis: number): void {
+    const s = this.of(topic)
+    s.pulls += 1
+    s.pullMillis += millis
+  }
+  /** Totals and rates since the consumer started (Java reports them over its sampling windows). */
+  status(now: number) {
+    const seconds = Math.max(1, (now - this.since) / 1000)
+    return new Map(
+      [...this.byTopic].map(([topic, s]) => [topic, {
+        consumeFailedMsgs: s.failed,
+        consumeFailedTPS: s.failed / seconds,
+        consumeOKTPS: s.ok / seconds,
+        consumeRT: s.ok + s.failed === 0 ? 0 : s.consumeMillis / (s.ok + s.failed),
+        pullRT: s.pulls === 0 ? 0 : s.pullMillis / s.pulls,
+        pullTPS: s.pulls / seconds
+      }])
+    )
+  }
+}
+
+/**
+ * A pulled message made ready for the handler (Java: `PullAPIWrapper.processPullResult` and
+ * `resetRetryAndNamespace`): a message from the group's retry topic shows its original topic, the namespace is
+ * taken off, and the queue's offsets travel as MIN_OFFSET and MAX_OFFSET.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const prepareMessage = (
+  message: MessageExt,
+  group: string,
+  namespace: string | undefined,
+  offsets: { readonly minOffset: number; readonly maxOffset: number }
+): MessageExt => {
+  const retryTopic = message.properties[MessageConst.RETRY_TOPIC]
+  const topic = retryTopic !== undefined && message.topic === RETRY_GROUP_TOPIC_PREFIX + group
+    ? retryTopic
+    : message.topic
+  return {
+    ...message,
+    topic: namespace ? withoutNamespace(topic) : topic,
+    properties: {
+      ...message.properties,
+      [MessageConst.MIN_OFFSET]: String(offsets.minOffset),
+      [MessageConst.MAX_OFFSET]: String(offsets.maxOffset)
+    }
+  }
+}
+
+/**
+ * Whether a message passes the client-side tag filter (Java: `processPullResult`): the broker filters by tag hash,
+ * so a message whose tag merely shares a hash with a subscribed one is dropped here.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const passesTagFilter = (subscription: SubscriptionData, message: MessageExt): boolean => {
+  if (subscription.expressionType !== "TAG" || subscription.tagsSet.length === 0 || subscription.classFilterMode) {
+    return true
+  }
+  const tags = message.properties[MessageConst.TAGS]
+  return tags !== undefined && subscription.tagsSet.includes(tags)
+}
+
+/**
+ * A counter with one more tag, still typed as a counter of numbers.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const tagged = (
+  counter: Metric.Metric.Counter<number>,
+  key: string,
+  value: string
+): Metric.Metric.Counter<number> => counter.pipe(Metric.tagged(key, value))

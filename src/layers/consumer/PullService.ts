@@ -1,0 +1,170 @@
+import { Clock, Duration, Effect, Either, Metric } from "effect"
+import { PullSysFlag } from "../../protocol/headers/ConsumeHeaders.js"
+import type { MessageExt } from "../../protocol/MessageDecoder.js"
+import { tagged } from "./ConsumerContext.js"
+import {
+  type ConsumerContext,
+  FLOW_CONTROL_DELAY,
+  type HeldQueue,
+  OFFSET_ILLEGAL_DROP_DELAY,
+  passesTagFilter,
+  prepareMessage
+} from "./ConsumerContext.js"
+
+/**
+ * What the pull loop hands pulled messages to: the concurrent or the orderly consume service.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface ConsumeService {
+  /** New messages of a queue, already in its process queue; `dispatch` is the process queue's answer to them. */
+  readonly submit: (held: HeldQueue, messages: ReadonlyArray<MessageExt>, dispatch: boolean) => Effect.Effect<void>
+}
+
+/** Times the pull loop waited because a cache was over a limit (tag `limit`). */
+const flowControlWaits = Metric.counter("rocketmq_consumer_flow_control_total", {
+  description: "Pulls put off because a queue's cache was over a limit"
+})
+
+/** Messages pulled (after the client-side tag filter). */
+const pulledMessages = Metric.counter("rocketmq_consumer_pulled_messages_total", {
+  description: "Messages pulled by push consumers"
+})
+
+/**
+ * The limit the cache of a queue is over, if any (Java: the flow control of `DefaultMQPushConsumerImpl.pullMessage`):
+ * message count, body size, and for concurrent consumption the span between the first and last cached offset. A
+ * per-topic limit is shared among the topic's queues this consumer holds.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const overLimit = (context: ConsumerContext, held: HeldQueue): string | undefined => {
+  const { settings } = context
+  const pq = held.processQueue
+  const topicQueues = () =>
+    Math.max(1, [...context.held.values()].filter((h) => h.queue.topic === held.queue.topic).length)
+  const maxCount = settings.pullThresholdForTopic > 0
+    ? Math.max(1, Math.floor(settings.pullThresholdForTopic / topicQueues()))
+    : settings.pullThresholdForQueue
+  const maxMiB = settings.pullThresholdSizeForTopicMiB > 0
+    ? Math.max(1, Math.floor(settings.pullThresholdSizeForTopicMiB / topicQueues()))
+    : settings.pullThresholdSizeForQueueMiB
+  if (pq.count > maxCount) return "count"
+  if (pq.bodyBytes / (1024 * 1024) > maxMiB) return "size"
+  if (!settings.orderly && pq.maxSpan > settings.consumeConcurrentlyMaxSpan) return "span"
+  return undefined
+}
+
+/**
+ * The pull loop of one queue (Java: `PullMessageService` running `DefaultMQPushConsumerImpl.pullMessage` for a
+ * `PullRequest`): long polls from the offset the rebalance gave, caches what it finds and hands it to the consume
+ * service, and follows Java's answers to each pull status. It ends when the queue is dropped, or after an illegal
+ * offset once the corrected offset is stored (the next rebalance takes the queue again from there).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const pullLoop = (context: ConsumerContext, consume: ConsumeService, held: HeldQueue): Effect.Effect<void> => {
+  const { api, offsetStore, settings, stats } = context
+  const pq = held.processQueue
+  const { queue } = held
+  const clustering = settings.messageModel === "CLUSTERING"
+
+  const once: Effect.Effect<"again" | "stop"> = Effect.gen(function*() {
+    if (pq.dropped) return "stop"
+    pq.lastPullTimestamp = yield* Clock.currentTimeMillis
+    const limit = overLimit(context, held)
+    if (limit !== undefined) {
+      yield* Metric.increment(tagged(flowControlWaits, "limit", limit))
+      yield* Effect.sleep(FLOW_CONTROL_DELAY)
+      return "again"
+    }
+    if (settings.orderly && clustering && !pq.locked) {
+      // Java: an orderly queue is pulled only while its broker lock is held; the lock task takes it again.
+      yield* Effect.sleep(settings.pullDelayWhenException)
+      return "again"
+    }
+    const subscription = context.subscriptions.get(queue.topic)
+    if (subscription === undefined) {
+      yield* Effect.sleep(settings.pullDelayWhenException)
+      return "again"
+    }
+    const commitOffset = clustering ? yield* Effect.orDie(offsetStore.readOffset(queue, "READ_FROM_MEMORY")) : 0
+    const sysFlag = (commitOffset > 0 ? PullSysFlag.COMMIT_OFFSET : 0) | PullSysFlag.SUSPEND |
+      PullSysFlag.SUBSCRIPTION
+    const started = yield* Clock.currentTimeMillis
+    const result = yield* Effect.either(api.pull(queue, held.pullFromBrokerId, {
+      consumerGroup: settings.group,
+      queueOffset: held.nextOffset,
+      maxMsgNums: settings.pullBatchSize,
+      sysFlag,
+      commitOffset: Math.max(0, commitOffset),
+      suspendTimeoutMillis: settings.brokerSuspendMaxMillis,
+      subscription: subscription.subString,
+      subVersion: subscription.subVersion,
+      expressionType: subscription.expressionType
+    }, settings.consumerTimeoutWhenSuspend))
+    if (Either.isLeft(result)) {
+      if (pq.dropped) return "stop"
+      yield* Effect.logWarning("pull failed; trying again later").pipe(
+        Effect.annotateLogs({ error: result.left.message, offset: held.nextOffset })
+      )
+      yield* Effect.sleep(settings.pullDelayWhenException)
+      return "again"
+    }
+    const pulled = result.right
+    stats.pulled(queue.topic, (yield* Clock.currentTimeMillis) - started)
+    held.pullFromBrokerId = pulled.suggestWhichBrokerId
+    switch (pulled.status) {
+      case "FOUND": {
+        held.nextOffset = pulled.nextBeginOffset
+        const messages = pulled.messages
+          .filter((m) => passesTagFilter(subscription, m))
+          .map((m) => prepareMessage(m, settings.group, settings.namespace, pulled))
+        if (messages.length === 0 || pq.dropped) return "again"
+        yield* Metric.incrementBy(pulledMessages, messages.length)
+        const dispatch = pq.putMessages(messages)
+        yield* consume.submit(held, messages, dispatch)
+        if (settings.pullIntervalMillis > 0) yield* Effect.sleep(Duration.millis(settings.pullIntervalMillis))
+        return "again"
+      }
+      case "NO_NEW_MSG":
+      case "NO_MATCHED_MSG": {
+        held.nextOffset = pulled.nextBeginOffset
+        // Java's `correctTagsOffset`: with nothing cached, the offset may move past messages filtered out.
+        if (pq.count === 0) yield* offsetStore.updateOffset(queue, held.nextOffset, true)
+        return "again"
+      }
+      case "OFFSET_ILLEGAL": {
+        yield* Effect.logWarning("the pull offset is illegal; the queue is dropped and taken again").pipe(
+          Effect.annotateLogs({ offset: held.nextOffset, nextBeginOffset: pulled.nextBeginOffset })
+        )
+        held.nextOffset = pulled.nextBeginOffset
+        pq.dropped = true
+        yield* Effect.sleep(OFFSET_ILLEGAL_DROP_DELAY)
+        yield* offsetStore.updateOffset(queue, held.nextOffset, false)
+        yield* Effect.ignoreLogged(offsetStore.persist(queue))
+        context.held.delete(held.key)
+        return "stop"
+      }
+    }
+  })
+
+  return Effect.whileLoop({
+    while: () => !pq.dropped,
+    body: () =>
+      Effect.map(once, (next) => {
+        if (next === "stop") pq.dropped = true
+      }),
+    step: () => {}
+  }).pipe(
+    Effect.annotateLogs({
+      group: settings.group,
+      topic: queue.topic,
+      broker: queue.brokerName,
+      queue: queue.queueId
+    })
+  )
+}

@@ -1,0 +1,169 @@
+import type { MessageExt } from "../protocol/MessageDecoder.js"
+
+/** Binary search: the index of `offset` in the sorted array, or where it would go (as `-(insertion point) - 1`). */
+const search = (offsets: ReadonlyArray<number>, offset: number): number => {
+  let low = 0
+  let high = offsets.length - 1
+  while (low <= high) {
+    const mid = (low + high) >>> 1
+    const value = offsets[mid]!
+    if (value < offset) low = mid + 1
+    else if (value > offset) high = mid - 1
+    else return mid
+  }
+  return -(low + 1)
+}
+
+/** A set of messages ordered by queue offset (Java's `TreeMap<Long, MessageExt>`). */
+class OffsetTree {
+  readonly offsets: Array<number> = []
+  readonly messages = new Map<number, MessageExt>()
+
+  get size(): number {
+    return this.offsets.length
+  }
+  first(): number | undefined {
+    return this.offsets[0]
+  }
+  last(): number | undefined {
+    return this.offsets[this.offsets.length - 1]
+  }
+  /** Adds a message; false when one with that offset is already held. */
+  put(message: MessageExt): boolean {
+    const offset = message.queueOffset
+    if (this.messages.has(offset)) return false
+    const last = this.last()
+    if (last === undefined || offset > last) this.offsets.push(offset)
+    else this.offsets.splice(-(search(this.offsets, offset) + 1), 0, offset)
+    this.messages.set(offset, message)
+    return true
+  }
+  remove(offset: number): MessageExt | undefined {
+    const message = this.messages.get(offset)
+    if (message === undefined) return undefined
+    this.messages.delete(offset)
+    this.offsets.splice(search(this.offsets, offset), 1)
+    return message
+  }
+  /** Removes and answers the first `n` messages in offset order. */
+  takeFirst(n: number): Array<MessageExt> {
+    const taken = this.offsets.splice(0, n)
+    return taken.map((offset) => {
+      const message = this.messages.get(offset)!
+      this.messages.delete(offset)
+      return message
+    })
+  }
+  clear(): void {
+    this.offsets.length = 0
+    this.messages.clear()
+  }
+}
+
+/**
+ * The messages of one queue that were pulled and are not yet consumed, ordered by queue offset (Java:
+ * `ProcessQueue`). The offset a consumer may commit is the smallest offset not yet consumed, or the offset after the
+ * largest one pulled when none is left: an offset is never committed past a message still in flight.
+ *
+ * Orderly consumption takes messages out in offset order into a consuming set, then commits them (or puts them back
+ * to be consumed again).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export class ProcessQueue {
+  private readonly tree = new OffsetTree()
+  private readonly consumingOrderly = new OffsetTree()
+  private size = 0
+  private maxOffset = -1
+  /** Taken out of the consumer's hands by a rebalance or shutdown: results of its messages are not committed. */
+  dropped = false
+  /** Orderly: a batch is being consumed (Java: `consuming`). */
+  consuming = false
+  /** Orderly: the broker's lock on this queue is held (Java: `locked`). */
+  locked = false
+  lastLockTimestamp = 0
+  lastPullTimestamp = 0
+  lastConsumeTimestamp = 0
+  tryUnlockTimes = 0
+
+  /** How many messages are cached (pulled and not consumed), the orderly consuming ones included. */
+  get count(): number {
+    return this.tree.size + this.consumingOrderly.size
+  }
+  /** The bytes of the cached bodies. */
+  get bodyBytes(): number {
+    return this.size
+  }
+  /** The distance between the smallest and the largest cached offset (Java: `getMaxSpan`). */
+  get maxSpan(): number {
+    const first = this.tree.first()
+    return first === undefined ? 0 : this.tree.last()! - first
+  }
+  /** The smallest and largest cached offsets, or -1 each when empty. */
+  get cachedRange(): { readonly min: number; readonly max: number } {
+    return { min: this.tree.first() ?? -1, max: this.tree.last() ?? -1 }
+  }
+  /** The largest offset ever put in (Java: `queueOffsetMax`). */
+  get queueOffsetMax(): number {
+    return this.maxOffset
+  }
+
+  /**
+   * Caches pulled messages (Java: `putMessage`); answers whether an orderly consumer should be started for the queue
+   * (messages are waiting and none is being consumed).
+   */
+  putMessages(messages: ReadonlyArray<MessageExt>): boolean {
+    for (const message of messages) {
+      if (this.tree.put(message)) {
+        this.size += message.body.length
+        if (message.queueOffset > this.maxOffset) this.maxOffset = message.queueOffset
+      }
+    }
+    const dispatch = this.tree.size > 0 && !this.consuming
+    if (dispatch) this.consuming = true
+    return dispatch
+  }
+
+  /**
+   * Removes consumed messages (Java: `removeMessage`): answers the offset to commit, the smallest offset left or the
+   * one after the largest ever put in, or -1 when nothing was cached.
+   */
+  removeMessages(messages: ReadonlyArray<MessageExt>): number {
+    if (this.tree.size === 0) return -1
+    for (const message of messages) {
+      if (this.tree.remove(message.queueOffset) !== undefined) this.size -= message.body.length
+    }
+    return this.tree.first() ?? this.maxOffset + 1
+  }
+
+  /** Orderly: takes up to `batchSize` messages in offset order (Java: `takeMessages`); none ends the consuming. */
+  takeMessages(batchSize: number): ReadonlyArray<MessageExt> {
+    const taken = this.tree.takeFirst(batchSize)
+    for (const message of taken) this.consumingOrderly.put(message)
+    if (taken.length === 0) this.consuming = false
+    return taken
+  }
+
+  /** Orderly: the taken messages are consumed; answers the offset to commit, or -1 when none were taken. */
+  commit(): number {
+    const last = this.consumingOrderly.last()
+    if (last === undefined) return -1
+    for (const message of this.consumingOrderly.messages.values()) this.size -= message.body.length
+    this.consumingOrderly.clear()
+    return last + 1
+  }
+
+  /** Orderly: the taken messages go back, to be consumed again first (Java: `makeMessageToConsumeAgain`). */
+  makeMessagesToConsumeAgain(messages: ReadonlyArray<MessageExt>): void {
+    for (const message of messages) {
+      const held = this.consumingOrderly.remove(message.queueOffset)
+      if (held !== undefined) this.tree.put(message)
+    }
+  }
+
+  /** Every message cached, in offset order. */
+  messages(): ReadonlyArray<MessageExt> {
+    return this.tree.offsets.map((offset) => this.tree.messages.get(offset)!)
+  }
+}

@@ -1,0 +1,166 @@
+import { Context, Data, type Duration, type Effect } from "effect"
+import type { ConsumerRunningInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
+import type { ConsumeFromWhere, MessageModel } from "../protocol/bodies/HeartbeatData.js"
+import type { MessageExt } from "../protocol/MessageDecoder.js"
+import type { MessageQueue } from "../protocol/MessageQueue.js"
+import type { AllocateMessageQueueStrategy } from "./AllocateMessageQueue.js"
+
+/**
+ * What a handler says of a batch (Java: `ConsumeConcurrentlyStatus`; for orderly consumption `RECONSUME_LATER` is
+ * `ConsumeOrderlyStatus.SUSPEND_CURRENT_QUEUE_A_MOMENT`). A handler that fails counts as `RECONSUME_LATER`.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export type ConsumeResult = "CONSUME_SUCCESS" | "RECONSUME_LATER"
+
+/**
+ * Where a batch came from, handed to the handler with it (Java: `ConsumeConcurrentlyContext` /
+ * `ConsumeOrderlyContext`).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface ConsumeContext {
+  readonly queue: MessageQueue
+}
+
+/**
+ * Consumes a batch of messages (Java: `MessageListenerConcurrently` / `MessageListenerOrderly`): at most
+ * `consumeMessageBatchMaxSize` messages of one queue, in offset order.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export type MessageHandler<E = unknown, R = never> = (
+  messages: ReadonlyArray<MessageExt>,
+  context: ConsumeContext
+) => Effect.Effect<ConsumeResult, E, R>
+
+/**
+ * One subscription: a topic and a tag expression (`*`, `TagA`, `TagA || TagB`) or an SQL92 expression evaluated by
+ * the broker (Java: `subscribe(topic, subExpression)` / `MessageSelector.bySql`).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface Subscription {
+  readonly topic: string
+  readonly expression?: string | undefined
+  readonly type?: "TAG" | "SQL92" | undefined
+}
+
+/**
+ * Settings of a push consumer, with the Java client's defaults (Java: `DefaultMQPushConsumer`).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface PushConsumerOptions<E = unknown, R = never> {
+  readonly group: string
+  readonly subscriptions: ReadonlyArray<Subscription>
+  readonly handler: MessageHandler<E, R>
+  /** One queue's messages one batch at a time in offset order, the queue locked on the broker (Java: orderly). */
+  readonly orderly?: boolean | undefined
+  /** Java: `messageModel`, CLUSTERING. */
+  readonly messageModel?: MessageModel | undefined
+  /** Java: `consumeFromWhere`, CONSUME_FROM_LAST_OFFSET. */
+  readonly consumeFromWhere?: ConsumeFromWhere | undefined
+  /** For CONSUME_FROM_TIMESTAMP, in milliseconds (Java: `consumeTimestamp`, half an hour before start). */
+  readonly consumeTimestamp?: number | undefined
+  /** Java: `allocateMessageQueueStrategy`, averagely. */
+  readonly allocateStrategy?: AllocateMessageQueueStrategy | undefined
+  /** Handlers running at once (Java: `consumeThreadMin`/`Max`, 20); can be changed at runtime. */
+  readonly concurrency?: number | undefined
+  /** Java: `consumeMessageBatchMaxSize`, 1. */
+  readonly consumeMessageBatchMaxSize?: number | undefined
+  /** Java: `pullBatchSize`, 32. */
+  readonly pullBatchSize?: number | undefined
+  /** Java: `pullInterval`, 0. */
+  readonly pullInterval?: Duration.DurationInput | undefined
+  /** Java: `pullThresholdForQueue`, 1,000 messages cached per queue. */
+  readonly pullThresholdForQueue?: number | undefined
+  /** Java: `pullThresholdSizeForQueue`, 100 MiB cached per queue. */
+  readonly pullThresholdSizeForQueue?: number | undefined
+  /** Java: `pullThresholdForTopic`, none; split among the topic's queues. */
+  readonly pullThresholdForTopic?: number | undefined
+  /** Java: `pullThresholdSizeForTopic` in MiB, none; split among the topic's queues. */
+  readonly pullThresholdSizeForTopic?: number | undefined
+  /** Java: `consumeConcurrentlyMaxSpan`, 2,000 offsets between the first and last cached message. */
+  readonly consumeConcurrentlyMaxSpan?: number | undefined
+  /** Java: `maxReconsumeTimes`: 16 for concurrent consumption, unbounded for orderly. */
+  readonly maxReconsumeTimes?: number | undefined
+  /** Java: `consumeTimeout`, 15 minutes: a handler still running then is interrupted and its batch sent back. */
+  readonly consumeTimeout?: Duration.DurationInput | undefined
+  /** Java: `suspendCurrentQueueTimeMillis`, 1 s: an orderly queue's pause after a failed batch. */
+  readonly suspendCurrentQueueTime?: Duration.DurationInput | undefined
+  /** How long closing the consumer waits for handlers in flight before interrupting them (30 s). */
+  readonly shutdownTimeout?: Duration.DurationInput | undefined
+  /** Java: `brokerSuspendMaxTimeMillis`, 15 s of long polling. */
+  readonly brokerSuspendMaxTime?: Duration.DurationInput | undefined
+  /** Java: `consumerTimeoutMillisWhenSuspend`, 30 s: a long poll's call timeout. */
+  readonly consumerTimeoutWhenSuspend?: Duration.DurationInput | undefined
+  /** Broadcasting: where offset files are kept (Java: `rocketmq.client.localOffsetStoreDir`, `~/.rocketmq_offsets`). */
+  readonly localOffsetStoreDir?: string | undefined
+}
+
+/**
+ * The cache of one queue, as `GET_CONSUMER_RUNNING_INFO` reports it (Java: `ProcessQueueInfo`, in part).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface QueueState {
+  readonly queue: MessageQueue
+  readonly cachedMessageCount: number
+  readonly cachedMessageBytes: number
+  readonly commitOffset: number
+  readonly locked: boolean
+}
+
+/**
+ * No address is known for a broker a queue lives on, even after refreshing the topic's route (Java: "The broker[...]
+ * not exist").
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BrokerNotFoundError extends Data.TaggedError("BrokerNotFoundError")<{
+  readonly brokerName: string
+  readonly topic: string
+}> {
+  override get message(): string {
+    return `The broker[${this.brokerName}] not exist (topic ${this.topic})`
+  }
+}
+
+/**
+ * A push consumer of a consumer group (Java: `DefaultMQPushConsumer`): closing its scope stops pulling, lets the
+ * handlers in flight finish (up to `shutdownTimeout`), commits what they completed, then unregisters.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface PushConsumerService {
+  readonly group: string
+  /** The queues this consumer holds now. */
+  readonly assignedQueues: Effect.Effect<ReadonlyArray<MessageQueue>>
+  /** The cache and commit offset of every queue held. */
+  readonly queueStates: Effect.Effect<ReadonlyArray<QueueState>>
+  /** Sets how many handlers may run at once; the client instance applies it within a minute (Java: `adjustThreadPool`). */
+  readonly setConcurrency: (concurrency: number) => Effect.Effect<void>
+  /** The concurrency in force. */
+  readonly concurrency: Effect.Effect<number>
+  /** Rebalances now (Java: `doRebalance`). */
+  readonly rebalance: Effect.Effect<void>
+  /** What GET_CONSUMER_RUNNING_INFO answers. */
+  readonly runningInfo: Effect.Effect<ConsumerRunningInfo>
+}
+
+/**
+ * The push consumer service.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export class PushConsumer extends Context.Tag("effect-rocketmq/PushConsumer")<PushConsumer, PushConsumerService>() {}

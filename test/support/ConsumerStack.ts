@@ -1,0 +1,62 @@
+// Producers and push consumers on an embedded cluster, each with a client instance of its own, started and stopped
+// inside a test.
+import { NodeFileSystem } from "@effect/platform-node"
+import { Context, Duration, Effect, Exit, Layer, Scope } from "effect"
+import * as ClientInstanceLive from "../../src/layers/ClientInstanceLive.js"
+import * as ProducerLive from "../../src/layers/ProducerLive.js"
+import * as PushConsumerLive from "../../src/layers/PushConsumerLive.js"
+import * as TopicRouteCacheLive from "../../src/layers/TopicRouteCacheLive.js"
+import type { MessageExt } from "../../src/protocol/MessageDecoder.js"
+import { Producer } from "../../src/services/Producer.js"
+import { PushConsumer, type PushConsumerOptions } from "../../src/services/PushConsumer.js"
+import { clientOn } from "./EmbeddedClient.js"
+
+/** A client instance of its own (its own client id) on the embedded cluster. */
+export const clientStack = (instanceName: string, config: Record<string, unknown> = {}) =>
+  ClientInstanceLive.layer({ clientIP: "10.0.0.7", instanceName, ...config }).pipe(
+    Layer.provideMerge(TopicRouteCacheLive.layer),
+    Layer.provideMerge(clientOn())
+  )
+
+export const producerLayer = (group = "test_producer") =>
+  ProducerLive.layer({ group }).pipe(Layer.provideMerge(clientStack(`producer-${group}`)))
+
+/** Starts a push consumer in a scope of its own; `close` shuts it down (as closing its layer's scope does). */
+export const startConsumer = <E>(
+  instanceName: string,
+  options: PushConsumerOptions<E, never>,
+  config: Record<string, unknown> = {}
+) =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const context = yield* Layer.buildWithScope(
+      PushConsumerLive.layer(options).pipe(
+        Layer.provideMerge(clientStack(instanceName, config)),
+        Layer.provide(NodeFileSystem.layer)
+      ),
+      scope
+    )
+    return { consumer: Context.get(context, PushConsumer), close: Scope.close(scope, Exit.void) }
+  })
+
+/** Sends `count` messages with keys `prefix-0`... through the producer in context. */
+export const produce = (topic: string, count: number, prefix = "m", tags = "TagA") =>
+  Effect.flatMap(Producer, (producer) =>
+    Effect.forEach(
+      Array.from({ length: count }, (_, i) => i),
+      (i) => producer.send({ topic, body: Buffer.from(`${prefix}-${i}`), tags, keys: [`${prefix}-${i}`] }),
+      { concurrency: 32 }
+    ))
+
+/** The body of a message as text. */
+export const bodyText = (m: MessageExt) => Buffer.from(m.body).toString("utf8")
+
+/** Waits (real time) until `done` holds, failing after `within`. */
+export const eventually = (done: Effect.Effect<boolean>, within: Duration.DurationInput = "20 seconds") =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + Duration.toMillis(within)
+    while (!(yield* done)) {
+      if (Date.now() > deadline) return yield* Effect.dieMessage(`not done within ${Duration.format(within)}`)
+      yield* Effect.sleep("25 millis")
+    }
+  })
