@@ -266,7 +266,7 @@ export const make = (
     yield* handlers.register(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, (command, context) =>
       Effect.as(
         Effect.zipRight(
-          Effect.logInfo("the broker says a consumer group changed; rebalancing").pipe(
+          Effect.logDebug("the broker says a consumer group changed; rebalancing").pipe(
             Effect.annotateLogs({
               address: context.address,
               group: Either.getOrUndefined(decodeHeader(NotifyConsumerIdsChangedRequestHeader, command.extFields))
