@@ -9,6 +9,7 @@ import * as TopicRouteCacheLive from "../../src/layers/TopicRouteCacheLive.js"
 import type { MessageExt } from "../../src/protocol/MessageDecoder.js"
 import { Producer } from "../../src/services/Producer.js"
 import { PushConsumer, type PushConsumerOptions } from "../../src/services/PushConsumer.js"
+import { RequestHandlers } from "../../src/services/RequestHandlers.js"
 import { clientOn } from "./EmbeddedClient.js"
 
 /** A client instance of its own (its own client id) on the embedded cluster. */
@@ -36,7 +37,11 @@ export const startConsumer = <E>(
       ),
       scope
     )
-    return { consumer: Context.get(context, PushConsumer), close: Scope.close(scope, Exit.void) }
+    return {
+      consumer: Context.get(context, PushConsumer),
+      handlers: Context.get(context, RequestHandlers),
+      close: Scope.close(scope, Exit.void)
+    }
   })
 
 /** Sends `count` messages with keys `prefix-0`... through the producer in context. */

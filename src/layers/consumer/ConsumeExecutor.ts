@@ -52,7 +52,8 @@ export const make = (initial: number): Effect.Effect<ConsumeExecutor, never, Sco
       drain: (deadline) =>
         Effect.gen(function*() {
           stopping = true
-          yield* FiberSet.awaitEmpty(tasks).pipe(Effect.timeoutOption(Duration.decode(deadline)))
+          // Drained from a finalizer, which runs uninterruptibly: the wait must be interruptible for the deadline.
+          yield* Effect.interruptible(FiberSet.awaitEmpty(tasks)).pipe(Effect.timeoutOption(Duration.decode(deadline)))
           yield* FiberSet.clear(tasks)
         })
     }
