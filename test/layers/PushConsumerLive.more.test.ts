@@ -3,7 +3,7 @@ import { Deferred, Effect, Either, Ref, TestClock } from "effect"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { decodeBody, encodeBody } from "../../src/protocol/bodies/Body.js"
+import { decodeBody } from "../../src/protocol/bodies/Body.js"
 import { ConsumerRunningInfo } from "../../src/protocol/bodies/ConsumerRunningInfo.js"
 import {
   ConsumeMessageDirectlyResult,

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "@effect/vitest"
+import { FastCheck as fc } from "effect"
+import type { MessageExt } from "../../src/protocol/MessageDecoder.js"
+import { ProcessQueue } from "../../src/services/ProcessQueue.js"
+
+const message = (queueOffset: number, size = 10): MessageExt => ({
+  topic: "T",
+  flag: 0,
+  properties: {},
+  body: new Uint8Array(size),
+  queueId: 0,
+  storeSize: 0,
+  queueOffset,
+  sysFlag: 0,
+  bornTimestamp: 0,
+  bornHost: { address: "127.0.0.1", port: 1 },
+  storeTimestamp: 0,
+  storeHost: { address: "127.0.0.1", port: 2 },
+  commitLogOffset: queueOffset * 100,
+  bodyCRC: 0,
+  reconsumeTimes: 0,
+  preparedTransactionOffset: 0,
+  magicCode: 0,
+  msgId: String(queueOffset),
+  offsetMsgId: String(queueOffset)
+} as unknown as MessageExt)
+
+/** Pulls of consecutive offsets from `start`, then acks in an arbitrary order. */
+const scenario = fc.record({
+  start: fc.nat(1000),
+  pulls: fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 8 }),
+  seed: fc.array(fc.nat(), { minLength: 64, maxLength: 64 })
+})
+
+describe("the process queue", () => {
+  it.prop("the offset to commit is the smallest not yet consumed, or the next one when all are", [scenario], ([s]) => {
+    const pq = new ProcessQueue()
+    let next = s.start
+    const pulled: Array<MessageExt> = []
+    for (const n of s.pulls) {
+      const batch = Array.from({ length: n }, (_, i) => message(next + i))
+      next += n
+      pq.putMessages(batch)
+      pulled.push(...batch)
+    }
+    // Ack in a shuffled order; after each ack the commit offset must be min(outstanding) or `next`.
+    const order = [...pulled].sort((a, b) => (s.seed[a.queueOffset % 64]! - s.seed[b.queueOffset % 64]!))
+    const outstanding = new Set(pulled.map((m) => m.queueOffset))
+    let lastCommitted = -1
+    for (const m of order) {
+      const offset = pq.removeMessages([m])
+      outstanding.delete(m.queueOffset)
+      const expected = outstanding.size === 0 ? next : Math.min(...outstanding)
+      expect(offset).toBe(expected)
+      expect(offset).toBeGreaterThanOrEqual(lastCommitted) // never backwards
+      lastCommitted = offset
+    }
+    expect(pq.count).toBe(0)
+    expect(pq.bodyBytes).toBe(0)
+    expect(pq.removeMessages([message(next)])).toBe(-1) // nothing cached: nothing to commit
+  })
+
+  it.prop("orderly: takes come in offset order; commit answers one past the last taken", [scenario], ([s]) => {
+    const pq = new ProcessQueue()
+    let next = s.start
+    for (const n of s.pulls) {
+      pq.putMessages(Array.from({ length: n }, (_, i) => message(next + i)))
+      next += n
+    }
+    let expectedNext = s.start
+    let round = 0
+    for (;;) {
+      const batch = pq.takeMessages(1 + (s.seed[round++ % 64]! % 4))
+      if (batch.length === 0) break
+      expect(batch.map((m) => m.queueOffset)).toEqual(batch.map((_, i) => expectedNext + i))
+      if (s.seed[round % 64]! % 3 === 0) {
+        // Suspended: the batch goes back and comes out first again.
+        pq.makeMessagesToConsumeAgain(batch.map((m) => ({ ...m, reconsumeTimes: m.reconsumeTimes + 1 })))
+        const again = pq.takeMessages(batch.length)
+        expect(again.map((m) => m.queueOffset)).toEqual(batch.map((m) => m.queueOffset))
+        expect(again.every((m) => m.reconsumeTimes === 1)).toBe(true)
+      }
+      expectedNext += batch.length
+      expect(pq.commit()).toBe(expectedNext)
+    }
+    expect(expectedNext).toBe(next)
+    expect(pq.consuming).toBe(false)
+    expect(pq.count).toBe(0)
+  })
+
+  it("reports span and size for flow control, and only dispatches orderly work when idle", () => {
+    const pq = new ProcessQueue()
+    expect(pq.putMessages([message(5, 100), message(9, 50)])).toBe(true)
+    expect(pq.putMessages([message(12, 1)])).toBe(false) // already consuming
+    expect(pq.maxSpan).toBe(7)
+    expect(pq.bodyBytes).toBe(151)
+    expect(pq.cachedRange).toEqual({ min: 5, max: 12 })
+    expect(pq.putMessages([message(9, 50)])).toBe(false) // a duplicate offset is not cached twice
+    expect(pq.count).toBe(3)
+  })
+})
