@@ -114,7 +114,7 @@ describe("the push consumer, more", () => {
         group: "orders_consumer",
         subscriptions: [{ topic: "Orders" }],
         concurrency: 4,
-        shutdownTimeout: "300 millis",
+        shutdownTimeout: "300 millis" as const,
         handler: (messages: ReadonlyArray<MessageExt>) =>
           Effect.gen(function*() {
             if (stuck && bodyText(messages[0]!) === "m-2") yield* Deferred.await(never)
