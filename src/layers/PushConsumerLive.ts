@@ -1,5 +1,5 @@
 import type { FileSystem } from "@effect/platform"
-import { Cause, Clock, Effect, Exit, FiberMap, Layer, Schedule, type Scope } from "effect"
+import { Cause, Clock, Deferred, Effect, Exit, FiberMap, Layer, Queue, Schedule, type Scope, Stream } from "effect"
 import type { ConsumerRunningInfo, ProcessQueueInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
 import type { ConsumeMessageDirectlyResult } from "../protocol/bodies/OffsetTableBody.js"
@@ -37,6 +37,15 @@ import * as RemoteBrokerOffsetStore from "./RemoteBrokerOffsetStore.js"
  * @category consumer
  */
 export type PushConsumerRequirements = ClientInstance | TopicRouteCache | RemotingClient | FileSystem.FileSystem
+
+/**
+ * What starting a push consumer can fail with: its group already registered in this client instance, or its
+ * offsets unreadable (a broadcasting consumer's damaged offsets file).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type PushConsumerStartError = DuplicateGroupError | OffsetStoreError
 
 /**
  * Builds a push consumer in the current scope (Java: `DefaultMQPushConsumerImpl.start`): its offset store, its
@@ -281,3 +290,57 @@ export const layer = <E, R>(
   options: PushConsumerOptions<E, R>
 ): Layer.Layer<PushConsumer, DuplicateGroupError | OffsetStoreError, PushConsumerRequirements | R> =>
   Layer.scoped(PushConsumer, make(options))
+
+/**
+ * Settings of a consumer seen as a stream: those of a push consumer but the handler (the stream's consumer is the
+ * handler) and the batch size (one message at a time).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export type PushConsumerStreamOptions = Omit<
+  PushConsumerOptions<never, never>,
+  "handler" | "consumeMessageBatchMaxSize"
+>
+
+/**
+ * A push consumer as a `Stream` of messages (see `PushConsumer.stream`). Each message is handed over one at a time;
+ * it counts as consumed (its offset may be committed) once the stream's consumer has taken it and asks for the next
+ * element. When the stream ends, the messages it took but did not finish with, and those waiting, are not
+ * committed: the consumer is closed and they will be delivered again.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const stream = (
+  options: PushConsumerStreamOptions
+): Stream.Stream<MessageExt, PushConsumerStartError, PushConsumerRequirements> =>
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const handoff = yield* Queue.bounded<{ readonly message: MessageExt; readonly consumed: Deferred.Deferred<void> }>(
+      1
+    )
+    const waiting = new Set<Deferred.Deferred<void>>()
+    yield* make({
+      ...options,
+      consumeMessageBatchMaxSize: 1,
+      handler: (messages) =>
+        Effect.flatMap(Deferred.make<void>(), (consumed) =>
+          Effect.gen(function*() {
+            waiting.add(consumed)
+            yield* Queue.offer(handoff, { message: messages[0]!, consumed })
+            yield* Deferred.await(consumed)
+            return "CONSUME_SUCCESS" as const
+          }).pipe(Effect.ensuring(Effect.sync(() => waiting.delete(consumed)))))
+    })
+    // Runs before the consumer's own shutdown: handlers waiting on the stream are let go, uncommitted.
+    yield* Effect.addFinalizer(() =>
+      Effect.zipRight(Queue.shutdown(handoff), Effect.forEach(waiting, (d) => Deferred.interrupt(d), { discard: true }))
+    )
+    let previous: Deferred.Deferred<void> | undefined
+    return Stream.repeatEffect(Effect.gen(function*() {
+      if (previous !== undefined) yield* Deferred.succeed(previous, undefined)
+      const next = yield* Queue.take(handoff)
+      previous = next.consumed
+      return next.message
+    }))
+  }))

@@ -1,4 +1,6 @@
-import { Context, Data, type Duration, type Effect } from "effect"
+import { Context, Data, type Duration, type Effect, type Stream } from "effect"
+// The stream view is built by the layer; the import is only used when `stream` is called.
+import * as PushConsumerLive from "../layers/PushConsumerLive.js"
 import type { ConsumerRunningInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import type { ConsumeFromWhere, MessageModel } from "../protocol/bodies/HeartbeatData.js"
 import type { MessageExt } from "../protocol/MessageDecoder.js"
@@ -163,4 +165,15 @@ export interface PushConsumerService {
  * @since 0.1.0
  * @category consumer
  */
-export class PushConsumer extends Context.Tag("effect-rocketmq/PushConsumer")<PushConsumer, PushConsumerService>() {}
+export class PushConsumer extends Context.Tag("effect-rocketmq/PushConsumer")<PushConsumer, PushConsumerService>() {
+  /**
+   * A consumer of the group as a `Stream` of messages, one at a time: a message counts as consumed (its offset may
+   * be committed) once the stream's consumer has taken it and asks for the next element. The consumer lives as long
+   * as the stream runs; when the stream ends, the last message taken (never followed by a request for the next) and
+   * any waiting are not committed and will be delivered again.
+   */
+  static readonly stream = (
+    options: PushConsumerLive.PushConsumerStreamOptions
+  ): Stream.Stream<MessageExt, PushConsumerLive.PushConsumerStartError, PushConsumerLive.PushConsumerRequirements> =>
+    PushConsumerLive.stream(options)
+}

@@ -1,5 +1,6 @@
+import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Either, Ref, TestClock } from "effect"
+import { Chunk, Deferred, Effect, Either, Ref, Stream, TestClock } from "effect"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -17,8 +18,9 @@ import { request } from "../../src/protocol/RemotingCommand.js"
 import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { ResponseCode } from "../../src/protocol/ResponseCode.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
+import { PushConsumer } from "../../src/services/PushConsumer.js"
 import { RemotingClient } from "../../src/services/RemotingClient.js"
-import { bodyText, eventually, produce, producerLayer, startConsumer } from "../support/ConsumerStack.js"
+import { bodyText, clientStack, eventually, produce, producerLayer, startConsumer } from "../support/ConsumerStack.js"
 import { pull, withCluster } from "../support/EmbeddedClient.js"
 
 const noDelays = { broker: { messageDelayLevel: Array.from({ length: 18 }, () => "0s").join(" ") } }
@@ -244,4 +246,25 @@ describe("the push consumer, more", () => {
       expect(yield* orders).toBe(4)
       yield* close
     }).pipe(Effect.provide(withCluster({ brokers: 1 }))))
+})
+
+describe("the push consumer as a stream", () => {
+  it.scopedLive("hands messages over one at a time; one counts as consumed when the next is asked for", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      yield* produce("Orders", 5)
+      const read = (n: number) =>
+        PushConsumer.stream({ group: "streamers", subscriptions: [{ topic: "Orders" }], concurrency: 1 }).pipe(
+          Stream.take(n),
+          Stream.map(bodyText),
+          Stream.runCollect,
+          Effect.map(Chunk.toReadonlyArray),
+          Effect.provide(clientStack("s1")),
+          Effect.provide(NodeFileSystem.layer)
+        )
+      expect(yield* read(3)).toEqual(["m-0", "m-1", "m-2"])
+      // m-2 was taken but the next was never asked for: it comes again.
+      expect(yield* read(3)).toEqual(["m-2", "m-3", "m-4"])
+    }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
 })

@@ -67,3 +67,25 @@ describe("effect-rocketmq route", () => {
       expect(String(Exit.isFailure(missing.exit) && missing.exit.cause)).toContain("TopicNotFoundError")
     }).pipe(Effect.provide(EmbeddedClusterLive.layer()), Effect.scoped))
 })
+
+describe("effect-rocketmq consume", () => {
+  it.live(
+    "prints one line per message, exits after --count, and a second run goes on where the first stopped",
+    () =>
+      Effect.gen(function*() {
+        const cluster = yield* EmbeddedCluster
+        yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+        const ns = cluster.nameServerAddress
+        yield* cli("produce", "--namesrv", ns, "--topic", "Orders", "--tag", "TagA", "--count", "5")
+        const common = ["consume", "--namesrv", ns, "--topic", "Orders", "--group", "cli_readers", "--from", "first"]
+        const first = yield* cli(...common, "--count", "3")
+        expect(Exit.isSuccess(first.exit)).toBe(true)
+        expect(first.out.map((l) => JSON.parse(l).body)).toEqual(["message 0", "message 1", "message 2"])
+        expect(JSON.parse(first.out[0]!)).toMatchObject({ topic: "Orders", tags: "TagA", queueOffset: 0 })
+        const second = yield* cli(...common, "--count", "10", "--timeout", "2")
+        expect(Exit.isSuccess(second.exit)).toBe(true)
+        expect(second.out.map((l) => JSON.parse(l).body)).toEqual(["message 3", "message 4"])
+      }).pipe(Effect.provide(EmbeddedClusterLive.layer()), Effect.scoped),
+    20_000
+  )
+})
