@@ -205,7 +205,12 @@ export const make = (
       if (Option.isNone(route)) return undefined
       const mqAll = subscribeQueues(topic, route.value)
       if (!clustering) return mqAll
-      const cidAll = [...(yield* consumerIds(topic))].sort()
+      // A broker this client never sent a heartbeat to (its topic is new here) does not know the group yet: tell it,
+      // and ask once more, rather than wait for the next heartbeat round.
+      const ids = yield* consumerIds(topic).pipe(
+        Effect.catchAll(() => Effect.zipRight(instance.sendHeartbeat, consumerIds(topic)))
+      )
+      const cidAll = [...ids].sort()
       if (cidAll.length === 0) return undefined
       return settings.strategy.allocate(settings.clientId, mqAll, cidAll)
     })
