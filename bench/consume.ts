@@ -73,20 +73,22 @@ const consumeAll = (topic: string, count: number, orderly: boolean) =>
     const consumed = yield* Ref.make(0)
     const done = yield* Deferred.make<void>()
     const started = performance.now()
-    yield* Effect.scoped(Effect.gen(function*() {
-      yield* PushConsumerLive.make({
-        group: `bench_${orderly ? "orderly" : "concurrent"}_${topic}`,
-        subscriptions: [{ topic }],
-        consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET",
-        orderly,
-        handler: (messages) =>
-          Effect.flatMap(Ref.updateAndGet(consumed, (n) => n + messages.length), (n) =>
-            n >= count
-              ? Effect.as(Deferred.succeed(done, undefined), "CONSUME_SUCCESS" as const)
-              : Effect.succeed("CONSUME_SUCCESS" as const))
-      }).pipe(Effect.provide(clientStack(`consumer-${orderly}-${topic}`)))
-      yield* Deferred.await(done)
-    }))
+    yield* Effect.scoped(
+      Effect.gen(function*() {
+        yield* PushConsumerLive.make({
+          group: `bench_${orderly ? "orderly" : "concurrent"}_${topic}`,
+          subscriptions: [{ topic }],
+          consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET",
+          orderly,
+          handler: (messages) =>
+            Effect.flatMap(Ref.updateAndGet(consumed, (n) => n + messages.length), (n) =>
+              n >= count
+                ? Effect.as(Deferred.succeed(done, undefined), "CONSUME_SUCCESS" as const)
+                : Effect.succeed("CONSUME_SUCCESS" as const))
+        })
+        yield* Deferred.await(done)
+      })
+    ).pipe(Effect.provide(clientStack(`consumer-${orderly}-${topic}`)))
     return count / ((performance.now() - started) / 1000)
   }).pipe(Effect.provide(NodeFileSystem.layer))
 
@@ -126,13 +128,15 @@ const barePull = (topic: string, count: number) =>
   }).pipe(Effect.provide(clientStack("bare")))
 
 export const run = async (seconds = 1) => {
-  const count = Math.round(100_000 * Math.min(1, seconds))
+  const count = Math.round((100_000 * Math.min(1, seconds)) / 32) * 32
   const rows: Array<ReadonlyArray<string>> = []
   for (const size of [128, 4096]) {
     const round = Effect.gen(function*() {
       const topic = `Bench${size}`
       yield* fill(topic, size, count)
+      console.error(`filled ${topic}`)
       const bare = yield* barePull(topic, count)
+      console.error(`bare pull ${Math.round(bare)}/s`)
       for (const orderly of [false, true]) {
         const { heapMiB, result, rssMiB } = yield* withPeakMemory(consumeAll(topic, count, orderly))
         rows.push([

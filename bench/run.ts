@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, each printing its figures beside its peer's.
 import { run as codec } from "./codec.js"
+import { run as consume } from "./consume.js"
 import { run as embedded } from "./embedded.js"
 import { run as produce } from "./produce.js"
 import { run as remoting } from "./remoting.js"
@@ -9,3 +10,4 @@ codec(seconds)
 await remoting(seconds)
 await embedded(seconds)
 await produce(seconds)
+await consume(seconds)
