@@ -1,7 +1,8 @@
 /**
  * effect-rocketmq: an Apache RocketMQ client for TypeScript, built on Effect.
  *
- * `Protocol` is the wire codec (frames, headers, bodies, message records). The transport is the `RemotingClient`
+ * `Protocol` is the wire codec (frames, headers, bodies, message records). `Producer` and `PushConsumer` (layers
+ * `ProducerLive`, `PushConsumerLive`) send and consume on the client built by `ClientLive`. The transport is the `RemotingClient`
  * service with its layer `RemotingClientLive`, the handler registry for requests brokers send, RPC hooks (ACL) and
  * the name-server address list. `EmbeddedCluster` (layer `EmbeddedClusterLive`) is an in-process RocketMQ name
  * server and brokers on the real protocol, for tests and local runs.
@@ -19,7 +20,10 @@ export * from "./services/EmbeddedCluster.js"
 export * from "./services/Message.js"
 export * from "./services/NameServerAddresses.js"
 export * from "./services/Namespace.js"
+export * from "./services/OffsetStore.js"
+export * from "./services/ProcessQueue.js"
 export * from "./services/Producer.js"
+export * from "./services/PushConsumer.js"
 export * from "./services/RemotingClient.js"
 export * from "./services/RequestHandlers.js"
 export * from "./services/RpcHooks.js"
@@ -30,8 +34,11 @@ export * as ClientInstanceLive from "./layers/ClientInstanceLive.js"
 export * as ClientLive from "./layers/ClientLive.js"
 export type { AclAccount, AclPermission } from "./layers/embedded/AclValidator.js"
 export * as EmbeddedClusterLive from "./layers/EmbeddedClusterLive.js"
+export * as LocalFileOffsetStore from "./layers/LocalFileOffsetStore.js"
 export * as NameServerAddressesLive from "./layers/NameServerAddressesLive.js"
 export * as ProducerLive from "./layers/ProducerLive.js"
+export * as PushConsumerLive from "./layers/PushConsumerLive.js"
+export * as RemoteBrokerOffsetStore from "./layers/RemoteBrokerOffsetStore.js"
 export * as RemotingMetrics from "./layers/remoting/RemotingMetrics.js"
 export * as RemotingClientLive from "./layers/RemotingClientLive.js"
 export { RequestHandlersLive } from "./layers/RequestHandlersLive.js"

@@ -1,5 +1,5 @@
 // The README's transport example, run against a scripted peer so that the README stays true.
-import { NodeHttpClient } from "@effect/platform-node"
+import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted, Stream } from "effect"
 import {
@@ -11,6 +11,8 @@ import {
   Producer,
   ProducerLive,
   Protocol,
+  PushConsumer,
+  PushConsumerLive,
   QueueSelectors,
   RemotingClient,
   RemotingClientLive,
@@ -73,5 +75,46 @@ describe("README producer example", () => {
       const sent = yield* program
       expect(sent).toHaveLength(7)
       expect(sent.every((r) => r.sendStatus === "SEND_OK")).toBe(true)
+    }).pipe(Effect.provide(EmbeddedClusterLive.layer())))
+})
+
+describe("README push consumer example", () => {
+  it.scopedLive("runs as written, on the embedded cluster", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 2, writeQueueNums: 2 })
+      const got: Array<string> = []
+      // --- as in README.md, with the name server given instead of read from the environment ---
+      const Client = ClientLive.layerFromEnv({ nameServerAddress: cluster.nameServerAddress }).pipe(
+        Layer.provide(NodeHttpClient.layer),
+        Layer.merge(NodeFileSystem.layer)
+      )
+      const OrdersConsumer = PushConsumerLive.layer({
+        group: "orders_consumer",
+        subscriptions: [{ topic: "Orders", expression: "TagA || TagB" }],
+        consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET",
+        handler: (messages) =>
+          Effect.gen(function*() {
+            for (const m of messages) yield* Effect.log(`order ${Buffer.from(m.body).toString()}`)
+            got.push(...messages.map((m) => Buffer.from(m.body).toString())) // (not in the README)
+            return "CONSUME_SUCCESS" as const
+          })
+      }).pipe(Layer.provideMerge(Client))
+      const firstThree = PushConsumer.stream({ group: "orders_reader", subscriptions: [{ topic: "Orders" }] }).pipe(
+        Stream.take(3),
+        Stream.runCollect,
+        Effect.provide(Client)
+      )
+      // ---
+      const producer = ProducerLive.layer({ group: "orders_producer" }).pipe(Layer.provideMerge(Client))
+      yield* Effect.flatMap(Producer, (p) =>
+        Effect.forEach(["TagA", "TagB", "TagC", "TagA"], (tags, i) =>
+          p.send({ topic: "Orders", body: Buffer.from(`order ${i}`), tags }))).pipe(Effect.provide(producer))
+      yield* Layer.build(OrdersConsumer)
+      while (got.length < 3) {
+        yield* Effect.sleep("20 millis")
+      }
+      expect(got.sort()).toEqual(["order 0", "order 1", "order 3"]) // TagC is not subscribed
+      expect((yield* firstThree).length).toBe(3)
     }).pipe(Effect.provide(EmbeddedClusterLive.layer())))
 })
