@@ -28,6 +28,7 @@ import {
 import * as Rebalance from "./consumer/Rebalance.js"
 import * as LocalFileOffsetStore from "./LocalFileOffsetStore.js"
 import * as RemoteBrokerOffsetStore from "./RemoteBrokerOffsetStore.js"
+import { tracerInstalled } from "./Tracing.js"
 
 /**
  * What a push consumer needs beneath it: the client (`ClientLive`) and a `FileSystem` (for the local offset store of
@@ -106,7 +107,8 @@ export const make = <E, R>(
       handler: (messages, ctx) => Effect.provide(options.handler(messages, ctx), runtime),
       subscriptions,
       held: new Map<string, HeldQueue>(),
-      stats: new ConsumeStats(started)
+      stats: new ConsumeStats(started),
+      tracing: yield* tracerInstalled
     }
     const pullLoops = yield* FiberMap.make<string, void, never>()
     // The orderly service locks queues through the rebalance, which is made just below (called only later).

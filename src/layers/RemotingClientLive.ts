@@ -2,7 +2,6 @@ import type { Metric } from "effect"
 import {
   Cause,
   Context,
-  DefaultServices,
   Deferred,
   Duration,
   Effect,
@@ -45,6 +44,7 @@ import { RpcHooks, runAfterResponse, runBeforeRequest } from "../services/RpcHoo
 import { Connection, openSocket } from "./remoting/Connection.js"
 import { PermitPool } from "./remoting/PermitPool.js"
 import * as Metrics from "./remoting/RemotingMetrics.js"
+import { tracerInstalled } from "./Tracing.js"
 
 type Incoming =
   | { readonly _tag: "Request"; readonly connection: Connection; readonly command: RemotingCommand }
@@ -67,8 +67,7 @@ export const make = (
     const hooks = yield* RpcHooks
     const clock = yield* Effect.clock
     const tracer = yield* Effect.tracer
-    // With no tracer installed, Effect's built-in one would make span objects that nothing records: skip them then.
-    const tracing = tracer !== Context.get(DefaultServices.liveServices, Tracer.Tracer)
+    const tracing = yield* tracerInstalled
     const handlers = yield* RequestHandlers
     const nameServers = yield* NameServerAddresses
     const scope = yield* Effect.scope

@@ -10,11 +10,13 @@ import type { ConsumeService } from "./PullService.js"
 const consumedMessages = Metric.counter("rocketmq_consumer_consumed_messages_total", {
   description: "Messages handled by push consumers"
 })
+const consumedOk = tagged(consumedMessages, "result", "CONSUME_SUCCESS")
+const consumedLater = tagged(consumedMessages, "result", "RECONSUME_LATER")
 
 /**
  * Runs the handler on a batch with the consume timeout (Java: `ConsumeRequest.run`): a failure, a defect or the
  * timeout count as RECONSUME_LATER; an interruption (the consumer closing past its deadline) stays an interruption,
- * so nothing of the batch is committed. Each batch is a span.
+ * so nothing of the batch is committed. Each batch is a span when a tracer is installed.
  *
  * @since 0.1.0
  * @category consumer
@@ -23,8 +25,8 @@ export const runHandler = (
   context: ConsumerContext,
   held: HeldQueue,
   messages: ReadonlyArray<MessageExt>
-): Effect.Effect<ConsumeResult> =>
-  Effect.gen(function*() {
+): Effect.Effect<ConsumeResult> => {
+  const run = Effect.gen(function*() {
     const started = yield* Clock.currentTimeMillis
     const stamped = messages.map((m) => ({
       ...m,
@@ -45,11 +47,12 @@ export const runHandler = (
     const ended = yield* Clock.currentTimeMillis
     const ok = result === "CONSUME_SUCCESS" ? messages.length : 0
     context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
-    yield* Metric.incrementBy(tagged(consumedMessages, "result", result), messages.length)
+    yield* Metric.incrementBy(result === "CONSUME_SUCCESS" ? consumedOk : consumedLater, messages.length)
     held.processQueue.lastConsumeTimestamp = ended
     return result
-  }).pipe(
-    Effect.withSpan("PushConsumer.consume", {
+  })
+  return context.tracing
+    ? run.pipe(Effect.withSpan("PushConsumer.consume", {
       kind: "consumer",
       captureStackTrace: false,
       attributes: {
@@ -59,8 +62,9 @@ export const runHandler = (
         "rocketmq.queue": held.queue.queueId,
         "rocketmq.messages": messages.length
       }
-    })
-  )
+    }))
+    : run
+}
 
 /**
  * Concurrent consumption (Java: `ConsumeMessageConcurrentlyService`): pulled messages are cut into batches of

@@ -183,6 +183,8 @@ export interface ConsumerContext {
   readonly subscriptions: ReadonlyMap<string, SubscriptionData>
   readonly held: Map<string, HeldQueue>
   readonly stats: ConsumeStats
+  /** A tracer is installed: consume batches are spans (without one, nothing would record them). */
+  readonly tracing: boolean
 }
 
 /**
