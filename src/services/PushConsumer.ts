@@ -92,7 +92,11 @@ export interface PushConsumerOptions<E = unknown, R = never> {
   readonly consumeConcurrentlyMaxSpan?: number | undefined
   /** Java: `maxReconsumeTimes`: 16 for concurrent consumption, unbounded for orderly. */
   readonly maxReconsumeTimes?: number | undefined
-  /** Java: `consumeTimeout`, 15 minutes: a handler still running then is interrupted and its batch sent back. */
+  /**
+   * Java: `consumeTimeout`, 15 minutes. Concurrent consumption: a batch whose handler still runs then is sent back
+   * (delay level 3) and its handler interrupted; swept every half the timeout, at least once a minute (Java sweeps
+   * every `consumeTimeout`). Orderly consumption has no consume timeout, as in Java.
+   */
   readonly consumeTimeout?: Duration.DurationInput | undefined
   /** Java: `suspendCurrentQueueTimeMillis`, 1 s: an orderly queue's pause after a failed batch. */
   readonly suspendCurrentQueueTime?: Duration.DurationInput | undefined

@@ -1,4 +1,4 @@
-import { Cause, Clock, Effect, Either, Exit, FiberSet, Metric, type Scope } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Exit, Fiber, FiberSet, Metric, Schedule, type Scope } from "effect"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
@@ -14,9 +14,9 @@ const consumedOk = tagged(consumedMessages, "result", "CONSUME_SUCCESS")
 const consumedLater = tagged(consumedMessages, "result", "RECONSUME_LATER")
 
 /**
- * Runs the handler on a batch with the consume timeout (Java: `ConsumeRequest.run`): a failure, a defect or the
- * timeout count as RECONSUME_LATER; an interruption (the consumer closing past its deadline) stays an interruption,
- * so nothing of the batch is committed. Each batch is a span when a tracer is installed.
+ * Runs the handler on a batch (Java: `ConsumeRequest.run`): a failure or a defect counts as RECONSUME_LATER; an
+ * interruption (the consumer closing past its deadline, or the consume timeout's sweep) stays an interruption, so
+ * nothing of the batch is settled here. Each batch is a span when a tracer is installed.
  *
  * @since 0.1.0
  * @category consumer
@@ -32,13 +32,7 @@ export const runHandler = (
       ...m,
       properties: { ...m.properties, [MessageConst.CONSUME_START_TIME]: String(started) }
     }))
-    const exit = yield* context.handler(stamped, { queue: held.queue }).pipe(
-      Effect.timeoutFail({
-        duration: context.settings.consumeTimeout,
-        onTimeout: () => "consume timeout" as const
-      }),
-      Effect.exit
-    )
+    const exit = yield* Effect.exit(context.handler(stamped, { queue: held.queue }))
     if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return yield* Effect.interrupt
     const result: ConsumeResult = Exit.isSuccess(exit) ? exit.value : "RECONSUME_LATER"
     if (Exit.isFailure(exit)) {
@@ -82,47 +76,94 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
     const { api, executor, offsetStore, settings } = context
     const later = yield* FiberSet.make<void, never>()
     const clustering = settings.messageModel === "CLUSTERING"
+    /** Batches whose handler runs, by id: what the consume-timeout sweep looks at (Java: `cleanExpireMsg`). */
+    const inFlight = new Map<number, {
+      readonly held: HeldQueue
+      readonly messages: ReadonlyArray<MessageExt>
+      readonly started: number
+      readonly fiber: Fiber.RuntimeFiber<unknown, unknown>
+    }>()
+    let nextId = 0
+
+    /**
+     * Settles a batch the handler answered (Java: `processConsumeResult`): failed messages are sent back (kept and
+     * retried here when that fails), the rest leave the process queue and the offset moves up to the smallest left.
+     */
+    const settle = (
+      held: HeldQueue,
+      messages: ReadonlyArray<MessageExt>,
+      result: ConsumeResult,
+      delayLevel: number
+    ): Effect.Effect<void> =>
+      Effect.uninterruptible(Effect.gen(function*() {
+        const pq = held.processQueue
+        if (pq.dropped) return
+        const retryLocally: Array<MessageExt> = []
+        if (result === "RECONSUME_LATER") {
+          if (clustering) {
+            for (const message of messages) {
+              const sent = yield* Effect.either(
+                api.sendMessageBack(settings.group, held.queue, message, delayLevel, settings.maxReconsumeTimes)
+              )
+              if (Either.isLeft(sent)) {
+                yield* Effect.logWarning("send-back failed; the message is consumed again here").pipe(
+                  Effect.annotateLogs({ msgId: message.msgId, error: sent.left.message })
+                )
+                retryLocally.push({ ...message, reconsumeTimes: message.reconsumeTimes + 1 })
+              }
+            }
+          } else {
+            // Java: broadcasting has no retry; the failed messages are only logged.
+            yield* Effect.logWarning("broadcast messages failed and are dropped").pipe(
+              Effect.annotateLogs({ msgIds: messages.map((m) => m.msgId).join(",") })
+            )
+          }
+        }
+        const kept = new Set(retryLocally.map((m) => m.queueOffset))
+        const offset = pq.removeMessages(messages.filter((m) => !kept.has(m.queueOffset)))
+        if (offset >= 0 && !pq.dropped) yield* offsetStore.updateOffset(held.queue, offset, true)
+        if (retryLocally.length > 0) {
+          yield* FiberSet.run(
+            later,
+            Effect.zipRight(Effect.sleep(LOCAL_RETRY_DELAY), executor.submit(consumeBatch(held, retryLocally)))
+          )
+        }
+      }))
 
     const consumeBatch = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): Effect.Effect<void> =>
       Effect.gen(function*() {
-        const pq = held.processQueue
-        if (pq.dropped) return
-        const result = yield* runHandler(context, held, messages)
-        // What follows is one step: once the handler has answered, its batch is settled whole or not at all.
-        yield* Effect.uninterruptible(Effect.gen(function*() {
-          if (pq.dropped) return
-          const retryLocally: Array<MessageExt> = []
-          if (result === "RECONSUME_LATER") {
-            if (clustering) {
-              for (const message of messages) {
-                const sent = yield* Effect.either(
-                  api.sendMessageBack(settings.group, held.queue, message, 0, settings.maxReconsumeTimes)
-                )
-                if (Either.isLeft(sent)) {
-                  yield* Effect.logWarning("send-back failed; the message is consumed again here").pipe(
-                    Effect.annotateLogs({ msgId: message.msgId, error: sent.left.message })
-                  )
-                  retryLocally.push({ ...message, reconsumeTimes: message.reconsumeTimes + 1 })
-                }
-              }
-            } else {
-              // Java: broadcasting has no retry; the failed messages are only logged.
-              yield* Effect.logWarning("broadcast messages failed and are dropped").pipe(
-                Effect.annotateLogs({ msgIds: messages.map((m) => m.msgId).join(",") })
-              )
-            }
-          }
-          const kept = new Set(retryLocally.map((m) => m.queueOffset))
-          const offset = pq.removeMessages(messages.filter((m) => !kept.has(m.queueOffset)))
-          if (offset >= 0 && !pq.dropped) yield* offsetStore.updateOffset(held.queue, offset, true)
-          if (retryLocally.length > 0) {
-            yield* FiberSet.run(
-              later,
-              Effect.zipRight(Effect.sleep(LOCAL_RETRY_DELAY), executor.submit(consumeBatch(held, retryLocally)))
-            )
-          }
-        }))
+        if (held.processQueue.dropped) return
+        const id = nextId++
+        const started = yield* Clock.currentTimeMillis
+        yield* Effect.withFiberRuntime<void>((fiber) =>
+          Effect.sync(() => void inFlight.set(id, { held, messages, started, fiber }))
+        )
+        const result = yield* runHandler(context, held, messages).pipe(
+          Effect.onInterrupt(() => Effect.sync(() => inFlight.delete(id)))
+        )
+        // Not in flight any more: the sweep took the batch past its timeout and settled it already.
+        if (!inFlight.delete(id)) return
+        yield* settle(held, messages, result, 0)
       })
+
+    // The consume timeout (Java: `cleanExpireMsg`, every `consumeTimeout`): a batch whose handler runs longer is sent
+    // back (delay level 3, as Java) and leaves the process queue; its handler is interrupted. Swept every half the
+    // timeout, at least once a minute.
+    const timeoutMillis = Duration.toMillis(settings.consumeTimeout)
+    const sweepEvery = Duration.millis(Math.min(60_000, Math.max(10, timeoutMillis / 2)))
+    const sweep = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      for (const [id, batch] of [...inFlight]) {
+        if (now - batch.started < timeoutMillis) continue
+        inFlight.delete(id)
+        yield* Fiber.interruptFork(batch.fiber)
+        yield* Effect.logWarning("a batch ran past the consume timeout; it is sent back").pipe(
+          Effect.annotateLogs({ msgIds: batch.messages.map((m) => m.msgId).join(","), queue: batch.held.key })
+        )
+        yield* settle(batch.held, batch.messages, "RECONSUME_LATER", 3)
+      }
+    })
+    yield* sweep.pipe(Effect.repeat(Schedule.spaced(sweepEvery)), Effect.delay(sweepEvery), Effect.forkScoped)
 
     return {
       submit: (held, messages) =>
