@@ -13,7 +13,7 @@ import {
 } from "../../src/protocol/bodies/OffsetTableBody.js"
 import { encodeHeader } from "../../src/protocol/headers/CommandHeader.js"
 import { QueryConsumerOffsetRequestHeader } from "../../src/protocol/headers/ConsumeHeaders.js"
-import type { MessageExt } from "../../src/protocol/MessageDecoder.js"
+import { decodeMessages, type MessageExt } from "../../src/protocol/MessageDecoder.js"
 import { request } from "../../src/protocol/RemotingCommand.js"
 import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { ResponseCode } from "../../src/protocol/ResponseCode.js"
@@ -267,4 +267,56 @@ describe("the push consumer as a stream", () => {
       // m-2 was taken but the next was never asked for: it comes again.
       expect(yield* read(3)).toEqual(["m-2", "m-3", "m-4"])
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
+})
+
+describe("the push consumer, orderly failures and concurrency", () => {
+  it.scopedLive("orderly: a failing message is retried in place, keeps its queue waiting, then goes to the DLQ", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      yield* produce("Orders", 3)
+      const log = yield* Ref.make<Array<string>>([])
+      const { close } = yield* startConsumer("o1", {
+        group: "orders_orderly",
+        subscriptions: [{ topic: "Orders" }],
+        orderly: true,
+        maxReconsumeTimes: 2,
+        suspendCurrentQueueTime: "10 millis" as const,
+        handler: (messages) =>
+          Effect.gen(function*() {
+            const m = messages[0]!
+            yield* Ref.update(log, (l) => [...l, `${bodyText(m)}#${m.reconsumeTimes}`])
+            return bodyText(m) === "m-0" ? "RECONSUME_LATER" as const : "CONSUME_SUCCESS" as const
+          })
+      })
+      yield* eventually(Effect.map(Ref.get(log), (l) => l.includes("m-2#0")))
+      // m-0 three times (the queue waits for it), then the DLQ; only then m-1 and m-2, in order.
+      expect(yield* Ref.get(log)).toEqual(["m-0#0", "m-0#1", "m-0#2", "m-1#0", "m-2#0"])
+      const client = yield* RemotingClient
+      const dlq = yield* client.invoke(cluster.brokers[0]!.address, pull("%DLQ%orders_orderly", 0))
+      expect(Either.getOrThrow(decodeMessages(dlq.body!)).map(bodyText)).toEqual(["m-0"])
+      yield* close
+    }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
+
+  it.scoped("a new concurrency is applied by the client instance's task within a minute", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      const { close, consumer } = yield* startConsumer("c1", {
+        group: "orders_consumer",
+        subscriptions: [{ topic: "Orders" }],
+        concurrency: 20,
+        handler: () => Effect.succeed("CONSUME_SUCCESS" as const)
+      })
+      yield* consumer.setConcurrency(4)
+      expect(yield* consumer.concurrency).toBe(20)
+      yield* TestClock.adjust("59 seconds")
+      expect(yield* consumer.concurrency).toBe(20)
+      yield* TestClock.adjust("1 second")
+      yield* settle
+      expect(yield* consumer.concurrency).toBe(4)
+      const info = yield* consumer.runningInfo
+      expect(info.properties.PROP_THREADPOOL_CORE_SIZE).toBe("4")
+      yield* close
+    }).pipe(Effect.provide(withCluster({ brokers: 1 }))))
 })
