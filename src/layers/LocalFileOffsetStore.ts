@@ -88,9 +88,8 @@ export const make = (
       updateOffset: (queue, offset, increaseOnly) => Effect.sync(() => table.update(queue, offset, increaseOnly)),
       readOffset: (queue, type) =>
         Effect.suspend(() => {
-          const held = table.get(queue)
-          if (type !== "READ_FROM_STORE" && held !== undefined) return Effect.succeed(held)
-          if (type === "READ_FROM_MEMORY") return Effect.succeed(-1)
+          const inMemory = table.fromMemory(queue, type)
+          if (inMemory !== undefined) return Effect.succeed(inMemory)
           return Effect.map(readFile("read"), (entries) => {
             const found = entries.find(([q]) => messageQueueKey(q) === messageQueueKey(queue))
             if (found === undefined) return -1

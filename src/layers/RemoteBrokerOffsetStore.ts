@@ -30,9 +30,8 @@ export const make = (group: string, api: ConsumerApi): OffsetStoreService => {
     updateOffset: (queue, offset, increaseOnly) => Effect.sync(() => table.update(queue, offset, increaseOnly)),
     readOffset: (queue, type) =>
       Effect.suspend(() => {
-        const held = table.get(queue)
-        if (type !== "READ_FROM_STORE" && held !== undefined) return Effect.succeed(held)
-        if (type === "READ_FROM_MEMORY") return Effect.succeed(-1)
+        const inMemory = table.fromMemory(queue, type)
+        if (inMemory !== undefined) return Effect.succeed(inMemory)
         return api.queryConsumerOffset(group, queue).pipe(
           Effect.map(Option.getOrElse(() => -1)),
           Effect.tap((offset) => offset >= 0 ? Effect.sync(() => table.update(queue, offset, false)) : Effect.void),

@@ -72,6 +72,15 @@ export class OffsetTable {
   get(queue: MessageQueue): number | undefined {
     return this.table.get(messageQueueKey(queue))?.offset
   }
+  /**
+   * The answer of a read that memory can give (Java: the first two cases of `readOffset`): the offset held, or -1
+   * when only memory is to be read; `undefined` when the store must be read.
+   */
+  fromMemory(queue: MessageQueue, type: ReadOffsetType): number | undefined {
+    const held = this.get(queue)
+    if (type !== "READ_FROM_STORE" && held !== undefined) return held
+    return type === "READ_FROM_MEMORY" ? -1 : undefined
+  }
   remove(queue: MessageQueue): void {
     this.table.delete(messageQueueKey(queue))
   }

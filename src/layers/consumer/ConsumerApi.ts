@@ -140,6 +140,13 @@ export const makeConsumerApi = (deps: {
   const brokerError = (address: string, requestCode: number, answer: RemotingCommand) =>
     new BrokerResponseError({ address, requestCode, responseCode: answer.code, remark: answer.remark })
 
+  /** A call whose answer must be SUCCESS; any other code is the broker's typed error. */
+  const callOk = (name: string, address: string, command: RemotingCommand) =>
+    Effect.flatMap(call(name, address, command), (answer) =>
+      answer.code === ResponseCode.SUCCESS
+        ? Effect.succeed(answer)
+        : Effect.fail(brokerError(address, command.code, answer)))
+
   const headerOrDie = <A>(schema: CommandHeader<A>, value: A) => Effect.orDie(encodeHeader(schema, value))
 
   /** PULL_MESSAGE to the broker the last pull suggested (Java: `PullAPIWrapper.pullKernelImpl`). */
@@ -218,8 +225,7 @@ export const makeConsumerApi = (deps: {
       const address = yield* masterOf(queue)
       const extFields: Record<string, string> = { topic: queue.topic, queueId: String(queue.queueId) }
       if (which.timestamp !== undefined) extFields.timestamp = String(which.timestamp)
-      const answer = yield* call("queueOffset", address, request(which.code, extFields))
-      if (answer.code !== ResponseCode.SUCCESS) return yield* brokerError(address, which.code, answer)
+      const answer = yield* callOk("queueOffset", address, request(which.code, extFields))
       const fields = yield* Effect.mapError(
         decodeHeader(OffsetResponseHeader, answer.extFields),
         () => brokerError(address, which.code, answer)
@@ -249,23 +255,17 @@ export const makeConsumerApi = (deps: {
         unitMode: false,
         maxReconsumeTimes
       })
-      const answer = yield* call("sendMessageBack", address, request(RequestCode.CONSUMER_SEND_MSG_BACK, extFields))
-      if (answer.code !== ResponseCode.SUCCESS) {
-        return yield* brokerError(address, RequestCode.CONSUMER_SEND_MSG_BACK, answer)
-      }
+      yield* callOk("sendMessageBack", address, request(RequestCode.CONSUMER_SEND_MSG_BACK, extFields))
     })
 
   /** GET_CONSUMER_LIST_BY_GROUP to one broker of the topic (Java: `findConsumerIdList`). */
   const consumerIds = (group: string, address: string) =>
     Effect.gen(function*() {
-      const answer = yield* call(
+      const answer = yield* callOk(
         "consumerIds",
         address,
         request(RequestCode.GET_CONSUMER_LIST_BY_GROUP, { consumerGroup: group })
       )
-      if (answer.code !== ResponseCode.SUCCESS) {
-        return yield* brokerError(address, RequestCode.GET_CONSUMER_LIST_BY_GROUP, answer)
-      }
       return (yield* decodeBody(ConsumerListBody, answer.body)).consumerIdList
     })
 
@@ -273,12 +273,11 @@ export const makeConsumerApi = (deps: {
   const lockBatch = (body: LockBatchRequestBody, brokerQueue: MessageQueue) =>
     Effect.gen(function*() {
       const address = yield* masterOf(brokerQueue)
-      const answer = yield* call(
+      const answer = yield* callOk(
         "lockBatch",
         address,
         request(RequestCode.LOCK_BATCH_MQ, {}, { body: encodeBody(LockBatchRequestBody, body) })
       )
-      if (answer.code !== ResponseCode.SUCCESS) return yield* brokerError(address, RequestCode.LOCK_BATCH_MQ, answer)
       return (yield* decodeBody(LockBatchResponseBody, answer.body)).lockOKMQSet
     })
 
@@ -286,14 +285,11 @@ export const makeConsumerApi = (deps: {
   const unlockBatch = (body: LockBatchRequestBody, brokerQueue: MessageQueue) =>
     Effect.gen(function*() {
       const address = yield* masterOf(brokerQueue)
-      const answer = yield* call(
+      yield* callOk(
         "unlockBatch",
         address,
         request(RequestCode.UNLOCK_BATCH_MQ, {}, { body: encodeBody(LockBatchRequestBody, body) })
       )
-      if (answer.code !== ResponseCode.SUCCESS) {
-        return yield* brokerError(address, RequestCode.UNLOCK_BATCH_MQ, answer)
-      }
     })
 
   return {
