@@ -12,7 +12,10 @@ import {
   parseOffsetTable
 } from "../../src/protocol/bodies/OffsetTableBody.js"
 import { encodeHeader } from "../../src/protocol/headers/CommandHeader.js"
-import { QueryConsumerOffsetRequestHeader } from "../../src/protocol/headers/ConsumeHeaders.js"
+import {
+  QueryConsumerOffsetRequestHeader,
+  UpdateConsumerOffsetRequestHeader
+} from "../../src/protocol/headers/ConsumeHeaders.js"
 import { decodeMessages, type MessageExt } from "../../src/protocol/MessageDecoder.js"
 import { request } from "../../src/protocol/RemotingCommand.js"
 import { RequestCode } from "../../src/protocol/RequestCode.js"
@@ -319,4 +322,43 @@ describe("the push consumer, orderly failures and concurrency", () => {
       expect(info.properties.PROP_THREADPOOL_CORE_SIZE).toBe("4")
       yield* close
     }).pipe(Effect.provide(withCluster({ brokers: 1 }))))
+})
+
+describe("the push consumer, illegal offsets", () => {
+  it.scoped("a stored offset past the queue's end is corrected as Java does: dropped, stored, taken again", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      yield* produce("Orders", 5)
+      const client = yield* RemotingClient
+      yield* client.invoke(
+        cluster.brokers[0]!.address,
+        request(
+          RequestCode.UPDATE_CONSUMER_OFFSET,
+          Either.getOrThrow(encodeHeader(UpdateConsumerOffsetRequestHeader, {
+            consumerGroup: "orders_consumer",
+            topic: "Orders",
+            queueId: 0,
+            commitOffset: 100
+          }))
+        )
+      )
+      const got = yield* Ref.make<Array<string>>([])
+      const { close } = yield* startConsumer("c1", {
+        group: "orders_consumer",
+        subscriptions: [{ topic: "Orders" }],
+        handler: (messages) => Effect.as(Ref.update(got, (g) => [...g, ...messages.map(bodyText)]), "CONSUME_SUCCESS")
+      })
+      yield* settle
+      expect(yield* Ref.get(got)).toEqual([])
+      // Java waits 10 s, stores the broker's corrected offset (0 here) and drops the queue...
+      yield* TestClock.adjust("10 seconds")
+      yield* settle
+      expect(yield* committedOffset("orders_consumer", "Orders", 0)).toBe(0)
+      // ...which the next rebalance (every 20 s) takes again from there.
+      yield* TestClock.adjust("10 seconds")
+      yield* settle
+      expect([...(yield* Ref.get(got))].sort()).toEqual(["m-0", "m-1", "m-2", "m-3", "m-4"])
+      yield* close
+    }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
 })
