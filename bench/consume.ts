@@ -2,41 +2,17 @@
 // orderly, 128 B and 4 KiB bodies, with peak memory; printed beside a bare PULL_MESSAGE loop over the same backlog
 // (8 queues pulled 32 at a time in parallel, no process queue, handler, commit or flow control: the ceiling).
 import { NodeFileSystem } from "@effect/platform-node"
-import { Deferred, Effect, Either, Layer, Ref } from "effect"
-import * as ClientInstanceLive from "../src/layers/ClientInstanceLive.js"
+import { Deferred, Effect, Layer, Ref } from "effect"
 import * as EmbeddedClusterLive from "../src/layers/EmbeddedClusterLive.js"
 import * as ProducerLive from "../src/layers/ProducerLive.js"
 import * as PushConsumerLive from "../src/layers/PushConsumerLive.js"
-import * as RemotingClientLive from "../src/layers/RemotingClientLive.js"
-import { RequestHandlersLive } from "../src/layers/RequestHandlersLive.js"
-import * as TopicRouteCacheLive from "../src/layers/TopicRouteCacheLive.js"
-import { encodeHeader } from "../src/protocol/headers/CommandHeader.js"
-import { PullMessageRequestHeader, PullSysFlag } from "../src/protocol/headers/ConsumeHeaders.js"
 import { decodeMessages } from "../src/protocol/MessageDecoder.js"
-import { request } from "../src/protocol/RemotingCommand.js"
-import { RequestCode } from "../src/protocol/RequestCode.js"
 import { EmbeddedCluster } from "../src/services/EmbeddedCluster.js"
-import { NameServerAddresses } from "../src/services/NameServerAddresses.js"
 import { Producer } from "../src/services/Producer.js"
 import { RemotingClient } from "../src/services/RemotingClient.js"
-import { RpcHooks } from "../src/services/RpcHooks.js"
+import { clientStack, pullRequest } from "./stacks.js"
 
 const QUEUES = 8
-
-const clientStack = (instanceName: string) =>
-  Layer.unwrapEffect(
-    Effect.map(EmbeddedCluster, (cluster) =>
-      ClientInstanceLive.layer({ clientIP: "127.0.0.1", instanceName }).pipe(
-        Layer.provideMerge(TopicRouteCacheLive.layer),
-        Layer.provideMerge(
-          RemotingClientLive.layer().pipe(
-            Layer.provideMerge(RequestHandlersLive),
-            Layer.provide(RpcHooks.none),
-            Layer.provideMerge(NameServerAddresses.fixed([cluster.nameServerAddress]))
-          )
-        )
-      ))
-  )
 
 /** Peak heap and RSS while `effect` runs, sampled every 20 ms. */
 const withPeakMemory = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -104,20 +80,7 @@ const barePull = (topic: string, count: number) =>
       Effect.gen(function*() {
         let offset = 0
         for (;;) {
-          const extFields = Either.getOrThrow(encodeHeader(PullMessageRequestHeader, {
-            consumerGroup: "bench_bare",
-            topic,
-            queueId,
-            queueOffset: offset,
-            maxMsgNums: 32,
-            sysFlag: PullSysFlag.SUBSCRIPTION,
-            commitOffset: 0,
-            suspendTimeoutMillis: 0,
-            subscription: "*",
-            subVersion: 0,
-            expressionType: "TAG"
-          }))
-          const answer = yield* client.invoke(address, request(RequestCode.PULL_MESSAGE, extFields))
+          const answer = yield* client.invoke(address, pullRequest("bench_bare", topic, queueId, offset))
           if (answer.body === undefined) break
           total += (yield* decodeMessages(answer.body)).length
           offset = Number(answer.extFields?.nextBeginOffset)

@@ -5,7 +5,6 @@ import * as EmbeddedClusterLive from "../src/layers/EmbeddedClusterLive.js"
 import * as RemotingClientLive from "../src/layers/RemotingClientLive.js"
 import { RequestHandlersLive } from "../src/layers/RequestHandlersLive.js"
 import { encodeHeader } from "../src/protocol/headers/CommandHeader.js"
-import { PullMessageRequestHeader, PullSysFlag } from "../src/protocol/headers/ConsumeHeaders.js"
 import { SendMessageRequestHeaderV2 } from "../src/protocol/headers/SendHeaders.js"
 import { decodeMessages } from "../src/protocol/MessageDecoder.js"
 import { request } from "../src/protocol/RemotingCommand.js"
@@ -14,6 +13,7 @@ import { EmbeddedCluster } from "../src/services/EmbeddedCluster.js"
 import { NameServerAddresses } from "../src/services/NameServerAddresses.js"
 import { RemotingClient } from "../src/services/RemotingClient.js"
 import { RpcHooks } from "../src/services/RpcHooks.js"
+import { pullRequest } from "./stacks.js"
 
 const sendRequest = (body: Buffer, i: number) =>
   request(
@@ -33,23 +33,7 @@ const sendRequest = (body: Buffer, i: number) =>
     { body }
   )
 
-const pullRequest = (queueOffset: number) =>
-  request(
-    RequestCode.PULL_MESSAGE,
-    Either.getOrThrow(encodeHeader(PullMessageRequestHeader, {
-      consumerGroup: "bench",
-      topic: "Bench",
-      queueId: 0,
-      queueOffset,
-      maxMsgNums: 32,
-      sysFlag: PullSysFlag.SUBSCRIPTION,
-      commitOffset: 0,
-      suspendTimeoutMillis: 0,
-      subscription: "*",
-      subVersion: 0,
-      expressionType: "TAG"
-    }))
-  )
+const pullBench = (queueOffset: number) => pullRequest("bench", "Bench", 0, queueOffset)
 
 const round = (size: number, count: number) =>
   Effect.gen(function*() {
@@ -68,7 +52,7 @@ const round = (size: number, count: number) =>
     const pullStart = performance.now()
     let offset = 0
     while (offset < count) {
-      const answer = yield* client.invoke(broker, pullRequest(offset))
+      const answer = yield* client.invoke(broker, pullBench(offset))
       offset += Either.getOrThrow(decodeMessages(answer.body!)).length
     }
     const pullSeconds = (performance.now() - pullStart) / 1000

@@ -1,16 +1,11 @@
 // Producer throughput and latency against the embedded cluster: one sender awaiting each send, 64 concurrent
 // senders, and batches of 32, for 128 B and 4 KiB bodies. Target: pipelined at least 20x one-at-a-time.
 import { Effect, Layer } from "effect"
-import * as ClientInstanceLive from "../src/layers/ClientInstanceLive.js"
 import * as EmbeddedClusterLive from "../src/layers/EmbeddedClusterLive.js"
 import * as ProducerLive from "../src/layers/ProducerLive.js"
-import * as RemotingClientLive from "../src/layers/RemotingClientLive.js"
-import { RequestHandlersLive } from "../src/layers/RequestHandlersLive.js"
-import * as TopicRouteCacheLive from "../src/layers/TopicRouteCacheLive.js"
 import { EmbeddedCluster } from "../src/services/EmbeddedCluster.js"
-import { NameServerAddresses } from "../src/services/NameServerAddresses.js"
 import { Producer } from "../src/services/Producer.js"
-import { RpcHooks } from "../src/services/RpcHooks.js"
+import { clientStack } from "./stacks.js"
 
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
@@ -53,20 +48,7 @@ const measure = (latency: string, mode: string, size: number, count: number, con
     } satisfies Row
   })
 
-const stack = Layer.unwrapEffect(
-  Effect.map(EmbeddedCluster, (cluster) =>
-    ProducerLive.layer({ group: "bench_producer" }).pipe(
-      Layer.provideMerge(ClientInstanceLive.layer({ clientIP: "127.0.0.1", instanceName: "bench" })),
-      Layer.provideMerge(TopicRouteCacheLive.layer),
-      Layer.provideMerge(
-        RemotingClientLive.layer().pipe(
-          Layer.provideMerge(RequestHandlersLive),
-          Layer.provide(RpcHooks.none),
-          Layer.provideMerge(NameServerAddresses.fixed([cluster.nameServerAddress]))
-        )
-      )
-    ))
-)
+const stack = ProducerLive.layer({ group: "bench_producer" }).pipe(Layer.provideMerge(clientStack("bench")))
 
 export const run = async (seconds = 1) => {
   const rows: Array<Row> = []

@@ -1,0 +1,48 @@
+// What the benchmarks share: a client stack on the embedded cluster, and a bare pull request.
+import { Effect, Either, Layer } from "effect"
+import * as ClientInstanceLive from "../src/layers/ClientInstanceLive.js"
+import * as RemotingClientLive from "../src/layers/RemotingClientLive.js"
+import { RequestHandlersLive } from "../src/layers/RequestHandlersLive.js"
+import * as TopicRouteCacheLive from "../src/layers/TopicRouteCacheLive.js"
+import { encodeHeader } from "../src/protocol/headers/CommandHeader.js"
+import { PullMessageRequestHeader, PullSysFlag } from "../src/protocol/headers/ConsumeHeaders.js"
+import { request } from "../src/protocol/RemotingCommand.js"
+import { RequestCode } from "../src/protocol/RequestCode.js"
+import { EmbeddedCluster } from "../src/services/EmbeddedCluster.js"
+import { NameServerAddresses } from "../src/services/NameServerAddresses.js"
+import { RpcHooks } from "../src/services/RpcHooks.js"
+
+/** A client instance of its own (transport, route cache) on the embedded cluster in context. */
+export const clientStack = (instanceName: string) =>
+  Layer.unwrapEffect(
+    Effect.map(EmbeddedCluster, (cluster) =>
+      ClientInstanceLive.layer({ clientIP: "127.0.0.1", instanceName }).pipe(
+        Layer.provideMerge(TopicRouteCacheLive.layer),
+        Layer.provideMerge(
+          RemotingClientLive.layer().pipe(
+            Layer.provideMerge(RequestHandlersLive),
+            Layer.provide(RpcHooks.none),
+            Layer.provideMerge(NameServerAddresses.fixed([cluster.nameServerAddress]))
+          )
+        )
+      ))
+  )
+
+/** PULL_MESSAGE of up to 32 messages of every tag, no long polling. */
+export const pullRequest = (group: string, topic: string, queueId: number, queueOffset: number) =>
+  request(
+    RequestCode.PULL_MESSAGE,
+    Either.getOrThrow(encodeHeader(PullMessageRequestHeader, {
+      consumerGroup: group,
+      topic,
+      queueId,
+      queueOffset,
+      maxMsgNums: 32,
+      sysFlag: PullSysFlag.SUBSCRIPTION,
+      commitOffset: 0,
+      suspendTimeoutMillis: 0,
+      subscription: "*",
+      subVersion: 0,
+      expressionType: "TAG"
+    }))
+  )
