@@ -1,4 +1,4 @@
-import { Clock, Effect, Either, FiberMap, Option, Random } from "effect"
+import { Clock, Duration, Effect, Either, FiberMap, Option, Random } from "effect"
 import { PermName, type TopicRouteData } from "../../protocol/bodies/TopicRouteData.js"
 import { type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
 import { compareMessageQueues } from "../../protocol/MessageQueue.js"
@@ -11,6 +11,9 @@ import {
   RETRY_GROUP_TOPIC_PREFIX
 } from "./ConsumerContext.js"
 import { type ConsumeService, pullLoop } from "./PullService.js"
+
+/** How long releasing an orderly queue waits for its batch in flight (Java: `tryLock(1000 ms)`). */
+const UNLOCK_WAIT = Duration.seconds(1)
 
 /**
  * The queues a consumer may read of a topic (Java: `MQClientInstance.topicRouteData2TopicSubscribeInfo`): queue ids
@@ -139,11 +142,15 @@ export const make = (
         Effect.ignoreLogged(offsetStore.persist(held.queue)),
         offsetStore.removeOffset(held.queue)
       )
-      if (orderlyLocks) {
-        yield* held.consumeLock.withPermits(1)(Effect.zipRight(settleOffsets, unlock([held.queue])))
-      } else {
+      if (!orderlyLocks) return yield* settleOffsets
+      // Java (`removeUnnecessaryMessageQueue`): wait up to 1 s for the batch in flight; if it does not end, its result
+      // will not be committed (the queue is dropped) and the broker lock is left to expire rather than released.
+      const got = yield* Effect.timeoutOption(held.consumeLock.take(1), UNLOCK_WAIT)
+      if (Option.isNone(got)) {
         yield* settleOffsets
+        return yield* Effect.logWarning("an orderly batch is still running; the queue's broker lock is left to expire")
       }
+      yield* Effect.ensuring(Effect.zipRight(settleOffsets, unlock([held.queue])), held.consumeLock.release(1))
     }).pipe(Effect.annotateLogs({ topic: held.queue.topic, broker: held.queue.brokerName, queue: held.queue.queueId }))
 
   /**
