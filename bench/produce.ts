@@ -1,11 +1,10 @@
-// Producer throughput and latency against the embedded cluster: one sender awaiting each send, 64 concurrent
-// senders, and batches of 32, for 128 B and 4 KiB bodies. Target: pipelined at least 20x one-at-a-time.
+// Producer throughput and latency against the embedded cluster running in a worker thread (its own core, as a real
+// broker would have): one sender awaiting each send, 64 concurrent senders, and batches of 32, for 128 B and 4 KiB
+// bodies, with and without 1 ms added to every broker answer. Target: pipelined at least 20x one-at-a-time.
 import { Effect, Layer } from "effect"
-import * as EmbeddedClusterLive from "../src/layers/EmbeddedClusterLive.js"
 import * as ProducerLive from "../src/layers/ProducerLive.js"
-import { EmbeddedCluster } from "../src/services/EmbeddedCluster.js"
 import { Producer } from "../src/services/Producer.js"
-import { clientStack } from "./stacks.js"
+import { clientStackAt, startBrokerWorker } from "./stacks.js"
 
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
@@ -48,7 +47,8 @@ const measure = (latency: string, mode: string, size: number, count: number, con
     } satisfies Row
   })
 
-const stack = ProducerLive.layer({ group: "bench_producer" }).pipe(Layer.provideMerge(clientStack("bench")))
+const stackAt = (nameServerAddress: string) =>
+  ProducerLive.layer({ group: "bench_producer" }).pipe(Layer.provideMerge(clientStackAt(nameServerAddress, "bench")))
 
 export const run = async (seconds = 1) => {
   const rows: Array<Row> = []
@@ -56,22 +56,23 @@ export const run = async (seconds = 1) => {
   // measured with 1 ms added to every broker answer.
   for (const latency of ["0 millis", "1 millis"] as const) {
     for (const size of [128, 4096]) {
+      const broker = await startBrokerWorker()
+      await broker.createTopic("Bench", 4)
+      await broker.setLatency(latency)
       const round = Effect.gen(function*() {
-        const cluster = yield* EmbeddedCluster
-        yield* cluster.createTopic("Bench", { readQueueNums: 4, writeQueueNums: 4 })
-        yield* cluster.setLatency("broker-a", latency)
-        return yield* Effect.gen(function*() {
-          yield* measure(latency, "warm-up", size, 500, 16, 1)
-          rows.push(yield* measure(latency, "one at a time", size, Math.round(1000 * seconds), 1, 1))
-          rows.push(yield* measure(latency, "64 concurrent", size, Math.round(15000 * seconds), 64, 1))
-          rows.push(yield* measure(latency, "batches of 32", size, Math.round(32000 * seconds), 1, 32))
-        }).pipe(Effect.provide(stack))
-      }).pipe(Effect.provide(EmbeddedClusterLive.layer()))
+        yield* measure(latency, "warm-up", size, 500, 16, 1)
+        rows.push(yield* measure(latency, "one at a time", size, Math.round(1000 * seconds), 1, 1))
+        rows.push(yield* measure(latency, "64 concurrent", size, Math.round(15000 * seconds), 64, 1))
+        rows.push(yield* measure(latency, "batches of 32", size, Math.round(32000 * seconds), 1, 32))
+      }).pipe(Effect.provide(stackAt(broker.nameServerAddress)))
       await Effect.runPromise(round)
+      await broker.stop()
     }
   }
   const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2))
-  console.log("\nProducer against the embedded cluster (loopback; latency per send or per batch, ms)")
+  console.log(
+    "\nProducer against the embedded cluster in a worker thread (loopback; latency per send or per batch, ms)"
+  )
   console.log(
     ["broker latency", "mode", "body", "msg/s", "p50 ms", "p99 ms"].map((
       h,

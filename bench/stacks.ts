@@ -1,5 +1,7 @@
-// What the benchmarks share: a client stack on the embedded cluster, and a bare pull request.
+// What the benchmarks share: a client stack on the embedded cluster, a bare pull request, and the embedded cluster
+// in a worker thread.
 import { Effect, Either, Layer } from "effect"
+import { Worker } from "node:worker_threads"
 import * as ClientInstanceLive from "../src/layers/ClientInstanceLive.js"
 import * as RemotingClientLive from "../src/layers/RemotingClientLive.js"
 import { RequestHandlersLive } from "../src/layers/RequestHandlersLive.js"
@@ -14,19 +16,7 @@ import { RpcHooks } from "../src/services/RpcHooks.js"
 
 /** A client instance of its own (transport, route cache) on the embedded cluster in context. */
 export const clientStack = (instanceName: string) =>
-  Layer.unwrapEffect(
-    Effect.map(EmbeddedCluster, (cluster) =>
-      ClientInstanceLive.layer({ clientIP: "127.0.0.1", instanceName }).pipe(
-        Layer.provideMerge(TopicRouteCacheLive.layer),
-        Layer.provideMerge(
-          RemotingClientLive.layer().pipe(
-            Layer.provideMerge(RequestHandlersLive),
-            Layer.provide(RpcHooks.none),
-            Layer.provideMerge(NameServerAddresses.fixed([cluster.nameServerAddress]))
-          )
-        )
-      ))
-  )
+  Layer.unwrapEffect(Effect.map(EmbeddedCluster, (cluster) => clientStackAt(cluster.nameServerAddress, instanceName)))
 
 /** PULL_MESSAGE of up to 32 messages of every tag, no long polling. */
 export const pullRequest = (group: string, topic: string, queueId: number, queueOffset: number) =>
@@ -46,3 +36,41 @@ export const pullRequest = (group: string, topic: string, queueId: number, queue
       expressionType: "TAG"
     }))
   )
+
+/** A client instance of its own on the name server at `nameServerAddress`. */
+export const clientStackAt = (nameServerAddress: string, instanceName: string) =>
+  ClientInstanceLive.layer({ clientIP: "127.0.0.1", instanceName }).pipe(
+    Layer.provideMerge(TopicRouteCacheLive.layer),
+    Layer.provideMerge(
+      RemotingClientLive.layer().pipe(
+        Layer.provideMerge(RequestHandlersLive),
+        Layer.provide(RpcHooks.none),
+        Layer.provideMerge(NameServerAddresses.fixed([nameServerAddress]))
+      )
+    )
+  )
+
+/** The embedded cluster in a worker thread (see broker-worker.ts): its address and the calls it takes. */
+export const startBrokerWorker = async () => {
+  const script = new URL("./broker-worker.ts", import.meta.url).href
+  const worker = new Worker(
+    `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(script)}) })`,
+    { eval: true }
+  )
+  const next = () => new Promise<Record<string, unknown>>((resolve) => worker.once("message", resolve))
+  const { nameServerAddress } = await next() as { nameServerAddress: string }
+  const call = async (command: Record<string, unknown>) => {
+    const answer = next()
+    worker.postMessage(command)
+    await answer
+  }
+  return {
+    nameServerAddress,
+    createTopic: (topic: string, queues: number) => call({ op: "createTopic", topic, queues }),
+    setLatency: (latency: string) => call({ op: "setLatency", latency }),
+    stop: async () => {
+      await call({ op: "stop" })
+      await worker.terminate()
+    }
+  }
+}

@@ -1,0 +1,26 @@
+// An embedded cluster in a worker thread, so that a benchmark's client and broker run on their own cores, as a client
+// and a real broker would. The parent sends { op, ... } messages and gets { ok } or the cluster's address back.
+import type { Duration } from "effect"
+import { Effect, Exit, Layer, Scope } from "effect"
+import { parentPort } from "node:worker_threads"
+import * as EmbeddedClusterLive from "../src/layers/EmbeddedClusterLive.js"
+import { EmbeddedCluster } from "../src/services/EmbeddedCluster.js"
+
+type Command =
+  | { readonly op: "createTopic"; readonly topic: string; readonly queues: number }
+  | { readonly op: "setLatency"; readonly latency: Duration.DurationInput }
+  | { readonly op: "stop" }
+
+const port = parentPort!
+const scope = Effect.runSync(Scope.make())
+const context = await Effect.runPromise(Layer.buildWithScope(EmbeddedClusterLive.layer(), scope))
+const cluster = EmbeddedCluster.of(context.unsafeMap.get(EmbeddedCluster.key) as EmbeddedCluster["Type"])
+port.postMessage({ nameServerAddress: cluster.nameServerAddress })
+port.on("message", (command: Command) => {
+  const run = command.op === "createTopic"
+    ? cluster.createTopic(command.topic, { readQueueNums: command.queues, writeQueueNums: command.queues })
+    : command.op === "setLatency"
+    ? cluster.setLatency("broker-a", command.latency)
+    : Scope.close(scope, Exit.void)
+  void Effect.runPromise(run).then(() => port.postMessage({ ok: true }))
+})
