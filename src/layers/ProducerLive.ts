@@ -43,6 +43,7 @@ import { RemotingClient } from "../services/RemotingClient.js"
 import { RequestHandlers } from "../services/RequestHandlers.js"
 import { LatencyFaultTable, publishQueues, selectQueue } from "../services/TopicPublishInfo.js"
 import { TopicRouteCache } from "../services/TopicRouteCache.js"
+import { tracerInstalled } from "./Tracing.js"
 
 /**
  * Settings of a producer, with Java's defaults (Java: `DefaultMQProducer`).
@@ -134,6 +135,7 @@ export const make = (
     const client = yield* RemotingClient
     const nameServers = yield* NameServerAddresses
     const clock = yield* Effect.clock
+    const tracing = yield* tracerInstalled
     // Topics and the group travel under the client's namespace, and come back without it (Java: `withNamespace`).
     const namespace = instance.config.namespace
     const group = wrapNamespace(namespace, options.group)
@@ -292,17 +294,18 @@ export const make = (
         )
         faults.update(queue.brokerName, clock.unsafeCurrentTimeMillis() - started, clock.unsafeCurrentTimeMillis())
         return yield* resultOf(answer, address, queue, msgId)
-      }).pipe(
-        Effect.withSpan("Producer.send", {
-          kind: "producer",
-          captureStackTrace: false,
-          attributes: {
-            "rocketmq.topic": queue.topic,
-            "rocketmq.broker": queue.brokerName,
-            "rocketmq.queue": queue.queueId
-          }
-        }),
-        Effect.annotateLogs({ topic: queue.topic, broker: queue.brokerName, queue: queue.queueId, group })
+      }).pipe((attempt) =>
+        tracing
+          ? Effect.withSpan(attempt, "Producer.send", {
+            kind: "producer",
+            captureStackTrace: false,
+            attributes: {
+              "rocketmq.topic": queue.topic,
+              "rocketmq.broker": queue.brokerName,
+              "rocketmq.queue": queue.queueId
+            }
+          })
+          : attempt
       )
 
     const nextCounter = (topic: string) => {
@@ -348,7 +351,13 @@ export const make = (
           lastBroker = queue.brokerName
           if (!isRetryable(result.left)) break
           yield* Effect.logWarning("send failed; trying again").pipe(
-            Effect.annotateLogs({ topic, broker: queue.brokerName, error: result.left.message })
+            Effect.annotateLogs({
+              group,
+              topic,
+              broker: queue.brokerName,
+              queue: queue.queueId,
+              error: result.left.message
+            })
           )
         }
         return yield* Effect.fail(
