@@ -1,4 +1,5 @@
 import { Duration, Effect, Either, Layer, Option, Random, type Scope } from "effect"
+import type { TopicRouteData } from "../protocol/bodies/TopicRouteData.js"
 import { compressBody } from "../protocol/Compression.js"
 import { decodeHeader, encodeHeader } from "../protocol/headers/CommandHeader.js"
 import { SendMessageRequestHeaderV2 } from "../protocol/headers/SendHeaders.js"
@@ -157,6 +158,7 @@ export const make = (
     const defaultTopicQueueNums = options.defaultTopicQueueNums ?? 4
     const faults = new LatencyFaultTable()
     const topics = new Set<string>()
+    const publishQueuesOf = new WeakMap<TopicRouteData, ReadonlyArray<MessageQueue>>()
     const counters = new Map<string, number>()
     const ids = new UniqueIdGenerator({
       ip: ipToBytes(instance.config.clientIP) ?? new Uint8Array(4),
@@ -172,7 +174,15 @@ export const make = (
         topics.add(topic)
         const cached = yield* routes.route(topic)
         const route = Option.isSome(cached) ? cached : (yield* routes.refresh(topic)).route
-        if (Option.isSome(route)) return publishQueues(topic, route.value)
+        if (Option.isSome(route)) {
+          // A route is replaced, never changed, when it is refreshed: its queues are worked out once per route.
+          let queues = publishQueuesOf.get(route.value)
+          if (queues === undefined) {
+            queues = publishQueues(topic, route.value)
+            publishQueuesOf.set(route.value, queues)
+          }
+          return queues
+        }
         const fallback = (yield* routes.refresh(createTopicKey)).route
         if (Option.isSome(fallback)) {
           // Java: a topic not yet created gets min(defaultTopicQueueNums, the default topic's) queues per broker.
