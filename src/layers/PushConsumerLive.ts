@@ -3,6 +3,7 @@ import { Cause, Clock, Deferred, Effect, Exit, FiberMap, Layer, Queue, Schedule,
 import type { ConsumerRunningInfo, ProcessQueueInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
 import type { ConsumeMessageDirectlyResult } from "../protocol/bodies/OffsetTableBody.js"
+import { RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
 import type { MessageExt } from "../protocol/MessageDecoder.js"
 import { type MessageQueue, messageQueueKey } from "../protocol/MessageQueue.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
@@ -22,7 +23,6 @@ import {
   LOCK_RENEW_INTERVAL,
   prepareMessage,
   resolveSettings,
-  RETRY_GROUP_TOPIC_PREFIX,
   subscriptionData
 } from "./consumer/ConsumerContext.js"
 import * as Rebalance from "./consumer/Rebalance.js"
@@ -120,6 +120,9 @@ export const make = <E, R>(
     let stopped = false
     const rebalance = rebalancing.withPermits(1)(Effect.suspend(() => (stopped ? Effect.void : rebalancer.rebalance)))
     const heldQueues = () => [...context.held.values()].map((h) => h.queue)
+    /** The offset to commit a held queue has now, -1 when none. */
+    const commitOffsetOf = (h: HeldQueue) =>
+      Effect.orElseSucceed(offsetStore.readOffset(h.queue, "READ_FROM_MEMORY"), () => -1)
 
     const consumerData = Effect.sync((): ConsumerData => ({
       groupName: settings.group,
@@ -139,7 +142,7 @@ export const make = <E, R>(
         mqTable.push({
           messageQueue: h.queue,
           info: {
-            commitOffset: yield* Effect.orElseSucceed(offsetStore.readOffset(h.queue, "READ_FROM_MEMORY"), () => -1),
+            commitOffset: yield* commitOffsetOf(h),
             cachedMsgMinOffset: range.min,
             cachedMsgMaxOffset: range.max,
             cachedMsgCount: pq.count,
@@ -269,7 +272,7 @@ export const make = <E, R>(
             queue: h.queue,
             cachedMessageCount: h.processQueue.count,
             cachedMessageBytes: h.processQueue.bodyBytes,
-            commitOffset: yield* Effect.orElseSucceed(offsetStore.readOffset(h.queue, "READ_FROM_MEMORY"), () => -1),
+            commitOffset: yield* commitOffsetOf(h),
             locked: h.processQueue.locked
           })
         }

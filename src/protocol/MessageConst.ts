@@ -89,3 +89,19 @@ export const RESERVED_PROPERTY_NAMES: ReadonlySet<string> = new Set([
   "MSG_TYPE",
   "INNER_MULTI_QUEUE_OFFSET"
 ])
+
+/**
+ * The prefix of a consumer group's retry topic, `%RETRY%group` (Java: `MixAll.RETRY_GROUP_TOPIC_PREFIX`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const RETRY_GROUP_TOPIC_PREFIX = "%RETRY%"
+
+/**
+ * The prefix of a consumer group's dead-letter topic, `%DLQ%group` (Java: `MixAll.DLQ_GROUP_TOPIC_PREFIX`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DLQ_GROUP_TOPIC_PREFIX = "%DLQ%"

@@ -1,5 +1,5 @@
 import { Data, Either } from "effect"
-import { MessageConst, RESERVED_PROPERTY_NAMES } from "../protocol/MessageConst.js"
+import { MessageConst, RESERVED_PROPERTY_NAMES, RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
 import type { MessageProperties } from "../protocol/MessageProperties.js"
 
 /**
@@ -149,7 +149,7 @@ export const checkBatch = (
     if ((message.delayTimeLevel ?? 0) > 0) {
       return Either.left(new MessageValidationError({ reason: "TimeDelayLevel is not supported for batching" }))
     }
-    if (message.topic.startsWith("%RETRY%")) {
+    if (message.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
       return Either.left(new MessageValidationError({ reason: "Retry Group is not supported for batching" }))
     }
     if (message.topic !== first.topic) {

@@ -1,3 +1,5 @@
+import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
+
 /**
  * Topics and groups under a namespace (Java: `NamespaceUtil`): `namespace%resource`, retry and dead-letter prefixes
  * kept in front (`%RETRY%namespace%group`); system topics and groups are never wrapped.
@@ -6,8 +8,8 @@
  * @category namespace
  */
 const SEPARATOR = "%"
-const RETRY = "%RETRY%"
-const DLQ = "%DLQ%"
+const RETRY = RETRY_GROUP_TOPIC_PREFIX
+const DLQ = DLQ_GROUP_TOPIC_PREFIX
 const SYSTEM_TOPICS: ReadonlySet<string> = new Set([
   "TBW102",
   "SCHEDULE_TOPIC_XXXX",

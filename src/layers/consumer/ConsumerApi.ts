@@ -7,11 +7,13 @@ import {
 } from "../../protocol/bodies/ConsumerGroupBodies.js"
 import { type CommandHeader, decodeHeader, encodeHeader } from "../../protocol/headers/CommandHeader.js"
 import {
+  GetMaxOffsetRequestHeader,
   OffsetResponseHeader,
   PullMessageRequestHeader,
   PullMessageResponseHeader,
   QueryConsumerOffsetRequestHeader,
   QueryConsumerOffsetResponseHeader,
+  SearchOffsetRequestHeader,
   UpdateConsumerOffsetRequestHeader
 } from "../../protocol/headers/ConsumeHeaders.js"
 import { ConsumerSendMsgBackRequestHeader } from "../../protocol/headers/SendHeaders.js"
@@ -216,22 +218,31 @@ export const makeConsumerApi = (deps: {
       yield* client.invokeOneway(address, request(RequestCode.UPDATE_CONSUMER_OFFSET, extFields, { oneway: true }))
     })
 
-  /** GET_MAX_OFFSET, GET_MIN_OFFSET or SEARCH_OFFSET_BY_TIMESTAMP of a queue, from its master. */
-  const queueOffset = (
-    queue: MessageQueue,
-    which: { readonly code: number; readonly timestamp?: number | undefined }
-  ) =>
+  /** A request answered with one offset (GET_MAX_OFFSET, SEARCH_OFFSET_BY_TIMESTAMP), to the queue's master. */
+  const offsetCall = (name: string, queue: MessageQueue, code: number, extFields: { readonly [x: string]: string }) =>
     Effect.gen(function*() {
       const address = yield* masterOf(queue)
-      const extFields: Record<string, string> = { topic: queue.topic, queueId: String(queue.queueId) }
-      if (which.timestamp !== undefined) extFields.timestamp = String(which.timestamp)
-      const answer = yield* callOk("queueOffset", address, request(which.code, extFields))
+      const answer = yield* callOk(name, address, request(code, extFields))
       const fields = yield* Effect.mapError(
         decodeHeader(OffsetResponseHeader, answer.extFields),
-        () => brokerError(address, which.code, answer)
+        () => brokerError(address, code, answer)
       )
       return fields.offset
     })
+
+  /** GET_MAX_OFFSET: the offset after a queue's last message (Java: `maxOffset`). */
+  const maxOffset = (queue: MessageQueue) =>
+    Effect.flatMap(
+      headerOrDie(GetMaxOffsetRequestHeader, { topic: queue.topic, queueId: queue.queueId }),
+      (extFields) => offsetCall("maxOffset", queue, RequestCode.GET_MAX_OFFSET, extFields)
+    )
+
+  /** SEARCH_OFFSET_BY_TIMESTAMP: the offset of a queue's first message stored at or after `timestamp`. */
+  const searchOffset = (queue: MessageQueue, timestamp: number) =>
+    Effect.flatMap(
+      headerOrDie(SearchOffsetRequestHeader, { topic: queue.topic, queueId: queue.queueId, timestamp }),
+      (extFields) => offsetCall("searchOffset", queue, RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, extFields)
+    )
 
   /**
    * CONSUMER_SEND_MSG_BACK (Java: `consumerSendMessageBack`): a message the consumer could not consume goes back to
@@ -297,7 +308,8 @@ export const makeConsumerApi = (deps: {
     pull,
     queryConsumerOffset,
     updateConsumerOffset,
-    queueOffset,
+    maxOffset,
+    searchOffset,
     sendMessageBack,
     consumerIds,
     lockBatch,

@@ -1,7 +1,6 @@
 import { Duration, type Effect, Metric } from "effect"
-import type { SubscriptionData } from "../../protocol/bodies/HeartbeatData.js"
-import type { ConsumeFromWhere, MessageModel } from "../../protocol/bodies/HeartbeatData.js"
-import { MessageConst } from "../../protocol/MessageConst.js"
+import type { ConsumeFromWhere, MessageModel, SubscriptionData } from "../../protocol/bodies/HeartbeatData.js"
+import { MessageConst, RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import { parseTagExpression } from "../../protocol/TagFilter.js"
@@ -14,14 +13,6 @@ import type { MessageHandler, PushConsumerOptions } from "../../services/PushCon
 import type { TopicRouteCacheService } from "../../services/TopicRouteCache.js"
 import type { ConsumeExecutor } from "./ConsumeExecutor.js"
 import type { ConsumerApi } from "./ConsumerApi.js"
-
-/**
- * The prefix of a group's retry topic (Java: `MixAll.RETRY_GROUP_TOPIC_PREFIX`).
- *
- * @since 0.1.0
- * @category consumer
- */
-export const RETRY_GROUP_TOPIC_PREFIX = "%RETRY%"
 
 /**
  * A push consumer's settings with every default filled in (Java's defaults, see `PushConsumerOptions`).

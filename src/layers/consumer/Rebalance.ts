@@ -1,15 +1,10 @@
 import { Clock, Duration, Effect, Either, FiberMap, Option, Random } from "effect"
 import { PermName, type TopicRouteData } from "../../protocol/bodies/TopicRouteData.js"
+import { RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import { type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
 import { compareMessageQueues } from "../../protocol/MessageQueue.js"
-import { RequestCode } from "../../protocol/RequestCode.js"
 import { ProcessQueue } from "../../services/ProcessQueue.js"
-import {
-  type ConsumerContext,
-  type HeldQueue,
-  PULL_MAX_IDLE_MILLIS,
-  RETRY_GROUP_TOPIC_PREFIX
-} from "./ConsumerContext.js"
+import { type ConsumerContext, type HeldQueue, PULL_MAX_IDLE_MILLIS } from "./ConsumerContext.js"
 import { type ConsumeService, pullLoop } from "./PullService.js"
 
 /** How long releasing an orderly queue waits for its batch in flight (Java: `tryLock(1000 ms)`). */
@@ -118,14 +113,9 @@ export const make = (
         case "CONSUME_FROM_MIN_OFFSET":
           return 0
         case "CONSUME_FROM_TIMESTAMP":
-          return retry
-            ? yield* api.queueOffset(queue, { code: RequestCode.GET_MAX_OFFSET })
-            : yield* api.queueOffset(queue, {
-              code: RequestCode.SEARCH_OFFSET_BY_TIMESTAMP,
-              timestamp: settings.consumeTimestamp
-            })
+          return retry ? yield* api.maxOffset(queue) : yield* api.searchOffset(queue, settings.consumeTimestamp)
         default:
-          return retry ? 0 : yield* api.queueOffset(queue, { code: RequestCode.GET_MAX_OFFSET })
+          return retry ? 0 : yield* api.maxOffset(queue)
       }
     })
 

@@ -1,6 +1,7 @@
 import type { Redacted } from "effect"
 import { decodeBody } from "../../protocol/bodies/Body.js"
 import { HeartbeatData } from "../../protocol/bodies/HeartbeatData.js"
+import { RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import type { RemotingCommand } from "../../protocol/RemotingCommand.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { AclField, signature } from "../../services/AclCredentials.js"
@@ -67,7 +68,9 @@ const resourcesOf = (
       if (data._tag === "Left") return []
       return data.right.consumerDataSet.flatMap((c) => [
         ...group(c.groupName),
-        ...c.subscriptionDataSet.filter((s) => !s.topic.startsWith("%RETRY%")).flatMap((s) => topic(s.topic, bits.SUB))
+        ...c.subscriptionDataSet.filter((s) => !s.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)).flatMap((s) =>
+          topic(s.topic, bits.SUB)
+        )
       ])
     }
     default:

@@ -70,17 +70,9 @@ export const SCHEDULE_TOPIC = "SCHEDULE_TOPIC_XXXX"
 export const DEFAULT_TOPIC = "TBW102"
 
 /**
- * The prefix of a consumer group's retry topic (Java: `MixAll.RETRY_GROUP_TOPIC_PREFIX`).
+ * The retry and dead-letter prefixes, kept with the protocol's constants (Java: `MixAll`).
  *
  * @since 0.1.0
  * @category embedded
  */
-export const RETRY_GROUP_TOPIC_PREFIX = "%RETRY%"
-
-/**
- * The prefix of a consumer group's dead-letter topic (Java: `MixAll.DLQ_GROUP_TOPIC_PREFIX`).
- *
- * @since 0.1.0
- * @category embedded
- */
-export const DLQ_GROUP_TOPIC_PREFIX = "%DLQ%"
+export { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
