@@ -52,11 +52,15 @@ export const clientStackAt = (nameServerAddress: string, instanceName: string) =
 
 /** The embedded cluster in a worker thread (see broker-worker.ts): its address and the calls it takes. */
 export const startBrokerWorker = async () => {
-  const script = new URL("./broker-worker.ts", import.meta.url).href
-  const worker = new Worker(
-    `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(script)}) })`,
-    { eval: true }
-  )
+  // Compiled (`npm run bench`) the worker is plain JavaScript; run from source with tsx, it registers tsx first.
+  const compiled = import.meta.url.endsWith(".js")
+  const script = new URL(compiled ? "./broker-worker.js" : "./broker-worker.ts", import.meta.url)
+  const worker = compiled
+    ? new Worker(script)
+    : new Worker(
+      `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(script.href)}) })`,
+      { eval: true }
+    )
   const next = () => new Promise<Record<string, unknown>>((resolve) => worker.once("message", resolve))
   const { nameServerAddress } = await next() as { nameServerAddress: string }
   const call = async (command: Record<string, unknown>) => {

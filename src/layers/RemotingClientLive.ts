@@ -19,8 +19,9 @@ import {
 } from "effect"
 import { ProtocolError } from "../protocol/ProtocolError.js"
 import {
-  encodeCommand,
+  encodeFrameParts,
   Flag,
+  type FrameParts,
   isOneway,
   type RemotingCommand,
   response as responseTo
@@ -130,8 +131,8 @@ export const make = (
       serializeType: config.serializeType
     })
 
-    const frameOf = (command: RemotingCommand, address: string): Effect.Effect<Buffer, ProtocolError> => {
-      const frame = encodeCommand(command)
+    const frameOf = (command: RemotingCommand, address: string): Effect.Effect<FrameParts, ProtocolError> => {
+      const frame = encodeFrameParts(command)
       return frame.length > config.maxFrameLength
         ? Effect.fail(
           new ProtocolError({
@@ -177,7 +178,7 @@ export const make = (
     const awaitResponse = (
       connection: Connection,
       command: RemotingCommand,
-      frame: Buffer,
+      frame: FrameParts,
       deadline: number,
       timeoutMillis: number,
       started: number,
@@ -305,7 +306,7 @@ export const make = (
           hooks.length === 0 && connection?.closedBy === undefined && connection !== undefined && asyncPermits.tryTake()
         ) {
           const command = prepare(request, request.flag & ~(Flag.ONEWAY | Flag.RESPONSE))
-          const frame = encodeCommand(command)
+          const frame = encodeFrameParts(command)
           if (frame.length <= config.maxFrameLength) {
             return awaitResponse(connection, command, frame, deadline, timeoutMillis, started, true, { span })
           }

@@ -1,5 +1,7 @@
 import { Either } from "effect"
 import { ByteReader } from "./internal/ByteReader.js"
+import { readJsonHeader } from "./internal/JsonHeaderReader.js"
+import { writeJsonHeader } from "./internal/JsonHeaderWriter.js"
 import { isLanguageName, LanguageCode, type LanguageName, languageOfCode } from "./LanguageCode.js"
 import { ProtocolError } from "./ProtocolError.js"
 import { CURRENT_VERSION } from "./Version.js"
@@ -180,6 +182,59 @@ const binaryHeader = (command: RemotingCommand): Buffer => {
   return out
 }
 
+/** Where JSON headers are written before being copied into their frame (encoding is synchronous). */
+const headerScratch = Buffer.allocUnsafeSlow(64 * 1024)
+
+/**
+ * Small frames are cut from 64 KiB slabs, as `Buffer.allocUnsafe` cuts from its 8 KiB pool, so that a stream of
+ * 1 KiB frames does not make a new pool every few frames. A slab is freed when its last frame is.
+ */
+const SLAB_SIZE = 64 * 1024
+const SLAB_FRAME_MAX = 4096 + 1024
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
+let slabOffset = 0
+
+const allocFrame = (size: number): Buffer => {
+  if (size > SLAB_FRAME_MAX) return Buffer.allocUnsafe(size)
+  if (slabOffset + size > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
+    slabOffset = 0
+  }
+  const frame = slab.subarray(slabOffset, slabOffset + size)
+  slabOffset = (slabOffset + size + 7) & ~7
+  return frame
+}
+
+/**
+ * Writes the frame's head (length prefix, serialize type word and header) into a new buffer of `extra` more bytes,
+ * to which the caller adds the body; `frameLength` counts the body too.
+ */
+const frameWithHead = (command: RemotingCommand, bodyLength: number, extra: number): Buffer => {
+  let frame: Buffer
+  let headerLength: number
+  if (command.serializeType === "ROCKETMQ") {
+    const header = binaryHeader(command)
+    headerLength = header.length
+    frame = allocFrame(8 + headerLength + extra)
+    header.copy(frame, 8)
+  } else {
+    headerLength = writeJsonHeader(headerScratch, command)
+    if (headerLength >= 0) {
+      frame = allocFrame(8 + headerLength + extra)
+      headerScratch.copy(frame, 8, 0, headerLength)
+    } else {
+      // Non-ASCII text or a very large header: the general path, the JSON text written straight into the frame.
+      const header = jsonHeader(command)
+      headerLength = Buffer.byteLength(header, "utf8")
+      frame = allocFrame(8 + headerLength + extra)
+      frame.write(header, 8, "utf8")
+    }
+  }
+  frame.writeInt32BE(4 + headerLength + bodyLength, 0)
+  frame.writeInt32BE(((command.serializeType === "ROCKETMQ" ? 1 : 0) << 24) | (headerLength & 0xffffff), 4)
+  return frame
+}
+
 /**
  * Encodes a command as one frame, length prefix included (Java: `RemotingCommand.encode` and `NettyEncoder`).
  *
@@ -188,24 +243,59 @@ const binaryHeader = (command: RemotingCommand): Buffer => {
  */
 export const encodeCommand = (command: RemotingCommand): Buffer => {
   const bodyLength = command.body?.length ?? 0
-  let frame: Buffer
-  let headerLength: number
-  if (command.serializeType === "ROCKETMQ") {
-    const header = binaryHeader(command)
-    headerLength = header.length
-    frame = Buffer.allocUnsafe(8 + headerLength + bodyLength)
-    header.copy(frame, 8)
-  } else {
-    // The JSON text is written straight into the frame: one allocation, no intermediate buffer.
-    const header = jsonHeader(command)
-    headerLength = Buffer.byteLength(header, "utf8")
-    frame = Buffer.allocUnsafe(8 + headerLength + bodyLength)
-    frame.write(header, 8, "utf8")
-  }
-  frame.writeInt32BE(4 + headerLength + bodyLength, 0)
-  frame.writeInt32BE(((command.serializeType === "ROCKETMQ" ? 1 : 0) << 24) | (headerLength & 0xffffff), 4)
-  if (command.body !== undefined && bodyLength > 0) frame.set(command.body, 8 + headerLength)
+  const frame = frameWithHead(command, bodyLength, bodyLength)
+  if (command.body !== undefined && bodyLength > 0) frame.set(command.body, frame.length - bodyLength)
   return frame
+}
+
+/**
+ * Encodes everything of a command's frame but its body: the length prefix (which counts the body), the serialize
+ * type word and the header. Written to a socket followed by `command.body` as it is, it makes the same bytes as
+ * {@link encodeCommand} without copying the body (Java: `RemotingCommand.encodeHeader(bodyLength)`, which
+ * `NettyEncoder` writes before the body).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeFrameHead = (command: RemotingCommand): Buffer =>
+  frameWithHead(command, command.body?.length ?? 0, 0)
+
+/**
+ * A frame as a socket writes it: its head and, when the body is large, the body as it is (written after the head,
+ * never copied); a small body is copied into the head, as one buffer is cheaper to write. `length` counts both.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FrameParts {
+  readonly head: Buffer
+  readonly body: Uint8Array | undefined
+  readonly length: number
+}
+
+/**
+ * Bodies from this size on are written after the head instead of being copied into it: 4 KiB.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const UNCOPIED_BODY_MIN = 4096
+
+/**
+ * Encodes a command for a socket write (Java: `NettyEncoder`, which writes the header and then the body): one
+ * buffer for a small body, the head and the body as it is for a body of {@link UNCOPIED_BODY_MIN} bytes or more.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeFrameParts = (command: RemotingCommand, uncopiedBodyMin = UNCOPIED_BODY_MIN): FrameParts => {
+  const body = command.body
+  if (body === undefined || body.length < uncopiedBodyMin) {
+    const frame = encodeCommand(command)
+    return { head: frame, body: undefined, length: frame.length }
+  }
+  const head = encodeFrameHead(command)
+  return { head, body, length: head.length + body.length }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -238,6 +328,22 @@ const stringValued = (fields: Record<string, unknown>): Record<string, string> =
 
 const decodeJsonHeader = (reader: ByteReader, length: number, body: Uint8Array | undefined): RemotingCommand => {
   const at = reader.position
+  reader.need(length, "JSON header")
+  const fast = readJsonHeader(reader.buffer, at, at + length)
+  if (fast !== undefined) {
+    reader.position = at + length
+    return {
+      code: fast.code,
+      language: fast.language,
+      version: fast.version,
+      opaque: fast.opaque,
+      flag: fast.flag,
+      remark: fast.remark,
+      extFields: fast.extFields,
+      body,
+      serializeType: "JSON"
+    }
+  }
   // A header that is not JSON throws a SyntaxError here; decodeFrame reports it at the header's offset.
   const header: unknown = JSON.parse(reader.utf8(length, "JSON header"))
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
@@ -313,26 +419,33 @@ const decodeBinaryHeader = (reader: ByteReader, length: number, body: Uint8Array
  * @since 0.1.0
  * @category decoding
  */
-export const decodeFrame = (frame: Uint8Array, base = 0): Either.Either<RemotingCommand, ProtocolError> =>
-  Either.try({
-    try: () => {
-      const buffer = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)
-      const reader = new ByteReader(buffer, 0, buffer.length, base)
-      const word = reader.int32("serialize type and header length")
-      const type = (word >>> 24) & 0xff
-      const headerLength = word & 0xffffff
-      reader.need(headerLength, "header")
-      const bodyStart = 4 + headerLength
-      const body = bodyStart < buffer.length ? buffer.subarray(bodyStart) : undefined
-      if (type === 0) return decodeJsonHeader(reader, headerLength, body)
-      if (type === 1) return decodeBinaryHeader(reader, headerLength, body)
-      return reader.fail(`unknown serialize type ${type}`, 0)
-    },
-    catch: (error) =>
+export const decodeFrame = (frame: Uint8Array, base = 0): Either.Either<RemotingCommand, ProtocolError> => {
+  const buffer = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)
+  return decodeFrameIn(buffer, 0, base)
+}
+
+/** Decodes the frame that fills `buffer` from `start` (after its length prefix); `base` places it for error offsets. */
+const decodeFrameIn = (buffer: Buffer, start: number, base: number): Either.Either<RemotingCommand, ProtocolError> => {
+  // A plain try/catch: `Either.try` with an options object costs more than the rest of a small frame's decoding.
+  try {
+    const reader = new ByteReader(buffer, start, buffer.length, base - start)
+    const word = reader.int32("serialize type and header length")
+    const type = (word >>> 24) & 0xff
+    const headerLength = word & 0xffffff
+    reader.need(headerLength, "header")
+    const bodyStart = start + 4 + headerLength
+    const body = bodyStart < buffer.length ? buffer.subarray(bodyStart) : undefined
+    if (type === 0) return Either.right(decodeJsonHeader(reader, headerLength, body))
+    if (type === 1) return Either.right(decodeBinaryHeader(reader, headerLength, body))
+    return reader.fail(`unknown serialize type ${type}`, start)
+  } catch (error) {
+    return Either.left(
       error instanceof SyntaxError
         ? new ProtocolError({ reason: `JSON header does not parse: ${error.message}`, offset: base + 4 })
         : toProtocolError(error)
-  })
+    )
+  }
+}
 
 /**
  * Decodes a whole frame, 4-byte length prefix included; the prefix must match the bytes given.
@@ -351,7 +464,7 @@ export const decodeCommand = (bytes: Uint8Array): Either.Either<RemotingCommand,
       new ProtocolError({ reason: `length prefix says ${length} bytes, ${buffer.length - 4} follow`, offset: 0 })
     )
   }
-  return decodeFrame(buffer.subarray(4), 4)
+  return decodeFrameIn(buffer, 4, 4)
 }
 
 /** @internal */

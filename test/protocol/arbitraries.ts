@@ -69,3 +69,38 @@ export const messageRecord: fc.Arbitrary<MessageRecord> = fc.record({
   reconsumeTimes: fc.integer({ min: 0, max: 32 }),
   preparedTransactionOffset: safeLong
 })
+
+/** The header fields of a command. */
+export type HeaderFields = Omit<RemotingCommand, "body" | "serializeType">
+
+/** ASCII text weighted towards what needs escaping: quotes, backslashes, control characters, the separators. */
+const asciiText = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom("\"", "\\", "\u0001", "\u0002", "\n", "\r", "\t", "\b", "\f", "\u0000", "\u001f", "\u007f", "/"),
+    fc.string({ unit: "binary-ascii", minLength: 1, maxLength: 1 })
+  ),
+  maxLength: 40
+})
+
+/** Header fields whose text is all ASCII: what the byte writer takes (integer-like keys included). */
+export const asciiHeader: fc.Arbitrary<HeaderFields> = fc.record({
+  code: int16,
+  language: fc.constantFrom(...languages),
+  version: int16,
+  opaque: int32,
+  flag: int32,
+  remark: fc.option(asciiText, { nil: undefined }),
+  extFields: fc.option(fc.dictionary(fc.oneof(asciiText, fc.nat().map(String)), asciiText, { maxKeys: 12 }), {
+    nil: undefined
+  })
+})
+
+/** A typical SEND_MESSAGE_V2 header. */
+export const sampleHeader: HeaderFields = {
+  code: 310,
+  language: "JAVA",
+  version: 409,
+  opaque: 7,
+  flag: 0,
+  extFields: { a: "group", b: "Topic", i: "TAGS\u0001a\u0002" }
+}

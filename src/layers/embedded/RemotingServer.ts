@@ -3,7 +3,7 @@ import * as net from "node:net"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"
 import {
   decodeFrame,
-  encodeCommand,
+  encodeFrameParts,
   Flag,
   isOneway,
   isResponse,
@@ -90,7 +90,18 @@ export const startRemotingServer = (
         remoteAddress: `${remoteHost}:${remotePort}`,
         remoteHost,
         remotePort,
-        send: (command) => void (socket.destroyed || socket.write(encodeCommand(command))),
+        send: (command) => {
+          if (socket.destroyed) return
+          const frame = encodeFrameParts(command)
+          if (frame.body === undefined) socket.write(frame.head)
+          else {
+            // Head and body in one writev, the body not copied.
+            socket.cork()
+            socket.write(frame.head)
+            socket.write(frame.body)
+            socket.uncork()
+          }
+        },
         close: () => void socket.destroy()
       }
       connections.add(connection)

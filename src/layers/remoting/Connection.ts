@@ -3,7 +3,7 @@ import * as net from "node:net"
 import * as tls from "node:tls"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"
 import { parseHostAddress } from "../../protocol/HostAddress.js"
-import { decodeFrame, isResponse, type RemotingCommand } from "../../protocol/RemotingCommand.js"
+import { decodeFrame, type FrameParts, isResponse, type RemotingCommand } from "../../protocol/RemotingCommand.js"
 import {
   RemotingConnectError,
   RemotingConnectionError,
@@ -54,7 +54,7 @@ export class Connection {
   }
 
   /** Queues a frame; `onWritten` is told when it has gone to the socket (or failed). */
-  write(frame: Buffer, onWritten?: (error: Error | null | undefined) => void): void {
+  write(frame: FrameParts, onWritten?: (error: Error | null | undefined) => void): void {
     if (!this.corked) {
       this.corked = true
       this.socket.cork()
@@ -63,7 +63,11 @@ export class Connection {
         this.socket.uncork()
       })
     }
-    this.socket.write(frame, onWritten)
+    if (frame.body === undefined) this.socket.write(frame.head, onWritten)
+    else {
+      this.socket.write(frame.head)
+      this.socket.write(frame.body, onWritten)
+    }
   }
 
   /** Closes the connection: the socket is destroyed and every call in flight fails at once. */
