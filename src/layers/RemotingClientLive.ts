@@ -42,7 +42,7 @@ import {
 } from "../services/RemotingClient.js"
 import { RequestHandlers } from "../services/RequestHandlers.js"
 import { RpcHooks, runAfterResponse, runBeforeRequest } from "../services/RpcHooks.js"
-import { Connection, openSocket } from "./remoting/Connection.js"
+import { Connection, openSocket, type PendingCall } from "./remoting/Connection.js"
 import { PermitPool } from "./remoting/PermitPool.js"
 import * as Metrics from "./remoting/RemotingMetrics.js"
 import { tracerInstalled } from "./Tracing.js"
@@ -50,6 +50,9 @@ import { tracerInstalled } from "./Tracing.js"
 type Incoming =
   | { readonly _tag: "Request"; readonly connection: Connection; readonly command: RemotingCommand }
   | { readonly _tag: "Closed"; readonly connection: Connection; readonly error: RemotingConnectionError }
+
+/** The label list of metrics without labels, one array for every update. */
+const NO_LABELS: ReadonlyArray<MetricLabel.MetricLabel> = []
 
 const codeLabel = (code: number) => requestCodeName(code) ?? String(code)
 
@@ -87,7 +90,7 @@ export const make = (
     const events = {
       onRequest: (connection: Connection, command: RemotingCommand) =>
         incoming.unsafeOffer({ _tag: "Request", connection, command }),
-      onUnmatchedResponse: () => Metrics.lateResponses.unsafeUpdate(1, []),
+      onUnmatchedResponse: () => Metrics.lateResponses.unsafeUpdate(1, NO_LABELS),
       onClose: (connection: Connection, error: RemotingConnectionError) => {
         if (open.get(connection.address) === connection) open.delete(connection.address)
         incoming.unsafeOffer({ _tag: "Closed", connection, error })
@@ -123,11 +126,14 @@ export const make = (
       })
 
     const prepare = (request: RemotingCommand, flag: number): RemotingCommand => ({
-      ...request,
+      code: request.code,
+      language: config.language,
+      version: config.version,
       opaque: (opaque = (opaque + 1) | 0),
       flag,
-      version: config.version,
-      language: config.language,
+      remark: request.remark,
+      extFields: request.extFields,
+      body: request.body,
       serializeType: config.serializeType
     })
 
@@ -170,9 +176,34 @@ export const make = (
     }
 
     /**
+     * A call in the pending table: one object per call, whose `resume` ends it (response, timeout or lost
+     * connection), updates the metrics, gives back its permit and resumes the caller.
+     */
+    class InFlightCall implements PendingCall {
+      resumeCaller: ((exit: Exit.Exit<RemotingCommand, RemotingError>) => void) | undefined = undefined
+      constructor(
+        readonly deadline: number,
+        readonly code: number,
+        readonly timeoutMillis: number,
+        readonly started: number,
+        readonly permitHeld: boolean,
+        readonly observed: { readonly span: Tracer.Span | undefined } | undefined
+      ) {}
+
+      resume(exit: Exit.Exit<RemotingCommand, RemotingError>): void {
+        Metrics.requestsInFlight.unsafeUpdate(--inFlight, NO_LABELS)
+        if (this.permitHeld) asyncPermits.release()
+        if (Exit.isSuccess(exit)) Metrics.roundTrip.unsafeUpdate(performance.now() - this.started, NO_LABELS)
+        if (this.observed !== undefined) observeExit(exit, this.observed.span)
+        this.resumeCaller!(exit)
+      }
+    }
+
+    /**
      * Puts a prepared request on an open connection and waits for its response, in one `Effect.async`: the call is in
-     * the pending table (and holds its permit, when `permitHeld`) until the response comes, the connection is lost,
-     * the timeout sweeper passes its deadline (Clock milliseconds), or the caller is interrupted. When `observed` is
+     * the pending table (and holds its permit, when `permitHeld`) until the response comes, the connection is lost or
+     * the timeout sweeper passes its deadline (Clock milliseconds). An interrupted caller leaves it there until then
+     * (Java's response table does the same), so no interruption handler is set up for each call. When `observed` is
      * given, the call's failure is counted and its span (if any) ended then too.
      */
     const awaitResponse = (
@@ -186,27 +217,12 @@ export const make = (
       observed: { readonly span: Tracer.Span | undefined } | undefined
     ) =>
       Effect.async<RemotingCommand, RemotingError>((resume) => {
-        const finish = (exit: Exit.Exit<RemotingCommand, RemotingError>) => {
-          Metrics.requestsInFlight.unsafeUpdate(--inFlight, [])
-          if (permitHeld) asyncPermits.release()
-          if (Exit.isSuccess(exit)) Metrics.roundTrip.unsafeUpdate(performance.now() - started, [])
-          if (observed !== undefined) observeExit(exit, observed.span)
-        }
-        connection.pending.set(command.opaque, {
-          resume: (exit) => {
-            finish(exit)
-            resume(exit)
-          },
-          deadline,
-          code: command.code,
-          timeoutMillis
-        })
-        Metrics.requestsInFlight.unsafeUpdate(++inFlight, [])
+        const call = new InFlightCall(deadline, command.code, timeoutMillis, started, permitHeld, observed)
+        call.resumeCaller = resume
+        connection.pending.set(command.opaque, call)
+        Metrics.requestsInFlight.unsafeUpdate(++inFlight, NO_LABELS)
         deadlineRegistered(deadline)
         connection.write(frame)
-        return Effect.sync(() => {
-          if (connection.pending.delete(command.opaque)) finish(Exit.interrupt(FiberId.none))
-        })
       })
 
     // The timeout sweeper (Java: `scanResponseTable`): while calls are in flight it sleeps until the earliest
@@ -258,6 +274,20 @@ export const make = (
     const timeoutOf = (timeout: Duration.DurationInput | undefined) =>
       timeout === undefined ? config.defaultTimeout : Duration.decode(timeout)
 
+    /** A call's timeout in milliseconds; texts such as "3 seconds" are parsed once, not on every call. */
+    const parsedTimeouts = new Map<string, number>()
+    const timeoutMillisOf = (timeout: Duration.DurationInput | undefined): number => {
+      if (typeof timeout === "number") return timeout
+      if (typeof timeout !== "string") return Duration.toMillis(timeoutOf(timeout))
+      let millis = parsedTimeouts.get(timeout)
+      if (millis === undefined) {
+        millis = Duration.toMillis(Duration.decode(timeout))
+        if (parsedTimeouts.size >= 64) parsedTimeouts.clear()
+        parsedTimeouts.set(timeout, millis)
+      }
+      return millis
+    }
+
     /**
      * The general path of a call: hooks run, the connection opened if need be, a permit waited for.
      */
@@ -270,20 +300,36 @@ export const make = (
     ): Effect.Effect<RemotingCommand, RemotingError> =>
       (hooks.length === 0 ? Effect.succeed(request) : runBeforeRequest(hooks, address, request)).pipe(
         Effect.flatMap((hooked) =>
-          asyncPermits.withPermit(
-            Effect.flatMap(connectionTo(address), (connection) =>
-              Effect.suspend(() => {
-                if (connection.closedBy !== undefined) return Effect.fail(connection.closedBy)
-                if (clock.unsafeCurrentTimeMillis() >= deadline) {
-                  return Effect.fail(new RemotingTimeoutError({ address, code: request.code, timeoutMillis }))
-                }
-                const command = prepare(hooked, hooked.flag & ~(Flag.ONEWAY | Flag.RESPONSE))
-                return Effect.flatMap(frameOf(command, address), (frame) =>
-                  Effect.map(
-                    awaitResponse(connection, command, frame, deadline, timeoutMillis, started, false, undefined),
-                    (response) => [command, response] as const
-                  ))
-              }))
+          // The permit is taken here and given back by the call once it is answered, fails or times out; a call whose
+          // caller is interrupted keeps it until then, as Java's response table keeps the call's future.
+          Effect.uninterruptibleMask((restore) =>
+            Effect.zipRight(
+              restore(asyncPermits.take),
+              restore(
+                Effect.flatMap(connectionTo(address), (connection) =>
+                  Effect.suspend((): Effect.Effect<
+                    readonly [Connection, RemotingCommand, FrameParts],
+                    RemotingError | ProtocolError
+                  > => {
+                    if (connection.closedBy !== undefined) return Effect.fail(connection.closedBy)
+                    if (clock.unsafeCurrentTimeMillis() >= deadline) {
+                      return Effect.fail(new RemotingTimeoutError({ address, code: request.code, timeoutMillis }))
+                    }
+                    const command = prepare(hooked, hooked.flag & ~(Flag.ONEWAY | Flag.RESPONSE))
+                    return Effect.map(frameOf(command, address), (frame) => [connection, command, frame] as const)
+                  }))
+              ).pipe(
+                Effect.onError(() => Effect.sync(() => asyncPermits.release())),
+                Effect.flatMap(([connection, command, frame]) =>
+                  restore(
+                    Effect.map(
+                      awaitResponse(connection, command, frame, deadline, timeoutMillis, started, true, undefined),
+                      (response) => [command, response] as const
+                    )
+                  )
+                )
+              )
+            )
           )
         ),
         Effect.flatMap(([command, response]) =>
@@ -294,7 +340,7 @@ export const make = (
       )
 
     const invoke: RemotingClientService["invoke"] = (address, request, timeout) => {
-      const timeoutMillis = Duration.toMillis(timeoutOf(timeout))
+      const timeoutMillis = timeoutMillisOf(timeout)
       return Effect.withFiberRuntime<RemotingCommand, RemotingError>((fiber) => {
         countRequest(codeLabel(request.code))
         const started = performance.now()

@@ -140,7 +140,12 @@ export const defaultRemotingClientConfig: RemotingClientConfig = {
  * @category services
  */
 export interface RemotingClientService {
-  /** Sends a request and waits for its response (Java: `invokeSync`). `opaque`, version and language are set here. */
+  /**
+   * Sends a request and waits for its response (Java: `invokeSync`). `opaque`, version and language are set here.
+   * Interrupting the caller stops it at once; the request, already on the wire, keeps its place among the calls in
+   * flight (and its permit) until its response comes, its timeout passes or the connection closes, as Java's
+   * response table keeps a call's future.
+   */
   readonly invoke: (
     address: string,
     request: RemotingCommand,

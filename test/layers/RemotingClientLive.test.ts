@@ -254,6 +254,33 @@ describe("RemotingClient against a scripted peer", () => {
       expect(most).toBeLessThanOrEqual(3)
     }).pipe(Effect.provide(clientLayer({ config: { permitsAsync: 3 } }))))
 
+  it.scoped(
+    "an interrupted call stops its caller at once; its slot stays taken until its response comes, as in Java's response table",
+    () =>
+      Effect.gen(function*() {
+        const held: Array<() => void> = []
+        const peer = yield* scriptedPeer((command, connection) => {
+          if (command.extFields!.queueId === "1") held.push(() => echo(command, connection))
+          else echo(command, connection)
+        })
+        const client = yield* RemotingClient
+        const late = (yield* Metric.value(Metrics.lateResponses)).count
+        const first = yield* Effect.fork(client.invoke(peer.address, ping(1)))
+        yield* until(() => held.length === 1, "the peer holds the request")
+        yield* Fiber.interrupt(first)
+        expect(Exit.isInterrupted(yield* Fiber.await(first))).toBe(true)
+        expect((yield* Metric.value(Metrics.requestsInFlight)).value).toBe(1)
+        // The one permit is still taken: the next call waits for the first response.
+        const second = yield* Effect.fork(client.invoke(peer.address, ping(2)))
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+        expect(peer.received).toHaveLength(1)
+        held[0]!()
+        expect((yield* Fiber.join(second)).extFields!.queueId).toBe("2")
+        expect((yield* Metric.value(Metrics.requestsInFlight)).value).toBe(0)
+        expect((yield* Metric.value(Metrics.lateResponses)).count).toBe(late)
+      }).pipe(Effect.provide(clientLayer({ config: { permitsAsync: 1 } })))
+  )
+
   it.effect("name-server calls fail over to the next address when one cannot be reached", () =>
     Effect.gen(function*() {
       const peer = yield* scriptedPeer(echo)

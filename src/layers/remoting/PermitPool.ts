@@ -30,7 +30,8 @@ export class PermitPool {
     }
   }
 
-  private readonly take: Effect.Effect<void> = Effect.suspend(() =>
+  /** Takes a permit, waiting (interruptibly, first come first served) when none is free. */
+  readonly take: Effect.Effect<void> = Effect.suspend(() =>
     this.tryTake() ? Effect.void : Effect.async<void>((resume) => {
       const waiter = () => resume(Effect.void)
       this.waiters.add(waiter)
