@@ -216,14 +216,29 @@ export const make = (
       permitHeld: boolean,
       observed: { readonly span: Tracer.Span | undefined } | undefined
     ) =>
-      Effect.async<RemotingCommand, RemotingError>((resume) => {
-        const call = new InFlightCall(deadline, command.code, timeoutMillis, started, permitHeld, observed)
-        call.resumeCaller = resume
-        connection.pending.set(command.opaque, call)
-        Metrics.requestsInFlight.unsafeUpdate(++inFlight, NO_LABELS)
-        deadlineRegistered(deadline)
-        connection.write(frame)
-      })
+      Effect.async<RemotingCommand, RemotingError>((resume) =>
+        send(connection, command, frame, deadline, timeoutMillis, started, permitHeld, observed, resume)
+      )
+
+    /** Registers a call in the pending table and writes its frame; `resume` is told how it ends. */
+    const send = (
+      connection: Connection,
+      command: RemotingCommand,
+      frame: FrameParts,
+      deadline: number,
+      timeoutMillis: number,
+      started: number,
+      permitHeld: boolean,
+      observed: { readonly span: Tracer.Span | undefined } | undefined,
+      resume: (exit: Exit.Exit<RemotingCommand, RemotingError>) => void
+    ): void => {
+      const call = new InFlightCall(deadline, command.code, timeoutMillis, started, permitHeld, observed)
+      call.resumeCaller = resume
+      connection.pending.set(command.opaque, call)
+      Metrics.requestsInFlight.unsafeUpdate(++inFlight, NO_LABELS)
+      deadlineRegistered(deadline)
+      connection.write(frame)
+    }
 
     // The timeout sweeper (Java: `scanResponseTable`): while calls are in flight it sleeps until the earliest
     // deadline (Clock time), fails the calls past theirs, and sleeps again. A call with an earlier deadline wakes it.
@@ -339,29 +354,44 @@ export const make = (
         )
       )
 
-    const invoke: RemotingClientService["invoke"] = (address, request, timeout) => {
-      const timeoutMillis = timeoutMillisOf(timeout)
-      return Effect.withFiberRuntime<RemotingCommand, RemotingError>((fiber) => {
+    /**
+     * A call as one `Effect.async`. Most calls take the fast path (an open connection, no hooks, a free permit): the
+     * call is registered and its frame written at once. Any other goes the general way, which the async resumes with.
+     */
+    const untraced = { span: undefined }
+    const observing = (span: Tracer.Span | undefined) => span === undefined ? untraced : { span }
+
+    const call = (address: string, request: RemotingCommand, timeoutMillis: number, span: Tracer.Span | undefined) =>
+      Effect.async<RemotingCommand, RemotingError>((resume) => {
         countRequest(codeLabel(request.code))
         const started = performance.now()
         const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillis
-        const span = tracing ? startSpan(fiber, "RemotingClient.invoke", request.code, address) : undefined
         const connection = open.get(address)
-        // The fast path, most calls: an open connection, no hooks and a free permit; one Effect.async does it all.
         if (
           hooks.length === 0 && connection?.closedBy === undefined && connection !== undefined && asyncPermits.tryTake()
         ) {
           const command = prepare(request, request.flag & ~(Flag.ONEWAY | Flag.RESPONSE))
           const frame = encodeFrameParts(command)
           if (frame.length <= config.maxFrameLength) {
-            return awaitResponse(connection, command, frame, deadline, timeoutMillis, started, true, { span })
+            return send(connection, command, frame, deadline, timeoutMillis, started, true, observing(span), resume)
           }
           asyncPermits.release()
         }
-        return invokeGeneral(address, request, deadline, timeoutMillis, started).pipe(
-          Effect.onExit((exit) => Effect.sync(() => observeExit(exit, span)))
+        resume(
+          invokeGeneral(address, request, deadline, timeoutMillis, started).pipe(
+            Effect.onExit((exit) => Effect.sync(() => observeExit(exit, span)))
+          )
         )
       })
+
+    const invoke: RemotingClientService["invoke"] = (address, request, timeout) => {
+      const timeoutMillis = timeoutMillisOf(timeout)
+      // With a tracer, the span is started under the caller's span, which only the fiber knows.
+      return tracing
+        ? Effect.withFiberRuntime<RemotingCommand, RemotingError>((fiber) =>
+          call(address, request, timeoutMillis, startSpan(fiber, "RemotingClient.invoke", request.code, address))
+        )
+        : call(address, request, timeoutMillis, undefined)
     }
 
     const invokeOneway: RemotingClientService["invokeOneway"] = (address, request, timeout) => {
