@@ -15,6 +15,8 @@ import { DEFAULT_MAX_FRAME_LENGTH } from "./RemotingCommand.js"
  */
 export class FrameSplitter {
   private chunks: Array<Buffer> = []
+  /** Where the unread bytes of the first chunk start. */
+  private firstAt = 0
   private buffered = 0
   /** Stream offset of the first buffered byte. */
   private offset = 0
@@ -42,7 +44,7 @@ export class FrameSplitter {
         return this.fail(`frame of ${head + 4} bytes exceeds the maximum of ${this.maxFrameLength}`)
       }
       if (this.buffered < head + 4) break
-      frames.push(this.take(head + 4).subarray(4))
+      frames.push(this.takeFrame(head + 4))
     }
     return Either.right(frames)
   }
@@ -50,35 +52,49 @@ export class FrameSplitter {
   private fail(reason: string): Either.Either<Array<Buffer>, ProtocolError> {
     this.failure = new ProtocolError({ reason, offset: this.offset })
     this.chunks = []
+    this.firstAt = 0
     this.buffered = 0
     return Either.left(this.failure)
   }
 
   private peekLength(): number {
     const first = this.chunks[0]!
-    if (first.length >= 4) return first.readInt32BE(0)
-    this.chunks = [Buffer.concat(this.chunks)]
+    if (first.length - this.firstAt >= 4) return first.readInt32BE(this.firstAt)
+    this.chunks = [Buffer.concat([first.subarray(this.firstAt), ...this.chunks.slice(1)])]
+    this.firstAt = 0
     return this.chunks[0]!.readInt32BE(0)
   }
 
-  /** Removes `n` bytes from the front, copying only when they span chunks. */
-  private take(n: number): Buffer {
+  /**
+   * Removes a frame of `n` bytes (length prefix included) from the front and returns it without its prefix: a view
+   * of the chunk when the frame lies in one, a copy only when it spans chunks.
+   */
+  private takeFrame(n: number): Buffer {
     const first = this.chunks[0]!
     let out: Buffer
-    if (first.length >= n) {
-      out = first.subarray(0, n)
-      if (first.length === n) this.chunks.shift()
-      else this.chunks[0] = first.subarray(n)
+    if (first.length - this.firstAt >= n) {
+      out = first.subarray(this.firstAt + 4, this.firstAt + n)
+      this.firstAt += n
+      if (this.firstAt === first.length) {
+        this.chunks.shift()
+        this.firstAt = 0
+      }
     } else {
-      out = Buffer.allocUnsafe(n)
+      out = Buffer.allocUnsafe(n - 4)
+      let skip = 4
       let filled = 0
-      while (filled < n) {
+      while (filled < n - 4) {
         const c = this.chunks[0]!
-        const used = Math.min(c.length, n - filled)
-        c.copy(out, filled, 0, used)
+        const available = c.length - this.firstAt
+        const dropped = Math.min(skip, available)
+        skip -= dropped
+        const used = Math.min(available - dropped, n - 4 - filled)
+        c.copy(out, filled, this.firstAt + dropped, this.firstAt + dropped + used)
         filled += used
-        if (used === c.length) this.chunks.shift()
-        else this.chunks[0] = c.subarray(used)
+        if (dropped + used === available) {
+          this.chunks.shift()
+          this.firstAt = 0
+        } else this.firstAt += dropped + used
       }
     }
     this.buffered -= n
