@@ -87,34 +87,42 @@ export const run = async (seconds = 1) => {
   await Effect.runPromise(
     Effect.gen(function*() {
       const client = yield* RemotingClient
-      // Ours is driven as an Effect program uses it: `inFlight` fibers, each invoking in a loop.
+      // Ours is driven as an Effect program uses it: `inFlight` fibers, each invoking in a loop (Effect.whileLoop,
+      // as the others are driven by a plain `await` loop).
       const driveOurs = (inFlight: number, ms: number) =>
         Effect.suspend(() => {
           const end = performance.now() + ms
           let done = 0
-          const loop: Effect.Effect<void, unknown> = Effect.suspend(() =>
-            performance.now() < end
-              ? Effect.zipRight(
-                client.invoke(address, request(CODE, header), "30 seconds"),
-                Effect.suspend(() => {
-                  done++
-                  return loop
-                })
-              )
-              : Effect.void
-          )
+          const loop = Effect.whileLoop({
+            while: () => performance.now() < end,
+            body: () => client.invoke(address, request(CODE, header), "30 seconds"),
+            step: () => {
+              done++
+            }
+          })
           return Effect.forEach(Array.from({ length: inFlight }), () => loop, {
             concurrency: "unbounded",
             discard: true
           }).pipe(Effect.zipRight(Effect.sync(() => done / (ms / 1000))))
         })
+      const median = (xs: Array<number>) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
       for (const inFlight of levels) {
+        // Three rounds, the three clients taking turns in each, and the median of each: this machine's speed drifts
+        // from second to second, and turns keep the drift out of the ratios.
         yield* driveOurs(inFlight, seconds * 250)
-        const o = yield* driveOurs(inFlight, seconds * 1000)
-        const b = yield* Effect.promise(() => drive(inFlight, seconds, bare.call))
-        const a = yield* Effect.promise(() =>
-          drive(inFlight, seconds, () => ons.invoke(RemotingCommandOns.createRequestCommand(CODE, header), 30_000))
-        )
+        const ours: Array<number> = []
+        const bares: Array<number> = []
+        const onses: Array<number> = []
+        for (let round = 0; round < 3; round++) {
+          ours.push(yield* driveOurs(inFlight, seconds * 1000))
+          bares.push(yield* Effect.promise(() => drive(inFlight, seconds, bare.call)))
+          onses.push(
+            yield* Effect.promise(() =>
+              drive(inFlight, seconds, () => ons.invoke(RemotingCommandOns.createRequestCommand(CODE, header), 30_000))
+            )
+          )
+        }
+        const [o, b, a] = [median(ours), median(bares), median(onses)]
         rows.push([`${inFlight} in flight`, o, b, a])
       }
     }).pipe(Effect.provide(layer))
@@ -124,7 +132,7 @@ export const run = async (seconds = 1) => {
   worker.postMessage("stop")
 
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US")
-  console.log("\nRemoting round trips per second on loopback (echo server in a worker thread)")
+  console.log("\nRemoting round trips per second on loopback (echo server in a worker thread; median of 3 rounds)")
   console.log(
     ["", "ours (Effect)", "bare node:net", "ali-ons", "ours/bare", "ours/ali-ons"].map((h, i) =>
       i === 0 ? h.padEnd(14) : h.padStart(14)

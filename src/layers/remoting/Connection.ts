@@ -32,14 +32,18 @@ export interface ConnectionEvents {
 
 /**
  * One TCP (or TLS) connection to a broker or name server (Java: a Netty `Channel` with `NettyDecoder`): frames are
- * split and decoded as they arrive, responses complete their call by opaque, requests go to the owner. Writes made in
- * the same tick are coalesced into one socket write (cork until the next tick).
+ * split and decoded as they arrive, responses complete their call by opaque, requests go to the owner. Frames written
+ * in the same tick are coalesced: at the next tick they go to the socket as one buffer (bodies of 4 KiB and more,
+ * which are not copied, as buffers of their own in the same `writev`).
  */
 export class Connection {
   readonly pending = new Map<number, PendingCall>()
   closedBy: RemotingConnectionError | undefined
   private readonly splitter: FrameSplitter
-  private corked = false
+  /** Frames (and uncopied bodies) waiting for the next tick's write, with the callbacks waiting for it. */
+  private queued: Array<Uint8Array> = []
+  private queuedLarge = false
+  private callbacks: Array<(error: Error | null | undefined) => void> = []
 
   constructor(
     readonly address: string,
@@ -55,18 +59,35 @@ export class Connection {
 
   /** Queues a frame; `onWritten` is told when it has gone to the socket (or failed). */
   write(frame: FrameParts, onWritten?: (error: Error | null | undefined) => void): void {
-    if (!this.corked) {
-      this.corked = true
-      this.socket.cork()
-      process.nextTick(() => {
-        this.corked = false
-        this.socket.uncork()
-      })
+    if (this.queued.length === 0) process.nextTick(this.flush)
+    this.queued.push(frame.head)
+    if (frame.body !== undefined) {
+      this.queued.push(frame.body)
+      this.queuedLarge = true
     }
-    if (frame.body === undefined) this.socket.write(frame.head, onWritten)
+    if (onWritten !== undefined) this.callbacks.push(onWritten)
+  }
+
+  private readonly flush = (): void => {
+    const chunks = this.queued
+    const callbacks = this.callbacks
+    const large = this.queuedLarge
+    this.queued = []
+    this.callbacks = []
+    this.queuedLarge = false
+    const done = callbacks.length === 0
+      ? undefined
+      : (error: Error | null | undefined) => {
+        for (const callback of callbacks) callback(error)
+      }
+    if (this.socket.destroyed) return done?.(new Error(`the connection to ${this.address} is closed`))
+    if (chunks.length === 1) this.socket.write(chunks[0]!, done)
+    else if (!large) this.socket.write(Buffer.concat(chunks), done)
     else {
-      this.socket.write(frame.head)
-      this.socket.write(frame.body, onWritten)
+      this.socket.cork()
+      for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]!)
+      this.socket.write(chunks[chunks.length - 1]!, done)
+      this.socket.uncork()
     }
   }
 
