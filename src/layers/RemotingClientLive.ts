@@ -42,7 +42,7 @@ import {
 } from "../services/RemotingClient.js"
 import { RequestHandlers } from "../services/RequestHandlers.js"
 import { RpcHooks, runAfterResponse, runBeforeRequest } from "../services/RpcHooks.js"
-import { Connection, openSocket, type PendingCall } from "./remoting/Connection.js"
+import { Connection, openSocket, type PendingCall, type WriteBatch } from "./remoting/Connection.js"
 import { PermitPool } from "./remoting/PermitPool.js"
 import * as Metrics from "./remoting/RemotingMetrics.js"
 import { tracerInstalled } from "./Tracing.js"
@@ -181,21 +181,38 @@ export const make = (
      */
     class InFlightCall implements PendingCall {
       resumeCaller: ((exit: Exit.Exit<RemotingCommand, RemotingError>) => void) | undefined = undefined
+      batch: WriteBatch | undefined = undefined
       constructor(
         readonly deadline: number,
         readonly code: number,
         readonly timeoutMillis: number,
-        readonly started: number,
         readonly permitHeld: boolean,
         readonly observed: { readonly span: Tracer.Span | undefined } | undefined
       ) {}
 
-      resume(exit: Exit.Exit<RemotingCommand, RemotingError>): void {
-        Metrics.requestsInFlight.unsafeUpdate(--inFlight, NO_LABELS)
+      resume(exit: Exit.Exit<RemotingCommand, RemotingError>, receivedAt?: number): void {
+        inFlight--
+        inFlightChanged()
         if (this.permitHeld) asyncPermits.release()
-        if (Exit.isSuccess(exit)) Metrics.roundTrip.unsafeUpdate(performance.now() - this.started, NO_LABELS)
+        // The round trip: from the write of the call's batch to the arrival of the bytes that hold its response.
+        if (receivedAt !== undefined && this.batch !== undefined && Exit.isSuccess(exit)) {
+          Metrics.roundTrip.unsafeUpdate(receivedAt - this.batch.sentAt, NO_LABELS)
+        }
         if (this.observed !== undefined) observeExit(exit, this.observed.span)
         this.resumeCaller!(exit)
+      }
+    }
+
+    // The in-flight gauge is set once per batch of calls (a microtask after they start or end), not twice per call.
+    let inFlightScheduled = false
+    const publishInFlight = () => {
+      inFlightScheduled = false
+      Metrics.requestsInFlight.unsafeUpdate(inFlight, NO_LABELS)
+    }
+    const inFlightChanged = () => {
+      if (!inFlightScheduled) {
+        inFlightScheduled = true
+        queueMicrotask(publishInFlight)
       }
     }
 
@@ -212,12 +229,11 @@ export const make = (
       frame: FrameParts,
       deadline: number,
       timeoutMillis: number,
-      started: number,
       permitHeld: boolean,
       observed: { readonly span: Tracer.Span | undefined } | undefined
     ) =>
       Effect.async<RemotingCommand, RemotingError>((resume) =>
-        send(connection, command, frame, deadline, timeoutMillis, started, permitHeld, observed, resume)
+        send(connection, command, frame, deadline, timeoutMillis, permitHeld, observed, resume)
       )
 
     /** Registers a call in the pending table and writes its frame; `resume` is told how it ends. */
@@ -227,17 +243,17 @@ export const make = (
       frame: FrameParts,
       deadline: number,
       timeoutMillis: number,
-      started: number,
       permitHeld: boolean,
       observed: { readonly span: Tracer.Span | undefined } | undefined,
       resume: (exit: Exit.Exit<RemotingCommand, RemotingError>) => void
     ): void => {
-      const call = new InFlightCall(deadline, command.code, timeoutMillis, started, permitHeld, observed)
+      const call = new InFlightCall(deadline, command.code, timeoutMillis, permitHeld, observed)
       call.resumeCaller = resume
       connection.pending.set(command.opaque, call)
-      Metrics.requestsInFlight.unsafeUpdate(++inFlight, NO_LABELS)
+      inFlight++
+      inFlightChanged()
       deadlineRegistered(deadline)
-      connection.write(frame)
+      call.batch = connection.write(frame)
     }
 
     // The timeout sweeper (Java: `scanResponseTable`): while calls are in flight it sleeps until the earliest
@@ -310,8 +326,7 @@ export const make = (
       address: string,
       request: RemotingCommand,
       deadline: number,
-      timeoutMillis: number,
-      started: number
+      timeoutMillis: number
     ): Effect.Effect<RemotingCommand, RemotingError> =>
       (hooks.length === 0 ? Effect.succeed(request) : runBeforeRequest(hooks, address, request)).pipe(
         Effect.flatMap((hooked) =>
@@ -338,7 +353,7 @@ export const make = (
                 Effect.flatMap(([connection, command, frame]) =>
                   restore(
                     Effect.map(
-                      awaitResponse(connection, command, frame, deadline, timeoutMillis, started, true, undefined),
+                      awaitResponse(connection, command, frame, deadline, timeoutMillis, true, undefined),
                       (response) => [command, response] as const
                     )
                   )
@@ -364,7 +379,6 @@ export const make = (
     const call = (address: string, request: RemotingCommand, timeoutMillis: number, span: Tracer.Span | undefined) =>
       Effect.async<RemotingCommand, RemotingError>((resume) => {
         countRequest(codeLabel(request.code))
-        const started = performance.now()
         const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillis
         const connection = open.get(address)
         if (
@@ -373,12 +387,12 @@ export const make = (
           const command = prepare(request, request.flag & ~(Flag.ONEWAY | Flag.RESPONSE))
           const frame = encodeFrameParts(command)
           if (frame.length <= config.maxFrameLength) {
-            return send(connection, command, frame, deadline, timeoutMillis, started, true, observing(span), resume)
+            return send(connection, command, frame, deadline, timeoutMillis, true, observing(span), resume)
           }
           asyncPermits.release()
         }
         resume(
-          invokeGeneral(address, request, deadline, timeoutMillis, started).pipe(
+          invokeGeneral(address, request, deadline, timeoutMillis).pipe(
             Effect.onExit((exit) => Effect.sync(() => observeExit(exit, span)))
           )
         )

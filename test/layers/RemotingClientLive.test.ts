@@ -422,6 +422,18 @@ describe("RemotingClient against a scripted peer", () => {
       yield* client.invoke(peer.address, ping(2))
       expect((yield* Metric.value(counter)).count).toBe(before + 2)
     }).pipe(Effect.provide(clientLayer())))
+
+  it.scoped("answered calls add their round trip (write to response bytes) to the latency histogram", () =>
+    Effect.gen(function*() {
+      const peer = yield* scriptedPeer((command, connection) => void setTimeout(() => echo(command, connection), 30))
+      const client = yield* RemotingClient
+      const before = yield* Metric.value(Metrics.roundTrip)
+      yield* Effect.forEach([1, 2, 3], (i) => client.invoke(peer.address, ping(i)), { concurrency: "unbounded" })
+      const after = yield* Metric.value(Metrics.roundTrip)
+      expect(after.count).toBe(before.count + 3)
+      expect(after.sum - before.sum).toBeGreaterThanOrEqual(3 * 25)
+      expect(after.max).toBeGreaterThanOrEqual(25)
+    }).pipe(Effect.provide(clientLayer())))
 })
 
 describe("RemotingClient over TLS", () => {

@@ -12,9 +12,12 @@ import {
   type TlsOptions
 } from "../../services/RemotingClient.js"
 
-/** A call waiting for its response: how to resume it, and when it times out (Clock milliseconds). */
+/**
+ * A call waiting for its response: how to resume it, and when it times out (Clock milliseconds). A response resumes
+ * it with the time (`performance.now()`) its chunk of bytes arrived.
+ */
 export interface PendingCall {
-  readonly resume: (result: Exit.Exit<RemotingCommand, RemotingError>) => void
+  readonly resume: (result: Exit.Exit<RemotingCommand, RemotingError>, receivedAt?: number) => void
   readonly deadline: number
   readonly code: number
   readonly timeoutMillis: number
@@ -30,6 +33,11 @@ export interface ConnectionEvents {
   readonly onClose: (connection: Connection, error: RemotingConnectionError) => void
 }
 
+/** Frames written to the socket together; `sentAt` is when (`performance.now()`), for round-trip times. */
+export class WriteBatch {
+  sentAt = Number.NaN
+}
+
 /**
  * One TCP (or TLS) connection to a broker or name server (Java: a Netty `Channel` with `NettyDecoder`): frames are
  * split and decoded as they arrive, responses complete their call by opaque, requests go to the owner. Frames written
@@ -40,6 +48,8 @@ export class Connection {
   readonly pending = new Map<number, PendingCall>()
   closedBy: RemotingConnectionError | undefined
   private readonly splitter: FrameSplitter
+  /** The frames queued in this tick: `sentAt` is set when they go to the socket. */
+  private batch = new WriteBatch()
   /** Frames (and uncopied bodies) waiting for the next tick's write, with the callbacks waiting for it. */
   private queued: Array<Uint8Array> = []
   private queuedLarge = false
@@ -57,15 +67,22 @@ export class Connection {
     socket.on("close", () => this.close("closed by the peer"))
   }
 
-  /** Queues a frame; `onWritten` is told when it has gone to the socket (or failed). */
-  write(frame: FrameParts, onWritten?: (error: Error | null | undefined) => void): void {
-    if (this.queued.length === 0) process.nextTick(this.flush)
+  /**
+   * Queues a frame; `onWritten` is told when it has gone to the socket (or failed). Returns the frame's batch, whose
+   * `sentAt` tells when it went.
+   */
+  write(frame: FrameParts, onWritten?: (error: Error | null | undefined) => void): WriteBatch {
+    if (this.queued.length === 0) {
+      this.batch = new WriteBatch()
+      process.nextTick(this.flush)
+    }
     this.queued.push(frame.head)
     if (frame.body !== undefined) {
       this.queued.push(frame.body)
       this.queuedLarge = true
     }
     if (onWritten !== undefined) this.callbacks.push(onWritten)
+    return this.batch
   }
 
   private readonly flush = (): void => {
@@ -75,6 +92,7 @@ export class Connection {
     this.queued = []
     this.callbacks = []
     this.queuedLarge = false
+    this.batch.sentAt = performance.now()
     const done = callbacks.length === 0
       ? undefined
       : (error: Error | null | undefined) => {
@@ -121,6 +139,7 @@ export class Connection {
   }
 
   private receive(chunk: Buffer): void {
+    const receivedAt = performance.now()
     const frames = this.splitter.push(chunk)
     if (Either.isLeft(frames)) return this.close(`protocol error: ${frames.left.message}`)
     for (const frame of frames.right) {
@@ -132,7 +151,7 @@ export class Connection {
         if (call === undefined) this.events.onUnmatchedResponse(this, c)
         else {
           this.pending.delete(c.opaque)
-          call.resume(Exit.succeed(c))
+          call.resume(Exit.succeed(c), receivedAt)
         }
       } else {
         this.events.onRequest(this, c)

@@ -144,12 +144,80 @@ export interface JsonHeader {
   readonly extFields: Record<string, string> | undefined
 }
 
+/** The top-level fields of a header, and the text of their names. */
+const enum Field {
+  Unknown,
+  Code,
+  ExtFields,
+  Flag,
+  Language,
+  Opaque,
+  Remark,
+  SerializeType,
+  Version
+}
+
+const NAME_CODE = Buffer.from("code")
+const NAME_EXT_FIELDS = Buffer.from("extFields")
+const NAME_FLAG = Buffer.from("flag")
+const NAME_LANGUAGE = Buffer.from("language")
+const NAME_OPAQUE = Buffer.from("opaque")
+const NAME_REMARK = Buffer.from("remark")
+const NAME_SERIALIZE_TYPE = Buffer.from("serializeTypeCurrentRPC")
+const NAME_VERSION = Buffer.from("version")
+const NAME_JAVA = Buffer.from("JAVA")
+
+/** Whether bytes from `start` spell `name`. */
+const spells = (bytes: Buffer, start: number, name: Uint8Array): boolean => {
+  for (let i = 0; i < name.length; i++) if (bytes[start + i] !== name[i]) return false
+  return true
+}
+
+/** The top-level field whose quoted name is at `at`, read without making a string; `at` moves past the name. */
+const field = (bytes: Buffer, end: number): Field => {
+  const start = at + 1
+  let p = start
+  while (p < end && bytes[p] !== 34) p++
+  if (p >= end) return Field.Unknown
+  at = p + 1
+  switch (p - start) {
+    case 4:
+      return spells(bytes, start, NAME_CODE) ? Field.Code : spells(bytes, start, NAME_FLAG) ? Field.Flag : Field.Unknown
+    case 6:
+      return spells(bytes, start, NAME_OPAQUE)
+        ? Field.Opaque
+        : spells(bytes, start, NAME_REMARK)
+        ? Field.Remark
+        : Field.Unknown
+    case 7:
+      return spells(bytes, start, NAME_VERSION) ? Field.Version : Field.Unknown
+    case 8:
+      return spells(bytes, start, NAME_LANGUAGE) ? Field.Language : Field.Unknown
+    case 9:
+      return spells(bytes, start, NAME_EXT_FIELDS) ? Field.ExtFields : Field.Unknown
+    case 23:
+      return spells(bytes, start, NAME_SERIALIZE_TYPE) ? Field.SerializeType : Field.Unknown
+    default:
+      return Field.Unknown
+  }
+}
+
+/** The language named by the string at `at`; "JAVA", the usual one, without making a string. */
+const language = (bytes: Buffer, end: number): LanguageName | undefined => {
+  if (at + 6 <= end && bytes[at + 5] === 34 && spells(bytes, at + 1, NAME_JAVA)) {
+    at += 6
+    return "JAVA"
+  }
+  const name = string(bytes, end)
+  return name !== undefined && isLanguageName(name) ? name : undefined
+}
+
 /** Reads the JSON header in bytes [start, end), or answers undefined for the general path. */
 export const readJsonHeader = (bytes: Buffer, start: number, end: number): JsonHeader | undefined => {
   at = start
   if (bytes[at++] !== 123) return undefined
   let code: number | undefined
-  let language: LanguageName = "JAVA"
+  let lang: LanguageName = "JAVA"
   let version = 0
   let opaque = 0
   let flag = 0
@@ -158,34 +226,43 @@ export const readJsonHeader = (bytes: Buffer, start: number, end: number): JsonH
   if (bytes[at] === 125) return undefined
   for (;;) {
     if (bytes[at] !== 34) return undefined
-    const key = string(bytes, end)
-    if (key === undefined || bytes[at++] !== 58) return undefined
-    const first = bytes[at]
-    if (first === 34) {
-      const value = string(bytes, end)
-      if (value === undefined) return undefined
-      if (key === "language") {
-        if (!isLanguageName(value)) return undefined
-        language = value
-      } else if (key === "remark") remark = value
-      else if (key !== "serializeTypeCurrentRPC") return undefined
-    } else if (first === 123) {
-      if (key !== "extFields") return undefined
-      extFields = stringMap(bytes, end)
-      if (extFields === undefined) return undefined
-    } else {
-      const value = integer(bytes, end)
-      if (value === undefined) return undefined
-      if (key === "code") code = value
-      else if (key === "opaque") opaque = value
-      else if (key === "flag") flag = value
-      else if (key === "version") version = value
-      else return undefined
+    const name = field(bytes, end)
+    if (name === Field.Unknown || bytes[at++] !== 58) return undefined
+    switch (name) {
+      case Field.ExtFields: {
+        if (bytes[at] !== 123) return undefined
+        extFields = stringMap(bytes, end)
+        if (extFields === undefined) return undefined
+        break
+      }
+      case Field.Language: {
+        if (bytes[at] !== 34) return undefined
+        const value = language(bytes, end)
+        if (value === undefined) return undefined
+        lang = value
+        break
+      }
+      case Field.Remark:
+      case Field.SerializeType: {
+        if (bytes[at] !== 34) return undefined
+        const value = string(bytes, end)
+        if (value === undefined) return undefined
+        if (name === Field.Remark) remark = value
+        break
+      }
+      default: {
+        const value = integer(bytes, end)
+        if (value === undefined) return undefined
+        if (name === Field.Code) code = value
+        else if (name === Field.Opaque) opaque = value
+        else if (name === Field.Flag) flag = value
+        else version = value
+      }
     }
     const next = bytes[at++]
     if (next === 125) break
     if (next !== 44) return undefined
   }
   if (at !== end || code === undefined) return undefined
-  return { code, language, version, opaque, flag, remark, extFields }
+  return { code, language: lang, version, opaque, flag, remark, extFields }
 }

@@ -48,8 +48,20 @@ const string = (out: Uint8Array, p: number, text: unknown): number => {
 }
 
 /** Writes an integer; returns the next position, or -1 for a number JSON would not write as digits. */
-const integer = (out: Uint8Array, p: number, n: number): number =>
-  Number.isSafeInteger(n) && p + 24 <= out.length ? ascii(out, p, String(n)) : -1
+const integer = (out: Uint8Array, p: number, n: number): number => {
+  if (!Number.isSafeInteger(n) || p + 24 > out.length) return -1
+  if (n < 0 || n > 0x7fffffff || Object.is(n, -0)) return ascii(out, p, String(n))
+  // Small non-negative integers (codes, flags, opaques, versions): digits written from the right.
+  let digits = 1
+  for (let rest = n; rest >= 10; rest = (rest / 10) | 0) digits++
+  let q = p + digits
+  let rest = n
+  do {
+    out[--q] = 48 + (rest % 10)
+    rest = (rest / 10) | 0
+  } while (rest > 0)
+  return p + digits
+}
 
 /** The header fields it reads: those of `RemotingCommand`. */
 export interface JsonHeaderFields {
