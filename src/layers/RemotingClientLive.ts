@@ -19,12 +19,14 @@ import {
 } from "effect"
 import { ProtocolError } from "../protocol/ProtocolError.js"
 import {
+  encodeCommand,
   encodeFrameParts,
   Flag,
   type FrameParts,
   isOneway,
   type RemotingCommand,
-  response as responseTo
+  response as responseTo,
+  UNCOPIED_BODY_MIN
 } from "../protocol/RemotingCommand.js"
 import { requestCodeName } from "../protocol/RequestCode.js"
 import { ResponseCode } from "../protocol/ResponseCode.js"
@@ -240,7 +242,7 @@ export const make = (
     const send = (
       connection: Connection,
       command: RemotingCommand,
-      frame: FrameParts,
+      frame: Buffer | FrameParts,
       deadline: number,
       timeoutMillis: number,
       permitHeld: boolean,
@@ -385,7 +387,10 @@ export const make = (
           hooks.length === 0 && connection?.closedBy === undefined && connection !== undefined && asyncPermits.tryTake()
         ) {
           const command = prepare(request, request.flag & ~(Flag.ONEWAY | Flag.RESPONSE))
-          const frame = encodeFrameParts(command)
+          const body = command.body
+          const frame = body === undefined || body.length < UNCOPIED_BODY_MIN
+            ? encodeCommand(command)
+            : encodeFrameParts(command)
           if (frame.length <= config.maxFrameLength) {
             return send(connection, command, frame, deadline, timeoutMillis, true, observing(span), resume)
           }

@@ -328,22 +328,6 @@ const stringValued = (fields: Record<string, unknown>): Record<string, string> =
 
 const decodeJsonHeader = (reader: ByteReader, length: number, body: Uint8Array | undefined): RemotingCommand => {
   const at = reader.position
-  reader.need(length, "JSON header")
-  const fast = readJsonHeader(reader.buffer, at, at + length)
-  if (fast !== undefined) {
-    reader.position = at + length
-    return {
-      code: fast.code,
-      language: fast.language,
-      version: fast.version,
-      opaque: fast.opaque,
-      flag: fast.flag,
-      remark: fast.remark,
-      extFields: fast.extFields,
-      body,
-      serializeType: "JSON"
-    }
-  }
   // A header that is not JSON throws a SyntaxError here; decodeFrame reports it at the header's offset.
   const header: unknown = JSON.parse(reader.utf8(length, "JSON header"))
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
@@ -426,6 +410,39 @@ export const decodeFrame = (frame: Uint8Array, base = 0): Either.Either<Remoting
 
 /** Decodes the frame that fills `buffer` from `start` (after its length prefix); `base` places it for error offsets. */
 const decodeFrameIn = (buffer: Buffer, start: number, base: number): Either.Either<RemotingCommand, ProtocolError> => {
+  const command = decodeFrameOrError(buffer, start, base)
+  return command instanceof ProtocolError ? Either.left(command) : Either.right(command)
+}
+
+/**
+ * {@link decodeFrame} for the transport's read loop: the command or the error itself, with no `Either` around it.
+ * The frame fills `buffer` from `start`.
+ *
+ * @internal
+ */
+export const decodeFrameOrError = (buffer: Buffer, start = 0, base = 0): RemotingCommand | ProtocolError => {
+  // The usual frame, a JSON header of the shape fastjson writes, is read with no cursor object.
+  if (buffer.length - start >= 4) {
+    const word = buffer.readInt32BE(start)
+    const headerStart = start + 4
+    const headerEnd = headerStart + (word & 0xffffff)
+    if ((word >>> 24) === 0 && headerEnd <= buffer.length) {
+      const header = readJsonHeader(buffer, headerStart, headerEnd)
+      if (header !== undefined) {
+        return {
+          code: header.code,
+          language: header.language,
+          version: header.version,
+          opaque: header.opaque,
+          flag: header.flag,
+          remark: header.remark,
+          extFields: header.extFields,
+          body: headerEnd < buffer.length ? buffer.subarray(headerEnd) : undefined,
+          serializeType: "JSON"
+        }
+      }
+    }
+  }
   // A plain try/catch: `Either.try` with an options object costs more than the rest of a small frame's decoding.
   try {
     const reader = new ByteReader(buffer, start, buffer.length, base - start)
@@ -435,15 +452,13 @@ const decodeFrameIn = (buffer: Buffer, start: number, base: number): Either.Eith
     reader.need(headerLength, "header")
     const bodyStart = start + 4 + headerLength
     const body = bodyStart < buffer.length ? buffer.subarray(bodyStart) : undefined
-    if (type === 0) return Either.right(decodeJsonHeader(reader, headerLength, body))
-    if (type === 1) return Either.right(decodeBinaryHeader(reader, headerLength, body))
+    if (type === 0) return decodeJsonHeader(reader, headerLength, body)
+    if (type === 1) return decodeBinaryHeader(reader, headerLength, body)
     return reader.fail(`unknown serialize type ${type}`, start)
   } catch (error) {
-    return Either.left(
-      error instanceof SyntaxError
-        ? new ProtocolError({ reason: `JSON header does not parse: ${error.message}`, offset: base + 4 })
-        : toProtocolError(error)
-    )
+    return error instanceof SyntaxError
+      ? new ProtocolError({ reason: `JSON header does not parse: ${error.message}`, offset: base + 4 })
+      : toProtocolError(error)
   }
 }
 

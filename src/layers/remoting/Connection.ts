@@ -3,7 +3,13 @@ import * as net from "node:net"
 import * as tls from "node:tls"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"
 import { parseHostAddress } from "../../protocol/HostAddress.js"
-import { decodeFrame, type FrameParts, isResponse, type RemotingCommand } from "../../protocol/RemotingCommand.js"
+import { ProtocolError } from "../../protocol/ProtocolError.js"
+import {
+  decodeFrameOrError,
+  type FrameParts,
+  isResponse,
+  type RemotingCommand
+} from "../../protocol/RemotingCommand.js"
 import {
   RemotingConnectError,
   RemotingConnectionError,
@@ -71,15 +77,18 @@ export class Connection {
    * Queues a frame; `onWritten` is told when it has gone to the socket (or failed). Returns the frame's batch, whose
    * `sentAt` tells when it went.
    */
-  write(frame: FrameParts, onWritten?: (error: Error | null | undefined) => void): WriteBatch {
+  write(frame: Buffer | FrameParts, onWritten?: (error: Error | null | undefined) => void): WriteBatch {
     if (this.queued.length === 0) {
       this.batch = new WriteBatch()
       process.nextTick(this.flush)
     }
-    this.queued.push(frame.head)
-    if (frame.body !== undefined) {
-      this.queued.push(frame.body)
-      this.queuedLarge = true
+    if (Buffer.isBuffer(frame)) this.queued.push(frame)
+    else {
+      this.queued.push(frame.head)
+      if (frame.body !== undefined) {
+        this.queued.push(frame.body)
+        this.queuedLarge = true
+      }
     }
     if (onWritten !== undefined) this.callbacks.push(onWritten)
     return this.batch
@@ -143,9 +152,8 @@ export class Connection {
     const frames = this.splitter.push(chunk)
     if (Either.isLeft(frames)) return this.close(`protocol error: ${frames.left.message}`)
     for (const frame of frames.right) {
-      const command = decodeFrame(frame)
-      if (Either.isLeft(command)) return this.close(`protocol error: ${command.left.message}`)
-      const c = command.right
+      const c = decodeFrameOrError(frame)
+      if (c instanceof ProtocolError) return this.close(`protocol error: ${c.message}`)
       if (isResponse(c)) {
         const call = this.pending.get(c.opaque)
         if (call === undefined) this.events.onUnmatchedResponse(this, c)
