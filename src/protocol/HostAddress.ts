@@ -104,3 +104,21 @@ export const parseHostAddress = (text: string): HostAddress | undefined => {
  */
 export const formatHostAddress = (address: HostAddress): string =>
   address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`
+
+const ipBytesCache = new Map<string, Uint8Array | undefined>()
+
+/**
+ * {@link ipToBytes} remembered for the few hosts a process sees (its own, its brokers'), for the encoders that run
+ * once per message. The bytes are shared: callers read them and never change them.
+ *
+ * @internal
+ */
+export const ipToBytesShared = (host: string): Uint8Array | undefined => {
+  let bytes = ipBytesCache.get(host)
+  if (bytes === undefined && !ipBytesCache.has(host)) {
+    bytes = ipToBytes(host)
+    if (ipBytesCache.size >= 256) ipBytesCache.clear()
+    ipBytesCache.set(host, bytes)
+  }
+  return bytes
+}

@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import { decompressBody } from "./Compression.js"
-import { type HostAddress, ipToBytes, ipToString } from "./HostAddress.js"
+import { type HostAddress, ipToBytesShared, ipToString } from "./HostAddress.js"
 import { ByteReader, writeInt64 } from "./internal/ByteReader.js"
 import { MessageConst } from "./MessageConst.js"
 import { offsetMessageIdOfBytes } from "./MessageId.js"
@@ -210,8 +210,8 @@ export const looksLikeMessageRecords = (body: Uint8Array): boolean => {
  * @category encoding
  */
 export const encodeMessageRecord = (message: MessageRecord): Either.Either<Buffer, ProtocolError> => {
-  const bornIp = ipToBytes(message.bornHost.host)
-  const storeIp = ipToBytes(message.storeHost.host)
+  const bornIp = ipToBytesShared(message.bornHost.host)
+  const storeIp = ipToBytesShared(message.storeHost.host)
   if (bornIp === undefined || storeIp === undefined) {
     const bad = bornIp === undefined ? message.bornHost.host : message.storeHost.host
     return Either.left(new ProtocolError({ reason: `host ${JSON.stringify(bad)} is not an IP address`, offset: 0 }))

@@ -1,5 +1,5 @@
 import { Either } from "effect"
-import { type HostAddress, ipToBytes, ipToString } from "./HostAddress.js"
+import { type HostAddress, ipToBytesShared, ipToString } from "./HostAddress.js"
 import { ProtocolError } from "./ProtocolError.js"
 
 const TWO_32 = 4294967296
@@ -17,7 +17,7 @@ const fromHex = (id: string, what: string): Either.Either<Buffer, ProtocolError>
  * @category message ids
  */
 export const createOffsetMessageId = (storeHost: HostAddress, commitLogOffset: number): string => {
-  const ip = ipToBytes(storeHost.host) ?? new Uint8Array(4)
+  const ip = ipToBytesShared(storeHost.host) ?? new Uint8Array(4)
   const hostAndPort = Buffer.allocUnsafe(ip.length + 4)
   hostAndPort.set(ip, 0)
   hostAndPort.writeInt32BE(storeHost.port, ip.length)

@@ -90,6 +90,8 @@ export const startRemotingServer = (
         remoteAddress: `${remoteHost}:${remotePort}`,
         remoteHost,
         remotePort,
+        // Each response is written at once, not held for the tick's batch as the client's requests are: a client
+        // then gets the first answers while the broker still works on the rest, and the two overlap.
         send: (command) => {
           if (socket.destroyed) return
           const frame = encodeFrameParts(command)

@@ -17,6 +17,7 @@ import {
   RemotingTimeoutError,
   type TlsOptions
 } from "../../services/RemotingClient.js"
+import { FrameWriter, type WriteBatch } from "./FrameWriter.js"
 
 /**
  * A call waiting for its response: how to resume it, and when it times out (Clock milliseconds). A response resumes
@@ -39,11 +40,6 @@ export interface ConnectionEvents {
   readonly onClose: (connection: Connection, error: RemotingConnectionError) => void
 }
 
-/** Frames written to the socket together; `sentAt` is when (`performance.now()`), for round-trip times. */
-export class WriteBatch {
-  sentAt = Number.NaN
-}
-
 /**
  * One TCP (or TLS) connection to a broker or name server (Java: a Netty `Channel` with `NettyDecoder`): frames are
  * split and decoded as they arrive, responses complete their call by opaque, requests go to the owner. Frames written
@@ -54,12 +50,7 @@ export class Connection {
   readonly pending = new Map<number, PendingCall>()
   closedBy: RemotingConnectionError | undefined
   private readonly splitter: FrameSplitter
-  /** The frames queued in this tick: `sentAt` is set when they go to the socket. */
-  private batch = new WriteBatch()
-  /** Frames (and uncopied bodies) waiting for the next tick's write, with the callbacks waiting for it. */
-  private queued: Array<Uint8Array> = []
-  private queuedLarge = false
-  private callbacks: Array<(error: Error | null | undefined) => void> = []
+  private readonly writer: FrameWriter
 
   constructor(
     readonly address: string,
@@ -68,54 +59,15 @@ export class Connection {
     private readonly events: ConnectionEvents
   ) {
     this.splitter = new FrameSplitter(maxFrameLength)
+    this.writer = new FrameWriter(socket, address)
     socket.on("data", (chunk: Buffer) => this.receive(chunk))
     socket.on("error", (error) => this.close(error.message))
     socket.on("close", () => this.close("closed by the peer"))
   }
 
-  /**
-   * Queues a frame; `onWritten` is told when it has gone to the socket (or failed). Returns the frame's batch, whose
-   * `sentAt` tells when it went.
-   */
+  /** Queues a frame for this tick's socket write (see {@link FrameWriter}); returns its batch. */
   write(frame: Buffer | FrameParts, onWritten?: (error: Error | null | undefined) => void): WriteBatch {
-    if (this.queued.length === 0) {
-      this.batch = new WriteBatch()
-      process.nextTick(this.flush)
-    }
-    if (Buffer.isBuffer(frame)) this.queued.push(frame)
-    else {
-      this.queued.push(frame.head)
-      if (frame.body !== undefined) {
-        this.queued.push(frame.body)
-        this.queuedLarge = true
-      }
-    }
-    if (onWritten !== undefined) this.callbacks.push(onWritten)
-    return this.batch
-  }
-
-  private readonly flush = (): void => {
-    const chunks = this.queued
-    const callbacks = this.callbacks
-    const large = this.queuedLarge
-    this.queued = []
-    this.callbacks = []
-    this.queuedLarge = false
-    this.batch.sentAt = performance.now()
-    const done = callbacks.length === 0
-      ? undefined
-      : (error: Error | null | undefined) => {
-        for (const callback of callbacks) callback(error)
-      }
-    if (this.socket.destroyed) return done?.(new Error(`the connection to ${this.address} is closed`))
-    if (chunks.length === 1) this.socket.write(chunks[0]!, done)
-    else if (!large) this.socket.write(Buffer.concat(chunks), done)
-    else {
-      this.socket.cork()
-      for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]!)
-      this.socket.write(chunks[chunks.length - 1]!, done)
-      this.socket.uncork()
-    }
+    return this.writer.write(frame, onWritten)
   }
 
   /** Closes the connection: the socket is destroyed and every call in flight fails at once. */
