@@ -174,15 +174,7 @@ export const make = (
         topics.add(topic)
         const cached = yield* routes.route(topic)
         const route = Option.isSome(cached) ? cached : (yield* routes.refresh(topic)).route
-        if (Option.isSome(route)) {
-          // A route is replaced, never changed, when it is refreshed: its queues are worked out once per route.
-          let queues = publishQueuesOf.get(route.value)
-          if (queues === undefined) {
-            queues = publishQueues(topic, route.value)
-            publishQueuesOf.set(route.value, queues)
-          }
-          return queues
-        }
+        if (Option.isSome(route)) return publishQueuesFor(topic, route.value)
         const fallback = (yield* routes.refresh(createTopicKey)).route
         if (Option.isSome(fallback)) {
           // Java: a topic not yet created gets min(defaultTopicQueueNums, the default topic's) queues per broker.
@@ -198,7 +190,11 @@ export const make = (
         return yield* new NoRouteError({ topic, nameServers: yield* nameServers.get })
       })
 
-    /** The header of a send to one queue (SEND_MESSAGE_V2 or SEND_BATCH_MESSAGE, Java's `sendSmartMsg`). */
+    /**
+     * The header of a send to one queue (SEND_MESSAGE_V2 or SEND_BATCH_MESSAGE, Java's `sendSmartMsg`). Its fields
+     * are all valid by construction, so a failure to encode them is a defect: it throws, and the Effect running the
+     * build dies.
+     */
     const headerFor = (
       topic: string,
       queue: MessageQueue,
@@ -207,7 +203,7 @@ export const make = (
       properties: string,
       batch: boolean
     ) =>
-      Effect.orDie(encodeHeader(SendMessageRequestHeaderV2, {
+      Either.getOrThrow(encodeHeader(SendMessageRequestHeaderV2, {
         producerGroup: group,
         topic,
         defaultTopic: createTopicKey,
@@ -228,7 +224,8 @@ export const make = (
      * transaction carries TRAN_MSG, PGROUP and the prepared sys flag.
      */
     const requestFor =
-      (message: Message, uniqueId: string, oneway: boolean, prepared = false) => (queue: MessageQueue) => {
+      (message: Message, uniqueId: string, oneway: boolean, prepared = false) =>
+      (queue: MessageQueue): RemotingCommand => {
         let body = message.body
         let sysFlag = prepared ? MessageSysFlag.TRANSACTION_PREPARED_TYPE : 0
         if (body.length > compressOver) {
@@ -240,9 +237,10 @@ export const make = (
           [MessageConst.UNIQ_KEY]: uniqueId,
           ...(prepared ? { [MessageConst.TRAN_MSG]: "true", [MessageConst.PGROUP]: group } : {})
         })
-        return Effect.map(
+        return request(
+          RequestCode.SEND_MESSAGE_V2,
           headerFor(message.topic, queue, sysFlag, message.flag ?? 0, properties, false),
-          (extFields) => request(RequestCode.SEND_MESSAGE_V2, extFields, { body, oneway })
+          { body, oneway }
         )
       }
 
@@ -289,13 +287,13 @@ export const make = (
     /** One try on one queue: the broker's answer or the failure; its latency goes to the fault table. */
     const tryOnce = (
       queue: MessageQueue,
-      build: (queue: MessageQueue) => Effect.Effect<RemotingCommand>,
+      build: (queue: MessageQueue) => RemotingCommand,
       msgId: string,
       timeout: Duration.Duration
     ) =>
       Effect.gen(function*() {
         const address = yield* brokerOf(queue)
-        const command = yield* build(queue)
+        const command = build(queue)
         const started = clock.unsafeCurrentTimeMillis()
         const answer = yield* client.invoke(address, command, timeout).pipe(
           Effect.tapError(() =>
@@ -318,57 +316,137 @@ export const make = (
           : attempt
       )
 
+    const noPin = () => undefined
+
     const nextCounter = (topic: string) => {
       const n = counters.get(topic) ?? 0
       counters.set(topic, n + 1)
       return n
     }
 
+    /** The queues a send can pick from for a route (worked out once per route: a refresh replaces the route). */
+    const publishQueuesFor = (topic: string, route: TopicRouteData) => {
+      let queues = publishQueuesOf.get(route)
+      if (queues === undefined) {
+        queues = publishQueues(topic, route)
+        publishQueuesOf.set(route, queues)
+      }
+      return queues
+    }
+
+    const faultFilter = options.sendLatencyFaultEnable === true
+      ? (broker: string) => faults.isAvailable(broker, clock.unsafeCurrentTimeMillis())
+      : undefined
+
+    const timeoutMillisOf = (timeout: Duration.DurationInput | undefined) =>
+      Duration.toMillis(timeout === undefined ? sendTimeout : Duration.decode(timeout))
+
     /**
      * Sends on a queue of the topic, trying again on another broker while that can help and time is left (Java:
      * `sendDefaultImpl`); a pinned queue (chosen, or by a selector) is tried once.
+     *
+     * The usual send is one request with nothing around it: the route and the broker's address are cached, no
+     * tracer is installed. It is written without `Effect.gen` (a quarter of the producer's time went to the
+     * generators). Anything else, and every retry, goes the general way.
      */
     const sendWithRetries = (
       topic: string,
       pin: (queues: ReadonlyArray<MessageQueue>) => MessageQueue | undefined,
-      build: (queue: MessageQueue) => Effect.Effect<RemotingCommand>,
+      build: (queue: MessageQueue) => RemotingCommand,
       msgId: string,
       timeout: Duration.DurationInput | undefined
-    ) =>
-      Effect.gen(function*() {
-        const deadline = clock.unsafeCurrentTimeMillis() +
-          Duration.toMillis(timeout === undefined ? sendTimeout : Duration.decode(timeout))
-        const queues = yield* queuesOf(topic)
+    ): Effect.Effect<SendResult, SendError> =>
+      Effect.suspend(() => {
+        const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillisOf(timeout)
+        const route = tracing ? undefined : routes.cachedRoute(topic)
+        if (route === undefined) return sendGeneral(topic, pin, build, msgId, deadline)
+        topics.add(topic)
+        const queues = publishQueuesFor(topic, route)
         const pinned = pin(queues)
-        const tries = pinned === undefined ? 1 + retries : 1
-        let lastBroker: string | undefined
-        let lastError: SendError | undefined
-        for (let attempt = 0; attempt < tries; attempt++) {
+        const queue = pinned ?? selectQueue(queues, nextCounter(topic), undefined, faultFilter)
+        const address = queue === undefined ? undefined : routes.cachedMasterAddress(queue.brokerName)
+        if (queue === undefined || address === undefined) return sendGeneral(topic, pin, build, msgId, deadline)
+        const started = clock.unsafeCurrentTimeMillis()
+        if (started >= deadline) return sendGeneral(topic, pin, build, msgId, deadline)
+        return Effect.matchEffect(client.invoke(address, build(queue), deadline - started), {
+          onFailure: (error) => {
+            faults.update(queue.brokerName, 30_000, clock.unsafeCurrentTimeMillis())
+            return pinned !== undefined || !isRetryable(error)
+              ? Effect.fail(error)
+              : retryAfter(topic, queues, queue, error, build, msgId, deadline)
+          },
+          onSuccess: (answer) => {
+            const now = clock.unsafeCurrentTimeMillis()
+            faults.update(queue.brokerName, now - started, now)
+            const result = resultOf(answer, address, queue, msgId)
+            if (Either.isRight(result)) return Effect.succeed(result.right)
+            return isRetryable(result.left)
+              ? retryAfter(topic, queues, queue, result.left, build, msgId, deadline)
+              : Effect.fail(result.left)
+          }
+        })
+      })
+
+    /** After a failed first try on `queue`: the warning, then the remaining tries (on other brokers). */
+    const retryAfter = (
+      topic: string,
+      queues: ReadonlyArray<MessageQueue>,
+      queue: MessageQueue,
+      error: SendError,
+      build: (queue: MessageQueue) => RemotingCommand,
+      msgId: string,
+      deadline: number
+    ) =>
+      Effect.zipRight(
+        warnRetry(topic, queue, error),
+        tries(topic, queues, undefined, build, msgId, deadline, 1, queue.brokerName, error)
+      )
+
+    const warnRetry = (topic: string, queue: MessageQueue, error: SendError) =>
+      Effect.logWarning("send failed; trying again").pipe(
+        Effect.annotateLogs({ group, topic, broker: queue.brokerName, queue: queue.queueId, error: error.message })
+      )
+
+    /** The general way: the route found or fetched, then the tries. */
+    const sendGeneral = (
+      topic: string,
+      pin: (queues: ReadonlyArray<MessageQueue>) => MessageQueue | undefined,
+      build: (queue: MessageQueue) => RemotingCommand,
+      msgId: string,
+      deadline: number
+    ) =>
+      Effect.flatMap(queuesOf(topic), (queues) => {
+        const pinned = pin(queues)
+        return tries(topic, queues, pinned, build, msgId, deadline, 0, undefined, undefined)
+      })
+
+    /** Tries from `attempt` on: one more than the retries, or once on a pinned queue, while time is left. */
+    const tries = (
+      topic: string,
+      queues: ReadonlyArray<MessageQueue>,
+      pinned: MessageQueue | undefined,
+      build: (queue: MessageQueue) => RemotingCommand,
+      msgId: string,
+      deadline: number,
+      first: number,
+      brokerBefore: string | undefined,
+      errorBefore: SendError | undefined
+    ): Effect.Effect<SendResult, SendError> =>
+      Effect.gen(function*() {
+        const count = pinned === undefined ? 1 + retries : 1
+        let lastBroker = brokerBefore
+        let lastError = errorBefore
+        for (let attempt = first; attempt < count; attempt++) {
           const left = deadline - clock.unsafeCurrentTimeMillis()
           if (left <= 0) break
-          const queue = pinned ?? selectQueue(
-            queues,
-            nextCounter(topic),
-            lastBroker,
-            options.sendLatencyFaultEnable === true
-              ? (broker) => faults.isAvailable(broker, clock.unsafeCurrentTimeMillis())
-              : undefined
-          )
+          const queue = pinned ?? selectQueue(queues, nextCounter(topic), lastBroker, faultFilter)
           if (queue === undefined) return yield* new NoRouteError({ topic, nameServers: yield* nameServers.get })
           const result = yield* Effect.either(tryOnce(queue, build, msgId, Duration.millis(left)))
           if (Either.isRight(result)) return result.right
           lastError = result.left
           lastBroker = queue.brokerName
           if (!isRetryable(result.left)) break
-          yield* Effect.logWarning("send failed; trying again").pipe(
-            Effect.annotateLogs({
-              group,
-              topic,
-              broker: queue.brokerName,
-              queue: queue.queueId,
-              error: result.left.message
-            })
-          )
+          if (attempt + 1 < count) yield* warnRetry(topic, queue, result.left)
         }
         return yield* Effect.fail(
           lastError ??
@@ -382,17 +460,23 @@ export const make = (
       })
 
     const send: ProducerService["send"] = (given, sendOptions?: SendOptions) =>
-      Effect.gen(function*() {
-        yield* checkMessage(given, maxMessageSize)
+      Effect.suspend(() => {
+        const checked = checkMessage(given, maxMessageSize)
+        if (Either.isLeft(checked)) return Effect.fail(checked.left)
         const message = toWire(given)
         const uniqueId = ids.next(clock.unsafeCurrentTimeMillis())
-        return yield* sendWithRetries(
-          message.topic,
-          (queues) => queueToWire(sendOptions?.queue) ?? sendOptions?.selector?.(queues, message),
-          requestFor(message, uniqueId, false),
-          uniqueId,
-          sendOptions?.timeout
-        ).pipe(Effect.map(fromWire))
+        return Effect.map(
+          sendWithRetries(
+            message.topic,
+            sendOptions?.queue === undefined && sendOptions?.selector === undefined
+              ? noPin
+              : (queues) => queueToWire(sendOptions.queue) ?? sendOptions.selector?.(queues, message),
+            requestFor(message, uniqueId, false),
+            uniqueId,
+            sendOptions?.timeout
+          ),
+          fromWire
+        )
       })
 
     const sendBatch: ProducerService["sendBatch"] = (given, sendOptions) =>
@@ -412,9 +496,10 @@ export const make = (
         }
         const topic = messages[0]!.topic
         const build = (queue: MessageQueue) =>
-          Effect.map(
+          request(
+            RequestCode.SEND_BATCH_MESSAGE,
             headerFor(topic, queue, 0, 0, propertiesToString({ [MessageConst.WAIT]: "true" }), true),
-            (extFields) => request(RequestCode.SEND_BATCH_MESSAGE, extFields, { body })
+            { body }
           )
         return yield* sendWithRetries(
           topic,
@@ -530,7 +615,7 @@ export const make = (
           return yield* new NoRouteError({ topic: message.topic, nameServers: yield* nameServers.get })
         }
         const address = yield* brokerOf(queue)
-        const command = yield* requestFor(message, ids.next(clock.unsafeCurrentTimeMillis()), true)(queue)
+        const command = requestFor(message, ids.next(clock.unsafeCurrentTimeMillis()), true)(queue)
         yield* client.invokeOneway(address, command)
       })
 

@@ -1,4 +1,4 @@
-import { Effect, Layer, Option, Ref } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { decodeBody } from "../protocol/bodies/Body.js"
 import { TopicRouteData } from "../protocol/bodies/TopicRouteData.js"
 import { request } from "../protocol/RemotingCommand.js"
@@ -30,10 +30,12 @@ export const layer: Layer.Layer<TopicRouteCache, never, RemotingClient> = Layer.
   TopicRouteCache,
   Effect.gen(function*() {
     const client = yield* RemotingClient
-    const routes = yield* Ref.make(new Map<string, TopicRouteData>())
-    const brokers = yield* Ref.make(new Map<string, Readonly<Record<string, string>>>())
-    return {
-      route: (topic) => Effect.map(Ref.get(routes), (m) => Option.fromNullable(m.get(topic))),
+    // Both tables are replaced, never changed, on update; plain variables, as every update is synchronous.
+    let routes: ReadonlyMap<string, TopicRouteData> = new Map()
+    let brokers: ReadonlyMap<string, Readonly<Record<string, string>>> = new Map()
+    const service: TopicRouteCache["Type"] = {
+      route: (topic) => Effect.sync(() => Option.fromNullable(routes.get(topic))),
+      cachedRoute: (topic) => routes.get(topic),
       refresh: (topic) =>
         Effect.gen(function*() {
           const answer = yield* client.invokeNameServer(
@@ -51,30 +53,28 @@ export const layer: Layer.Layer<TopicRouteCache, never, RemotingClient> = Layer.
             })
           }
           const route = yield* decodeBody(TopicRouteData, answer.body)
-          const before = (yield* Ref.get(routes)).get(topic)
+          const before = routes.get(topic)
           const changed = before === undefined || !sameRoute(before, route)
           if (changed) {
-            yield* Ref.update(routes, (m) => new Map(m).set(topic, route))
-            yield* Ref.update(brokers, (m) => {
-              const next = new Map(m)
-              for (const b of route.brokerDatas) next.set(b.brokerName, { ...b.brokerAddrs })
-              return next
-            })
+            routes = new Map(routes).set(topic, route)
+            const next = new Map(brokers)
+            for (const b of route.brokerDatas) next.set(b.brokerName, { ...b.brokerAddrs })
+            brokers = next
           }
           return { route: Option.some(route), changed }
         }),
-      brokerAddresses: Ref.get(brokers),
-      masterAddress: (brokerName) => Effect.map(Ref.get(brokers), (m) => Option.fromNullable(m.get(brokerName)?.["0"])),
-      removeOfflineBrokers: Effect.gen(function*() {
-        const named = new Set(
-          [...(yield* Ref.get(routes)).values()].flatMap((r) => r.brokerDatas.map((b) => b.brokerName))
-        )
-        const table = yield* Ref.get(brokers)
+      brokerAddresses: Effect.sync(() => brokers),
+      masterAddress: (brokerName) => Effect.sync(() => Option.fromNullable(brokers.get(brokerName)?.["0"])),
+      cachedMasterAddress: (brokerName) => brokers.get(brokerName)?.["0"],
+      removeOfflineBrokers: Effect.sync(() => {
+        const named = new Set([...routes.values()].flatMap((r) => r.brokerDatas.map((b) => b.brokerName)))
+        const table = brokers
         const offline = [...table.keys()].filter((name) => !named.has(name))
         if (offline.length === 0) return []
-        yield* Ref.set(brokers, new Map([...table].filter(([name]) => named.has(name))))
+        brokers = new Map([...table].filter(([name]) => named.has(name)))
         return offline.flatMap((name) => Object.values(table.get(name) ?? {}))
       })
     }
+    return service
   })
 )

@@ -2,6 +2,7 @@ import { Either } from "effect"
 import { ByteReader } from "./internal/ByteReader.js"
 import { readJsonHeader } from "./internal/JsonHeaderReader.js"
 import { writeJsonHeader } from "./internal/JsonHeaderWriter.js"
+import { Slab } from "./internal/Slab.js"
 import { isLanguageName, LanguageCode, type LanguageName, languageOfCode } from "./LanguageCode.js"
 import { ProtocolError } from "./ProtocolError.js"
 import { CURRENT_VERSION } from "./Version.js"
@@ -186,24 +187,11 @@ const binaryHeader = (command: RemotingCommand): Buffer => {
 const headerScratch = Buffer.allocUnsafeSlow(64 * 1024)
 
 /**
- * Small frames are cut from 64 KiB slabs, as `Buffer.allocUnsafe` cuts from its 8 KiB pool, so that a stream of
- * 1 KiB frames does not make a new pool every few frames. A slab is freed when its last frame is.
+ * Small frames are cut from 64 KiB slabs, so that a stream of 1 KiB frames does not make a new 8 KiB pool every few
+ * frames.
  */
-const SLAB_SIZE = 64 * 1024
-const SLAB_FRAME_MAX = 4096 + 1024
-let slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
-let slabOffset = 0
-
-const allocFrame = (size: number): Buffer => {
-  if (size > SLAB_FRAME_MAX) return Buffer.allocUnsafe(size)
-  if (slabOffset + size > SLAB_SIZE) {
-    slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
-    slabOffset = 0
-  }
-  const frame = slab.subarray(slabOffset, slabOffset + size)
-  slabOffset = (slabOffset + size + 7) & ~7
-  return frame
-}
+const frames = new Slab(64 * 1024, 4096 + 1024)
+const allocFrame = (size: number): Buffer => frames.alloc(size)
 
 /**
  * Writes the frame's head (length prefix, serialize type word and header) into a new buffer of `extra` more bytes,

@@ -22,6 +22,8 @@ export type RouteError = RemotingError | NoNameServerError | ProtocolError | Bro
 export interface TopicRouteCacheService {
   /** The cached route of a topic. */
   readonly route: (topic: string) => Effect.Effect<Option.Option<TopicRouteData>>
+  /** The cached route of a topic, read at once: `route` for hot paths that are not written as Effects. */
+  readonly cachedRoute: (topic: string) => TopicRouteData | undefined
   /**
    * Asks the name servers for a topic's route and caches it; answers whether it changed. A topic the name servers do
    * not know is `None` and leaves the cache as it was; a name server that is down fails and leaves it too.
@@ -33,6 +35,8 @@ export interface TopicRouteCacheService {
   readonly brokerAddresses: Effect.Effect<ReadonlyMap<string, Readonly<Record<string, string>>>>
   /** The master's address of a broker (id 0). */
   readonly masterAddress: (brokerName: string) => Effect.Effect<Option.Option<string>>
+  /** The master's address of a broker, read at once. */
+  readonly cachedMasterAddress: (brokerName: string) => string | undefined
   /** Forgets the brokers no cached route names any more (Java: `cleanOfflineBroker`); answers their addresses. */
   readonly removeOfflineBrokers: Effect.Effect<ReadonlyArray<string>>
 }

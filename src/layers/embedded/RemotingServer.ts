@@ -11,6 +11,7 @@ import {
   response as responseTo
 } from "../../protocol/RemotingCommand.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
+import { FrameWriter } from "../remoting/FrameWriter.js"
 
 /**
  * One client connected to an embedded server: its address as the server sees it (`ip:port`), and a way to send it
@@ -84,25 +85,21 @@ export const startRemotingServer = (
     const accept = (socket: net.Socket) => {
       socket.setNoDelay(true)
       const splitter = new FrameSplitter()
+      const writer = new FrameWriter(socket, `${socket.remoteAddress}:${socket.remotePort}`, {
+        flushAt: 8,
+        until: "loop"
+      })
       const remoteHost = (socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "")
       const remotePort = socket.remotePort ?? 0
       const connection: ServerConnection = {
         remoteAddress: `${remoteHost}:${remotePort}`,
         remoteHost,
         remotePort,
-        // Each response is written at once, not held for the tick's batch as the client's requests are: a client
-        // then gets the first answers while the broker still works on the rest, and the two overlap.
+        // Responses are batched per turn of the event loop (answers delayed by timers that fire together share a
+        // write), but a batch of 8 goes at once: a client then gets the first answers of a burst while the broker
+        // still works on the rest, and the two overlap.
         send: (command) => {
-          if (socket.destroyed) return
-          const frame = encodeFrameParts(command)
-          if (frame.body === undefined) socket.write(frame.head)
-          else {
-            // Head and body in one writev, the body not copied.
-            socket.cork()
-            socket.write(frame.head)
-            socket.write(frame.body)
-            socket.uncork()
-          }
+          if (!socket.destroyed) writer.write(encodeFrameParts(command))
         },
         close: () => void socket.destroy()
       }

@@ -19,7 +19,23 @@ export class FrameWriter {
   private queuedLarge = false
   private callbacks: Array<(error: Error | null | undefined) => void> = []
 
-  constructor(private readonly socket: net.Socket, private readonly address: string) {}
+  private readonly flushAt: number
+  private readonly schedule: (flush: () => void) => void
+
+  /**
+   * Options: `flushAt`, with this many frames queued the batch goes at once, so that a peer gets the first answers
+   * of a burst while the rest are still being worked on; `until`, the end of the batch: "tick" (the default, the
+   * client's requests) or "loop", the end of this turn of the event loop, so that answers made by timers that fire
+   * together (the embedded broker's added latency) share a write.
+   */
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly address: string,
+    options?: { readonly flushAt?: number; readonly until?: "tick" | "loop" }
+  ) {
+    this.flushAt = options?.flushAt ?? Number.POSITIVE_INFINITY
+    this.schedule = options?.until === "loop" ? setImmediate : process.nextTick
+  }
 
   /**
    * Queues a frame; `onWritten` is told when it has gone to the socket (or failed). Returns the frame's batch, whose
@@ -28,7 +44,10 @@ export class FrameWriter {
   write(frame: Buffer | FrameParts, onWritten?: (error: Error | null | undefined) => void): WriteBatch {
     if (this.queued.length === 0) {
       this.batch = new WriteBatch()
-      process.nextTick(this.flush)
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        this.schedule(this.flushAtTickEnd)
+      }
     }
     if (Buffer.isBuffer(frame)) this.queued.push(frame)
     else {
@@ -39,10 +58,18 @@ export class FrameWriter {
       }
     }
     if (onWritten !== undefined) this.callbacks.push(onWritten)
-    return this.batch
+    const batch = this.batch
+    if (this.queued.length >= this.flushAt) this.flush()
+    return batch
   }
 
-  private readonly flush = (): void => {
+  private flushScheduled = false
+  private readonly flushAtTickEnd = (): void => {
+    this.flushScheduled = false
+    if (this.queued.length > 0) this.flush()
+  }
+
+  private flush(): void {
     const chunks = this.queued
     const callbacks = this.callbacks
     const large = this.queuedLarge
