@@ -63,6 +63,16 @@ const until = (condition: () => boolean, what: string) =>
 const echo: OnRequest = (command, peer) =>
   peer.send(response(command, ResponseCode.SUCCESS, { extFields: { ...command.extFields } }))
 
+/** A peer that echoes every request but those with queueId 1, whose answers it holds until told to send them. */
+const holdingPeer = Effect.gen(function*() {
+  const held: Array<() => void> = []
+  const peer = yield* scriptedPeer((command, connection) => {
+    if (command.extFields!.queueId === "1") held.push(() => echo(command, connection))
+    else echo(command, connection)
+  })
+  return { held, peer }
+})
+
 const ping = (n: number) => request(RequestCode.GET_MAX_OFFSET, { topic: "T", queueId: String(n) })
 
 describe("RemotingClient against a scripted peer", () => {
@@ -109,11 +119,7 @@ describe("RemotingClient against a scripted peer", () => {
 
   it.scoped("a call with no answer fails alone with RemotingTimeoutError; its late response is dropped and counted", () =>
     Effect.gen(function*() {
-      const held: Array<() => void> = []
-      const peer = yield* scriptedPeer((command, connection) => {
-        if (command.extFields!.queueId === "1") held.push(() => echo(command, connection))
-        else echo(command, connection)
-      })
+      const { held, peer } = yield* holdingPeer
       const client = yield* RemotingClient
       const late = yield* Metric.value(Metrics.lateResponses)
       const timeouts = Metrics.requestFailures.pipe(Metric.tagged("error", "RemotingTimeoutError"))
@@ -258,11 +264,7 @@ describe("RemotingClient against a scripted peer", () => {
     "an interrupted call stops its caller at once; its slot stays taken until its response comes, as in Java's response table",
     () =>
       Effect.gen(function*() {
-        const held: Array<() => void> = []
-        const peer = yield* scriptedPeer((command, connection) => {
-          if (command.extFields!.queueId === "1") held.push(() => echo(command, connection))
-          else echo(command, connection)
-        })
+        const { held, peer } = yield* holdingPeer
         const client = yield* RemotingClient
         const late = (yield* Metric.value(Metrics.lateResponses)).count
         const first = yield* Effect.fork(client.invoke(peer.address, ping(1)))

@@ -23,17 +23,7 @@ const read = (text: string) => {
   return readJsonHeader(bytes, 1, bytes.length - 1)
 }
 
-const headerText = (c: Arb.HeaderFields) =>
-  JSON.stringify({
-    code: c.code,
-    extFields: c.extFields,
-    flag: c.flag,
-    language: c.language,
-    opaque: c.opaque,
-    remark: c.remark,
-    serializeTypeCurrentRPC: "JSON",
-    version: c.version
-  })
+const headerText = Arb.headerJson
 
 /** A header text with one byte changed, removed or the text cut short: mostly invalid or unusual JSON. */
 const mutated = fc.tuple(Arb.asciiHeader.map(headerText), fc.nat(), fc.integer({ min: 0, max: 127 }), fc.nat(2)).map(

@@ -5,17 +5,7 @@ import { encodeCommand, encodeFrameHead, encodeFrameParts } from "../../src/prot
 import * as Arb from "./arbitraries.js"
 
 /** The header as JSON.stringify writes it: the reference the byte writer must match. */
-const stringified = (c: Arb.HeaderFields) =>
-  JSON.stringify({
-    code: c.code,
-    extFields: c.extFields,
-    flag: c.flag,
-    language: c.language,
-    opaque: c.opaque,
-    remark: c.remark,
-    serializeTypeCurrentRPC: "JSON",
-    version: c.version
-  })
+const stringified = Arb.headerJson
 
 describe("JSON header writer", () => {
   it.prop("writes the bytes JSON.stringify writes, for ASCII text with every escape", [Arb.asciiHeader], ([c]) => {

@@ -104,3 +104,16 @@ export const sampleHeader: HeaderFields = {
   flag: 0,
   extFields: { a: "group", b: "Topic", i: "TAGS\u0001a\u0002" }
 }
+
+/** A header as fastjson (and `JSON.stringify` on these fields, in this order) writes it. */
+export const headerJson = (c: HeaderFields): string =>
+  JSON.stringify({
+    code: c.code,
+    extFields: c.extFields,
+    flag: c.flag,
+    language: c.language,
+    opaque: c.opaque,
+    remark: c.remark,
+    serializeTypeCurrentRPC: "JSON",
+    version: c.version
+  })

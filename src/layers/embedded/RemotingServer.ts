@@ -86,7 +86,7 @@ export const startRemotingServer = (
       socket.setNoDelay(true)
       const splitter = new FrameSplitter()
       const writer = new FrameWriter(socket, `${socket.remoteAddress}:${socket.remotePort}`, {
-        flushAt: 8,
+        flushAt: 32,
         until: "loop"
       })
       const remoteHost = (socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "")
@@ -96,8 +96,8 @@ export const startRemotingServer = (
         remoteHost,
         remotePort,
         // Responses are batched per turn of the event loop (answers delayed by timers that fire together share a
-        // write), but a batch of 8 goes at once: a client then gets the first answers of a burst while the broker
-        // still works on the rest, and the two overlap.
+        // write), but a batch of 32 goes at once (of 8, 16, 32 and 1024, the fastest): a client then gets the first
+        // answers of a burst while the broker still works on the rest, and the two overlap.
         send: (command) => {
           if (!socket.destroyed) writer.write(encodeFrameParts(command))
         },

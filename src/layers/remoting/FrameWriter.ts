@@ -1,6 +1,9 @@
 import type * as net from "node:net"
 import type { FrameParts } from "../../protocol/RemotingCommand.js"
 
+/** Chunks of this size or more are written as they are, not joined with their neighbours: 64 KiB. */
+const WRITTEN_ALONE = 64 * 1024
+
 /** Frames written to the socket together; `sentAt` is when (`performance.now()`), for round-trip times. */
 export class WriteBatch {
   sentAt = Number.NaN
@@ -8,8 +11,9 @@ export class WriteBatch {
 
 /**
  * Coalesces the frames written to one socket in the same tick (Netty's write-and-flush batching): at the next tick
- * they go to the socket as one buffer; bodies of 4 KiB and more, which are not copied, go as buffers of their own in
- * the same `writev`. Used by the client's connections and by the embedded broker's.
+ * they go to the socket as one buffer; bodies of 64 KiB and more go as buffers of their own in the same `writev`,
+ * never copied (bodies from 4 KiB on arrive apart from their head, so they are copied once at most). Used by the
+ * client's connections and by the embedded broker's.
  */
 export class FrameWriter {
   /** The frames queued in this tick: `sentAt` is set when they go to the socket. */
@@ -86,9 +90,22 @@ export class FrameWriter {
     if (chunks.length === 1) this.socket.write(chunks[0]!, done)
     else if (!large) this.socket.write(Buffer.concat(chunks), done)
     else {
+      // Bodies of 64 KiB and more go as they are; what lies between them is joined, since each socket write has a
+      // cost of its own that copying a few KiB does not.
+      const writes: Array<Uint8Array> = []
+      let run: Array<Uint8Array> = []
+      for (const chunk of chunks) {
+        if (chunk.length < WRITTEN_ALONE) run.push(chunk)
+        else {
+          if (run.length > 0) writes.push(run.length === 1 ? run[0]! : Buffer.concat(run))
+          run = []
+          writes.push(chunk)
+        }
+      }
+      if (run.length > 0) writes.push(run.length === 1 ? run[0]! : Buffer.concat(run))
       this.socket.cork()
-      for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]!)
-      this.socket.write(chunks[chunks.length - 1]!, done)
+      for (let i = 0; i < writes.length - 1; i++) this.socket.write(writes[i]!)
+      this.socket.write(writes[writes.length - 1]!, done)
       this.socket.uncork()
     }
   }
