@@ -31,12 +31,21 @@ export class FrameSplitter {
 
   /** Adds a chunk and returns the frames it completed, in order. */
   push(chunk: Uint8Array): Either.Either<Array<Buffer>, ProtocolError> {
-    if (this.failure) return Either.left(this.failure)
-    if (chunk.length === 0) return Either.right([])
+    const frames: Array<Buffer> = []
+    const failure = this.pushEach(chunk, (frame) => void frames.push(frame))
+    return failure === undefined ? Either.right(frames) : Either.left(failure)
+  }
+
+  /**
+   * Adds a chunk and hands each frame it completed to `onFrame`, in order, with no array of them; answers the error
+   * when the stream is not frames. `onFrame` answering `false` stops the reading (the reader closed the stream).
+   */
+  pushEach(chunk: Uint8Array, onFrame: (frame: Buffer) => boolean | void): ProtocolError | undefined {
+    if (this.failure) return this.failure
+    if (chunk.length === 0) return undefined
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
     this.chunks.push(buffer)
     this.buffered += buffer.length
-    const frames: Array<Buffer> = []
     while (this.buffered >= 4) {
       const head = this.peekLength()
       if (head < 4) return this.fail(`frame length ${head} is below the minimum of 4`)
@@ -44,17 +53,17 @@ export class FrameSplitter {
         return this.fail(`frame of ${head + 4} bytes exceeds the maximum of ${this.maxFrameLength}`)
       }
       if (this.buffered < head + 4) break
-      frames.push(this.takeFrame(head + 4))
+      if (onFrame(this.takeFrame(head + 4)) === false) break
     }
-    return Either.right(frames)
+    return undefined
   }
 
-  private fail(reason: string): Either.Either<Array<Buffer>, ProtocolError> {
+  private fail(reason: string): ProtocolError {
     this.failure = new ProtocolError({ reason, offset: this.offset })
     this.chunks = []
     this.firstAt = 0
     this.buffered = 0
-    return Either.left(this.failure)
+    return this.failure
   }
 
   private peekLength(): number {

@@ -1,4 +1,4 @@
-import { Duration, Effect, Either, Exit, Redacted } from "effect"
+import { Duration, Effect, Exit, Redacted } from "effect"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"
@@ -100,23 +100,31 @@ export class Connection {
   }
 
   private receive(chunk: Buffer): void {
-    const receivedAt = performance.now()
-    const frames = this.splitter.push(chunk)
-    if (Either.isLeft(frames)) return this.close(`protocol error: ${frames.left.message}`)
-    for (const frame of frames.right) {
-      const c = decodeFrameOrError(frame)
-      if (c instanceof ProtocolError) return this.close(`protocol error: ${c.message}`)
-      if (isResponse(c)) {
-        const call = this.pending.get(c.opaque)
-        if (call === undefined) this.events.onUnmatchedResponse(this, c)
-        else {
-          this.pending.delete(c.opaque)
-          call.resume(Exit.succeed(c), receivedAt)
-        }
-      } else {
-        this.events.onRequest(this, c)
-      }
+    this.receivedAt = performance.now()
+    const failure = this.splitter.pushEach(chunk, this.onFrame)
+    if (failure !== undefined) this.close(`protocol error: ${failure.message}`)
+  }
+
+  /** When the chunk being read arrived (`performance.now()`), for the round trips of the calls it answers. */
+  private receivedAt = 0
+
+  private readonly onFrame = (frame: Buffer): boolean => {
+    const c = decodeFrameOrError(frame)
+    if (c instanceof ProtocolError) {
+      this.close(`protocol error: ${c.message}`)
+      return false
     }
+    if (isResponse(c)) {
+      const call = this.pending.get(c.opaque)
+      if (call === undefined) this.events.onUnmatchedResponse(this, c)
+      else {
+        this.pending.delete(c.opaque)
+        call.resume(Exit.succeed(c), this.receivedAt)
+      }
+    } else {
+      this.events.onRequest(this, c)
+    }
+    return true
   }
 }
 
