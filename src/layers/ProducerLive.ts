@@ -397,10 +397,12 @@ export const make = (
       msgId: string,
       deadline: number
     ) =>
-      Effect.zipRight(
-        warnRetry(topic, queue, error),
-        tries(topic, queues, undefined, build, msgId, deadline, 1, queue.brokerName, error)
-      )
+      retries === 0
+        ? Effect.fail(error)
+        : Effect.zipRight(
+          warnRetry(topic, queue, error),
+          tries(topic, queues, undefined, build, msgId, deadline, 1, queue.brokerName, error)
+        )
 
     const warnRetry = (topic: string, queue: MessageQueue, error: SendError) =>
       Effect.logWarning("send failed; trying again").pipe(

@@ -431,23 +431,25 @@ export const decodeFrameOrError = (buffer: Buffer, start = 0, base = 0): Remotin
       }
     }
   }
-  // A plain try/catch: `Either.try` with an options object costs more than the rest of a small frame's decoding.
-  try {
-    const reader = new ByteReader(buffer, start, buffer.length, base - start)
-    const word = reader.int32("serialize type and header length")
-    const type = (word >>> 24) & 0xff
-    const headerLength = word & 0xffffff
-    reader.need(headerLength, "header")
-    const bodyStart = start + 4 + headerLength
-    const body = bodyStart < buffer.length ? buffer.subarray(bodyStart) : undefined
-    if (type === 0) return decodeJsonHeader(reader, headerLength, body)
-    if (type === 1) return decodeBinaryHeader(reader, headerLength, body)
-    return reader.fail(`unknown serialize type ${type}`, start)
-  } catch (error) {
-    return error instanceof SyntaxError
-      ? new ProtocolError({ reason: `JSON header does not parse: ${error.message}`, offset: base + 4 })
-      : toProtocolError(error)
-  }
+  const decoded = Either.try({
+    try: () => {
+      const reader = new ByteReader(buffer, start, buffer.length, base - start)
+      const word = reader.int32("serialize type and header length")
+      const type = (word >>> 24) & 0xff
+      const headerLength = word & 0xffffff
+      reader.need(headerLength, "header")
+      const bodyStart = start + 4 + headerLength
+      const body = bodyStart < buffer.length ? buffer.subarray(bodyStart) : undefined
+      if (type === 0) return decodeJsonHeader(reader, headerLength, body)
+      if (type === 1) return decodeBinaryHeader(reader, headerLength, body)
+      return reader.fail(`unknown serialize type ${type}`, start)
+    },
+    catch: (error) =>
+      error instanceof SyntaxError
+        ? new ProtocolError({ reason: `JSON header does not parse: ${error.message}`, offset: base + 4 })
+        : toProtocolError(error)
+  })
+  return Either.isRight(decoded) ? decoded.right : decoded.left
 }
 
 /**

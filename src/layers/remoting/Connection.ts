@@ -43,8 +43,7 @@ export interface ConnectionEvents {
 /**
  * One TCP (or TLS) connection to a broker or name server (Java: a Netty `Channel` with `NettyDecoder`): frames are
  * split and decoded as they arrive, responses complete their call by opaque, requests go to the owner. Frames written
- * in the same tick are coalesced: at the next tick they go to the socket as one buffer (bodies of 4 KiB and more,
- * which are not copied, as buffers of their own in the same `writev`).
+ * in the same tick go to the socket together at the next tick (see {@link FrameWriter}).
  */
 export class Connection {
   readonly pending = new Map<number, PendingCall>()
