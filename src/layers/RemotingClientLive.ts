@@ -206,17 +206,26 @@ export const make = (
       }
     }
 
-    // The in-flight gauge is set once per batch of calls (a microtask after they start or end), not twice per call.
-    let inFlightScheduled = false
-    const publishInFlight = () => {
-      inFlightScheduled = false
+    // The in-flight gauge and the request counters are updated once per batch of calls (a microtask after they start
+    // or end), not on every call.
+    let metricsScheduled = false
+    const sentByCode = new Map<number, number>()
+    const publishMetrics = () => {
+      metricsScheduled = false
       Metrics.requestsInFlight.unsafeUpdate(inFlight, NO_LABELS)
+      for (const [code, count] of sentByCode) countRequest(codeLabel(code), count)
+      sentByCode.clear()
     }
-    const inFlightChanged = () => {
-      if (!inFlightScheduled) {
-        inFlightScheduled = true
-        queueMicrotask(publishInFlight)
+    const metricsChanged = () => {
+      if (!metricsScheduled) {
+        metricsScheduled = true
+        queueMicrotask(publishMetrics)
       }
+    }
+    const inFlightChanged = metricsChanged
+    const countSent = (code: number) => {
+      sentByCode.set(code, (sentByCode.get(code) ?? 0) + 1)
+      metricsChanged()
     }
 
     /**
@@ -291,13 +300,13 @@ export const make = (
      */
     const countBy = (base: Metric.Metric.Counter<number>, key: string) => {
       const labels = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
-      return (value: string): void => {
+      return (value: string, count = 1): void => {
         let tags = labels.get(value)
         if (tags === undefined) {
           tags = [MetricLabel.make(key, value)]
           labels.set(value, tags)
         }
-        base.unsafeUpdate(1, tags)
+        base.unsafeUpdate(count, tags)
       }
     }
     const countRequest = countBy(Metrics.requestsSent, "code")
@@ -381,7 +390,7 @@ export const make = (
 
     const call = (address: string, request: RemotingCommand, timeoutMillis: number, span: Tracer.Span | undefined) =>
       Effect.async<RemotingCommand, RemotingError>((resume) => {
-        countRequest(codeLabel(request.code))
+        countSent(request.code)
         const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillis
         const connection = open.get(address)
         if (
