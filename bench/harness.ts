@@ -28,6 +28,28 @@ export const measure = (fn: () => unknown, bytesPerOp: number, seconds = 1): Mea
   return { opsPerSecond, mbPerSecond: (opsPerSecond * bytesPerOp) / (1024 * 1024) }
 }
 
+/**
+ * Measures ours and a peer's in interleaved rounds (ours, peer, ours, peer, ...) and keeps the median of each: this
+ * machine's speed drifts from second to second, and taking turns keeps the drift out of the ratio.
+ */
+export const measurePair = (
+  ours: () => unknown,
+  peer: () => unknown,
+  bytesPerOp: number,
+  seconds = 1,
+  rounds = 3
+): { readonly ours: Measurement; readonly peer: Measurement } => {
+  const oursRuns: Array<Measurement> = []
+  const peerRuns: Array<Measurement> = []
+  for (let i = 0; i < rounds; i++) {
+    oursRuns.push(measure(ours, bytesPerOp, seconds / rounds))
+    peerRuns.push(measure(peer, bytesPerOp, seconds / rounds))
+  }
+  const median = (runs: Array<Measurement>) =>
+    runs.sort((a, b) => a.opsPerSecond - b.opsPerSecond)[Math.floor(runs.length / 2)]!
+  return { ours: median(oursRuns), peer: median(peerRuns) }
+}
+
 export interface Row {
   readonly work: string
   readonly ours: Measurement
