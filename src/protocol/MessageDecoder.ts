@@ -205,15 +205,11 @@ export const looksLikeMessageRecords = (body: Uint8Array): boolean => {
  * Encodes one stored record exactly as the broker's commit log holds it and a pull response carries it (Java:
  * `MessageDecoder.encode` / `CommitLog.DefaultAppendMessageCallback`). The IPv6 bits of `sysFlag` are set from the
  * hosts given. Fails with a `ProtocolError` when the topic or properties are too long for their length fields.
- * `alloc` gives the record's buffer (the embedded store cuts them from slabs).
  *
  * @since 0.1.0
  * @category encoding
  */
-export const encodeMessageRecord = (
-  message: MessageRecord,
-  alloc: (size: number) => Buffer = Buffer.allocUnsafe
-): Either.Either<Buffer, ProtocolError> => {
+export const encodeMessageRecord = (message: MessageRecord): Either.Either<Buffer, ProtocolError> => {
   const bornIp = ipToBytesShared(message.bornHost.host)
   const storeIp = ipToBytesShared(message.storeHost.host)
   if (bornIp === undefined || storeIp === undefined) {
@@ -238,7 +234,7 @@ export const encodeMessageRecord = (
   const topicLengthSize = magic === MessageMagic.V2 ? 2 : 1
   const size = 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + bornIp.length + 4 + 8 + storeIp.length + 4 + 4 + 8 + 4 +
     message.body.length + topicLengthSize + topic.length + 2 + properties.length
-  const out = alloc(size)
+  const out = Buffer.allocUnsafe(size)
   let p = out.writeInt32BE(size, 0)
   p = out.writeInt32BE(magic, p)
   p = out.writeInt32BE(message.bodyCRC | 0, p)

@@ -1,7 +1,6 @@
 import { Either } from "effect"
 import { crc32 } from "node:zlib"
 import type { HostAddress } from "../../protocol/HostAddress.js"
-import { Slab } from "../../protocol/internal/Slab.js"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import { decodeMessages, encodeMessageRecord, type MessageExt } from "../../protocol/MessageDecoder.js"
 import { createOffsetMessageId } from "../../protocol/MessageId.js"
@@ -102,8 +101,6 @@ export class MessageStore {
   private readonly arrivals = new Map<string, Set<() => void>>()
   private readonly byCommitLogOffset = new Map<number, Buffer>()
   private commitLogOffset = 0
-  /** Records are cut from 4 MiB slabs, as a commit log's mapped files hold many records each. */
-  private readonly records = new Slab(4 * 1024 * 1024, 256 * 1024)
 
   constructor(readonly storeHost: HostAddress) {}
 
@@ -130,7 +127,7 @@ export class MessageStore {
         storeTimestamp: now,
         storeHost: this.storeHost,
         bodyCRC: crc32(message.body) & 0x7fffffff
-      }, (size) => this.records.alloc(size)),
+      }),
       (record) => {
         const tags = message.properties[MessageConst.TAGS]
         queue.push({ record, storeTimestamp: now, tagsCode: tags === undefined ? undefined : javaStringHashCode(tags) })

@@ -1,4 +1,4 @@
-import { Effect, Either, FiberSet, Queue, type Scope } from "effect"
+import { Effect, Either, FiberSet, type Scope } from "effect"
 import * as net from "node:net"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"
 import {
@@ -79,7 +79,8 @@ export const startRemotingServer = (
   Effect.gen(function*() {
     const host = options.host ?? "127.0.0.1"
     const fibers = yield* FiberSet.make()
-    const requests = yield* Queue.unbounded<readonly [RemotingCommand, ServerConnection]>()
+    // Each request is answered in a fiber of its own, started from the socket's data event (no queue in between).
+    const run = yield* FiberSet.runtime(fibers)<never>()
     const connections = new Set<ServerConnection>()
 
     const accept = (socket: net.Socket) => {
@@ -113,7 +114,7 @@ export const startRemotingServer = (
           const command = decodeFrame(frame)
           if (Either.isLeft(command)) return void socket.destroy()
           // Responses to the server's own requests are not awaited by anyone here.
-          if (!isResponse(command.right)) requests.unsafeOffer([command.right, connection])
+          if (!isResponse(command.right)) run(answer(command.right, connection))
         }
       })
     }
@@ -133,12 +134,6 @@ export const startRemotingServer = (
           })
         })
       )
-
-    yield* Queue.take(requests).pipe(
-      Effect.flatMap(([request, connection]) => FiberSet.run(fibers, answer(request, connection))),
-      Effect.forever,
-      Effect.forkScoped
-    )
 
     let server = net.createServer(accept)
     const port = yield* listen(server, host, options.port ?? 0)
