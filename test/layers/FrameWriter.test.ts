@@ -50,7 +50,7 @@ describe("FrameWriter", () => {
     expect(writes).toEqual([[Buffer.from("ab")], [Buffer.from("c")]])
   })
 
-  it("writes bodies of 64 KiB and more as they are, the small pieces around them joined", async () => {
+  it("writes bodies of 16 KiB and more as they are, the small pieces around them joined", async () => {
     const { socket, writes } = recordingSocket()
     const writer = new FrameWriter(socket, "peer")
     const large = Buffer.alloc(64 * 1024, 7)

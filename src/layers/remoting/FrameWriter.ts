@@ -1,8 +1,11 @@
 import type * as net from "node:net"
 import type { FrameParts } from "../../protocol/RemotingCommand.js"
 
-/** Chunks of this size or more are written as they are, not joined with their neighbours: 64 KiB. */
-const WRITTEN_ALONE = 64 * 1024
+/**
+ * Chunks of this size or more are written as they are, not joined with their neighbours: 16 KiB (copying that much
+ * costs more than a socket write of its own).
+ */
+const WRITTEN_ALONE = 16 * 1024
 
 /** Frames written to the socket together; `sentAt` is when (`performance.now()`), for round-trip times. */
 export class WriteBatch {
@@ -11,7 +14,7 @@ export class WriteBatch {
 
 /**
  * Coalesces the frames written to one socket in the same tick (Netty's write-and-flush batching): at the next tick
- * they go to the socket as one buffer; bodies of 64 KiB and more go as buffers of their own in the same `writev`,
+ * they go to the socket as one buffer; bodies of 16 KiB and more go as buffers of their own in the same `writev`,
  * never copied (bodies from 4 KiB on arrive apart from their head, so they are copied once at most). Used by the
  * client's connections and by the embedded broker's.
  */
@@ -90,7 +93,7 @@ export class FrameWriter {
     if (chunks.length === 1) this.socket.write(chunks[0]!, done)
     else if (!large) this.socket.write(Buffer.concat(chunks), done)
     else {
-      // Bodies of 64 KiB and more go as they are; what lies between them is joined, since each socket write has a
+      // Bodies of 16 KiB and more go as they are; what lies between them is joined, since each socket write has a
       // cost of its own that copying a few KiB does not.
       const writes: Array<Uint8Array> = []
       let run: Array<Uint8Array> = []
