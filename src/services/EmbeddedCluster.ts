@@ -52,7 +52,10 @@ export interface EmbeddedClusterService {
     responseCode: number,
     remark?: string
   ) => Effect.Effect<void>
-  /** The requests a broker has received, in order: code, header fields and Clock time. */
+  /**
+   * The requests a broker has received, in order: code, header fields and Clock time; the latest 10,000 at least, as
+   * older ones are let go.
+   */
   readonly receivedRequests: (
     name: string
   ) => Effect.Effect<

@@ -169,6 +169,25 @@ describe("embedded cluster features", () => {
       expect(yield* lock("a")).toBe(0)
     }).pipe(Effect.provide(clientOn()), Effect.provide(withCluster())))
 
+  it.scoped("a broker keeps the latest 10,000 requests it received (up to 20,000), not every one", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      const client = yield* RemotingClient
+      const broker = cluster.brokers[0]!.address
+      const total = 20_005
+      yield* Effect.forEach(
+        Array.from({ length: total }, (_, i) => i),
+        (i) => client.invoke(broker, request(RequestCode.GET_MAX_OFFSET, { topic: "Orders", queueId: String(i) })),
+        { concurrency: 512, discard: true }
+      )
+      const kept = yield* cluster.receivedRequests("broker-a")
+      expect(kept.length).toBeGreaterThanOrEqual(10_000)
+      expect(kept.length).toBeLessThanOrEqual(20_000)
+      const asked = kept.filter((r) => r.code === RequestCode.GET_MAX_OFFSET).map((r) => Number(r.extFields.queueId))
+      expect(new Set(asked.slice(-10_000)).size).toBe(10_000)
+      expect(Math.max(...asked)).toBe(total - 1)
+    }).pipe(Effect.provide(clientOn()), Effect.provide(withCluster())))
+
   it.scoped("with an access list, a wrong signature and a denied topic are refused as the real broker words it", () =>
     Effect.gen(function*() {
       const cluster = yield* EmbeddedCluster

@@ -79,11 +79,14 @@ export interface ReceivedRequest {
  * @category embedded
  */
 export interface BrokerFaults {
-  /** Every request received, in order (for tests that check what a client sent and when). */
+  /** The latest requests received (at least 10,000), in order (for tests that check what a client sent and when). */
   readonly received: Array<ReceivedRequest>
   latency: Duration.Duration
   readonly failures: Map<number, { remaining: number; readonly responseCode: number; readonly remark: string }>
 }
+
+/** How many of the latest requests a broker keeps for `receivedRequests` (up to twice as many, between trims). */
+const RECEIVED_KEPT = 10_000
 
 /**
  * Builds a broker listening at `address` (the store host written into every record).
@@ -177,6 +180,8 @@ export const makeBroker = (
   const handle: ServerHandler = (request, connection) => {
     const answer = Effect.flatMap(Clock.currentTimeMillis, (at) => {
       faults.received.push({ code: request.code, extFields: { ...request.extFields }, at })
+      // Only the latest are kept, so that a cluster running for long does not grow without end.
+      if (faults.received.length > 2 * RECEIVED_KEPT) faults.received.splice(0, faults.received.length - RECEIVED_KEPT)
       const failure = faults.failures.get(request.code)
       if (failure !== undefined && failure.remaining > 0) {
         if (--failure.remaining === 0) faults.failures.delete(request.code)
