@@ -22,12 +22,14 @@ export class PermitPool {
   }
 
   release(): void {
-    const [next] = this.waiters
-    if (next === undefined) this.free++
-    else {
-      this.waiters.delete(next)
-      next()
+    // The usual case, nobody waiting, without an iterator.
+    if (this.waiters.size === 0) {
+      this.free++
+      return
     }
+    const [next] = this.waiters
+    this.waiters.delete(next!)
+    next!()
   }
 
   /** Takes a permit, waiting (interruptibly, first come first served) when none is free. */
