@@ -1,8 +1,9 @@
-import { Effect, Either, FiberSet, type Scope } from "effect"
+import { Effect, FiberSet, type Scope } from "effect"
 import * as net from "node:net"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"
+import { ProtocolError } from "../../protocol/ProtocolError.js"
 import {
-  decodeFrame,
+  decodeFrameOrError,
   encodeFrameParts,
   Flag,
   isOneway,
@@ -107,15 +108,18 @@ export const startRemotingServer = (
       connections.add(connection)
       socket.on("close", () => connections.delete(connection))
       socket.on("error", () => socket.destroy())
-      socket.on("data", (chunk: Buffer) => {
-        const frames = splitter.push(chunk)
-        if (Either.isLeft(frames)) return void socket.destroy()
-        for (const frame of frames.right) {
-          const command = decodeFrame(frame)
-          if (Either.isLeft(command)) return void socket.destroy()
-          // Responses to the server's own requests are not awaited by anyone here.
-          if (!isResponse(command.right)) run(answer(command.right, connection))
+      const onFrame = (frame: Buffer): boolean => {
+        const command = decodeFrameOrError(frame)
+        if (command instanceof ProtocolError) {
+          socket.destroy()
+          return false
         }
+        // Responses to the server's own requests are not awaited by anyone here.
+        if (!isResponse(command)) run(answer(command, connection))
+        return true
+      }
+      socket.on("data", (chunk: Buffer) => {
+        if (splitter.pushEach(chunk, onFrame) !== undefined) socket.destroy()
       })
     }
 
