@@ -195,7 +195,7 @@ export const make = (
 
       resume(exit: Exit.Exit<RemotingCommand, RemotingError>, receivedAt?: number): void {
         inFlight--
-        inFlightChanged()
+        metricsChanged()
         if (this.permitHeld) asyncPermits.release()
         // The round trip: from the write of the call's batch to the arrival of the bytes that hold its response.
         if (receivedAt !== undefined && this.batch !== undefined && Exit.isSuccess(exit)) {
@@ -222,7 +222,6 @@ export const make = (
         queueMicrotask(publishMetrics)
       }
     }
-    const inFlightChanged = metricsChanged
     const countSent = (code: number) => {
       sentByCode.set(code, (sentByCode.get(code) ?? 0) + 1)
       metricsChanged()
@@ -263,7 +262,7 @@ export const make = (
       call.resumeCaller = resume
       connection.pending.set(command.opaque, call)
       inFlight++
-      inFlightChanged()
+      metricsChanged()
       deadlineRegistered(deadline)
       call.batch = connection.write(frame)
     }
