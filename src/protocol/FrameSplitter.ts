@@ -32,15 +32,19 @@ export class FrameSplitter {
   /** Adds a chunk and returns the frames it completed, in order. */
   push(chunk: Uint8Array): Either.Either<Array<Buffer>, ProtocolError> {
     const frames: Array<Buffer> = []
-    const failure = this.pushEach(chunk, (frame) => void frames.push(frame))
+    const failure = this.pushEach(chunk, (buffer, start, end) => void frames.push(buffer.subarray(start, end)))
     return failure === undefined ? Either.right(frames) : Either.left(failure)
   }
 
   /**
-   * Adds a chunk and hands each frame it completed to `onFrame`, in order, with no array of them; answers the error
-   * when the stream is not frames. `onFrame` answering `false` stops the reading (the reader closed the stream).
+   * Adds a chunk and hands each frame it completed to `onFrame` as bytes [start, end) of a buffer (no view, no array
+   * of them), in order; answers the error when the stream is not frames. `onFrame` answering `false` stops the
+   * reading (the reader closed the stream).
    */
-  pushEach(chunk: Uint8Array, onFrame: (frame: Buffer) => boolean | void): ProtocolError | undefined {
+  pushEach(
+    chunk: Uint8Array,
+    onFrame: (buffer: Buffer, start: number, end: number) => boolean | void
+  ): ProtocolError | undefined {
     if (this.failure) return this.failure
     if (chunk.length === 0) return undefined
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
@@ -53,7 +57,7 @@ export class FrameSplitter {
         return this.fail(`frame of ${head + 4} bytes exceeds the maximum of ${this.maxFrameLength}`)
       }
       if (this.buffered < head + 4) break
-      if (onFrame(this.takeFrame(head + 4)) === false) break
+      if (this.takeFrame(head + 4, onFrame) === false) break
     }
     return undefined
   }
@@ -75,39 +79,41 @@ export class FrameSplitter {
   }
 
   /**
-   * Removes a frame of `n` bytes (length prefix included) from the front and returns it without its prefix: a view
-   * of the chunk when the frame lies in one, a copy only when it spans chunks.
+   * Removes a frame of `n` bytes (length prefix included) from the front and hands it to `onFrame` without its prefix:
+   * where it lies in the chunk when it lies in one, a copy only when it spans chunks.
    */
-  private takeFrame(n: number): Buffer {
+  private takeFrame(
+    n: number,
+    onFrame: (buffer: Buffer, start: number, end: number) => boolean | void
+  ): boolean | void {
     const first = this.chunks[0]!
-    let out: Buffer
+    this.buffered -= n
+    this.offset += n
     if (first.length - this.firstAt >= n) {
-      out = first.subarray(this.firstAt + 4, this.firstAt + n)
+      const start = this.firstAt + 4
       this.firstAt += n
       if (this.firstAt === first.length) {
         this.chunks.shift()
         this.firstAt = 0
       }
-    } else {
-      out = Buffer.allocUnsafe(n - 4)
-      let skip = 4
-      let filled = 0
-      while (filled < n - 4) {
-        const c = this.chunks[0]!
-        const available = c.length - this.firstAt
-        const dropped = Math.min(skip, available)
-        skip -= dropped
-        const used = Math.min(available - dropped, n - 4 - filled)
-        c.copy(out, filled, this.firstAt + dropped, this.firstAt + dropped + used)
-        filled += used
-        if (dropped + used === available) {
-          this.chunks.shift()
-          this.firstAt = 0
-        } else this.firstAt += dropped + used
-      }
+      return onFrame(first, start, start + n - 4)
     }
-    this.buffered -= n
-    this.offset += n
-    return out
+    const out = Buffer.allocUnsafe(n - 4)
+    let skip = 4
+    let filled = 0
+    while (filled < n - 4) {
+      const c = this.chunks[0]!
+      const available = c.length - this.firstAt
+      const dropped = Math.min(skip, available)
+      skip -= dropped
+      const used = Math.min(available - dropped, n - 4 - filled)
+      c.copy(out, filled, this.firstAt + dropped, this.firstAt + dropped + used)
+      filled += used
+      if (dropped + used === available) {
+        this.chunks.shift()
+        this.firstAt = 0
+      } else this.firstAt += dropped + used
+    }
+    return onFrame(out, 0, out.length)
   }
 }

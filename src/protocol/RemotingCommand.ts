@@ -404,17 +404,22 @@ const decodeFrameIn = (buffer: Buffer, start: number, base: number): Either.Eith
 
 /**
  * {@link decodeFrame} for the transport's read loop: the command or the error itself, with no `Either` around it.
- * The frame fills `buffer` from `start`.
+ * The frame is bytes [start, end) of `buffer` (after its length prefix); `base` places it for error offsets.
  *
  * @internal
  */
-export const decodeFrameOrError = (buffer: Buffer, start = 0, base = 0): RemotingCommand | ProtocolError => {
+export const decodeFrameOrError = (
+  buffer: Buffer,
+  start = 0,
+  base = 0,
+  end = buffer.length
+): RemotingCommand | ProtocolError => {
   // The usual frame, a JSON header of the shape fastjson writes, is read with no cursor object.
-  if (buffer.length - start >= 4) {
+  if (end - start >= 4) {
     const word = buffer.readInt32BE(start)
     const headerStart = start + 4
     const headerEnd = headerStart + (word & 0xffffff)
-    if ((word >>> 24) === 0 && headerEnd <= buffer.length) {
+    if ((word >>> 24) === 0 && headerEnd <= end) {
       const header = readJsonHeader(buffer, headerStart, headerEnd)
       if (header !== undefined) {
         return {
@@ -425,7 +430,7 @@ export const decodeFrameOrError = (buffer: Buffer, start = 0, base = 0): Remotin
           flag: header.flag,
           remark: header.remark,
           extFields: header.extFields,
-          body: headerEnd < buffer.length ? buffer.subarray(headerEnd) : undefined,
+          body: headerEnd < end ? buffer.subarray(headerEnd, end) : undefined,
           serializeType: "JSON"
         }
       }
@@ -433,13 +438,13 @@ export const decodeFrameOrError = (buffer: Buffer, start = 0, base = 0): Remotin
   }
   const decoded = Either.try({
     try: () => {
-      const reader = new ByteReader(buffer, start, buffer.length, base - start)
+      const reader = new ByteReader(buffer, start, end, base - start)
       const word = reader.int32("serialize type and header length")
       const type = (word >>> 24) & 0xff
       const headerLength = word & 0xffffff
       reader.need(headerLength, "header")
       const bodyStart = start + 4 + headerLength
-      const body = bodyStart < buffer.length ? buffer.subarray(bodyStart) : undefined
+      const body = bodyStart < end ? buffer.subarray(bodyStart, end) : undefined
       if (type === 0) return decodeJsonHeader(reader, headerLength, body)
       if (type === 1) return decodeBinaryHeader(reader, headerLength, body)
       return reader.fail(`unknown serialize type ${type}`, start)

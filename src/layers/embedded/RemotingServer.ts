@@ -108,8 +108,8 @@ export const startRemotingServer = (
       connections.add(connection)
       socket.on("close", () => connections.delete(connection))
       socket.on("error", () => socket.destroy())
-      const onFrame = (frame: Buffer): boolean => {
-        const command = decodeFrameOrError(frame)
+      const onFrame = (buffer: Buffer, start: number, end: number): boolean => {
+        const command = decodeFrameOrError(buffer, start, 0, end)
         if (command instanceof ProtocolError) {
           socket.destroy()
           return false

@@ -107,8 +107,8 @@ export class Connection {
   /** When the chunk being read arrived (`performance.now()`), for the round trips of the calls it answers. */
   private receivedAt = 0
 
-  private readonly onFrame = (frame: Buffer): boolean => {
-    const c = decodeFrameOrError(frame)
+  private readonly onFrame = (buffer: Buffer, start: number, end: number): boolean => {
+    const c = decodeFrameOrError(buffer, start, 0, end)
     if (c instanceof ProtocolError) {
       this.close(`protocol error: ${c.message}`)
       return false
