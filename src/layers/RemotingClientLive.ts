@@ -19,14 +19,12 @@ import {
 } from "effect"
 import { ProtocolError } from "../protocol/ProtocolError.js"
 import {
-  encodeCommand,
   encodeFrameParts,
   Flag,
   type FrameParts,
   isOneway,
   type RemotingCommand,
-  response as responseTo,
-  UNCOPIED_BODY_MIN
+  response as responseTo
 } from "../protocol/RemotingCommand.js"
 import { requestCodeName } from "../protocol/RequestCode.js"
 import { ResponseCode } from "../protocol/ResponseCode.js"
@@ -396,10 +394,7 @@ export const make = (
           hooks.length === 0 && connection?.closedBy === undefined && connection !== undefined && asyncPermits.tryTake()
         ) {
           const command = prepare(request, request.flag & ~(Flag.ONEWAY | Flag.RESPONSE))
-          const body = command.body
-          const frame = body === undefined || body.length < UNCOPIED_BODY_MIN
-            ? encodeCommand(command)
-            : encodeFrameParts(command)
+          const frame = encodeFrameParts(command)
           if (frame.length <= config.maxFrameLength) {
             return send(connection, command, frame, deadline, timeoutMillis, true, observing(span), resume)
           }
