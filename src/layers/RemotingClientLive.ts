@@ -249,7 +249,7 @@ export const make = (
     const send = (
       connection: Connection,
       command: RemotingCommand,
-      frame: Buffer | FrameParts,
+      frame: FrameParts,
       deadline: number,
       timeoutMillis: number,
       permitHeld: boolean,
