@@ -39,6 +39,7 @@ const brokerName = (i: number) => `broker-${String.fromCharCode(97 + i)}`
 export const make = (options: EmbeddedClusterOptions = {}) =>
   Effect.gen(function*() {
     const host = options.host ?? "127.0.0.1"
+    const clock = yield* Effect.clock
     const running = new Map<string, { readonly broker: Broker; readonly server: RemotingServer; up: boolean }>()
     const nameServer = yield* startRemotingServer(
       makeNameServer(() => [...running.values()].filter((b) => b.up).map((b) => b.broker)),
@@ -69,9 +70,10 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
       // The broker needs its own port (the store host of its records), known once its server listens.
       const ref: { broker?: Broker } = {}
       const server = yield* startRemotingServer((request, connection) => ref.broker!.handle(request, connection), {
-        host
+        host,
+        answerDelayMillis: () => ref.broker === undefined ? 0 : Duration.toMillis(ref.broker.faults.latency)
       })
-      const broker = makeBroker(brokerOptions, { host, port: server.port }, background, delayLevels)
+      const broker = makeBroker(brokerOptions, { host, port: server.port }, background, delayLevels, clock)
       ref.broker = broker
       // Client housekeeping (Java: `ClientHousekeepingService`, every 10 s): closed or silent clients leave their groups.
       yield* FiberSet.run(

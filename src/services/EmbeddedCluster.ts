@@ -42,7 +42,10 @@ export interface EmbeddedClusterService {
   readonly stopBroker: (name: string) => Effect.Effect<void>
   /** Starts a stopped broker again on the same port, with its data. */
   readonly startBroker: (name: string) => Effect.Effect<void>
-  /** Delays every answer of a broker by `latency` (zero removes the delay). */
+  /**
+   * Delays every answer of a broker by `latency` (zero removes the delay): requests are worked on when they arrive,
+   * their answers held back that long (Clock time), as a network round trip away would.
+   */
   readonly setLatency: (name: string, latency: Duration.DurationInput) => Effect.Effect<void>
   /** Answers the next `count` requests of `requestCode` to a broker with `responseCode` (and `remark`). */
   readonly failNext: (

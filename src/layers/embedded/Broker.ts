@@ -85,11 +85,15 @@ export interface BrokerFaults {
   readonly failures: Map<number, { remaining: number; readonly responseCode: number; readonly remark: string }>
 }
 
+/** The header fields recorded for a request that has none. */
+const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({})
+
 /** How many of the latest requests a broker keeps for `receivedRequests` (up to twice as many, between trims). */
 const RECEIVED_KEPT = 10_000
 
 /**
- * Builds a broker listening at `address` (the store host written into every record).
+ * Builds a broker listening at `address` (the store host written into every record). The clock is the one of the
+ * layer that runs it (a `TestClock` in tests).
  *
  * @since 0.1.0
  * @category embedded
@@ -98,7 +102,8 @@ export const makeBroker = (
   options: BrokerOptions,
   address: HostAddress,
   background: FiberSet.FiberSet,
-  delayLevels: ReadonlyArray<Duration.Duration>
+  delayLevels: ReadonlyArray<Duration.Duration>,
+  clock: Clock.Clock
 ): Broker => {
   const topics = new Map<string, TopicConfig>()
   const store = new MessageStore(address)
@@ -129,7 +134,8 @@ export const makeBroker = (
     consumerOffsets,
     createTopic,
     delayLevels,
-    background
+    background,
+    clock
   }
   const { consumerSendMsgBack, groupTopic, sendMessage } = makeSendMessageProcessor(state)
   const { pullMessage } = makePullMessageProcessor(state)
@@ -177,23 +183,29 @@ export const makeBroker = (
 
   const faults: BrokerFaults = { received: [], latency: Duration.zero, failures: new Map() }
 
+  /**
+   * Answers a request: at once, as an `Effect.succeed`, when it needs nothing that takes time (the remoting server
+   * writes those without a fiber). The added latency of `faults` is applied by the remoting server to the answer.
+   */
   const handle: ServerHandler = (request, connection) => {
-    const answer = Effect.flatMap(Clock.currentTimeMillis, (at) => {
-      faults.received.push({ code: request.code, extFields: { ...request.extFields }, at })
-      // Only the latest are kept, so that a cluster running for long does not grow without end.
-      if (faults.received.length > 2 * RECEIVED_KEPT) faults.received.splice(0, faults.received.length - RECEIVED_KEPT)
-      const failure = faults.failures.get(request.code)
-      if (failure !== undefined && failure.remaining > 0) {
-        if (--failure.remaining === 0) faults.failures.delete(request.code)
-        return fail(request, failure.responseCode, failure.remark)
-      }
-      if (options.acl !== undefined) {
-        const refused = aclRefusal(options.acl, request)
-        if (refused !== undefined) return fail(request, ResponseCode.SYSTEM_ERROR, refused)
-      }
-      return dispatch(request, connection)
+    // The request's header fields are its own, decoded for it and never changed, so they are kept as they are.
+    faults.received.push({
+      code: request.code,
+      extFields: request.extFields ?? NO_FIELDS,
+      at: clock.unsafeCurrentTimeMillis()
     })
-    return Duration.isZero(faults.latency) ? answer : Effect.zipRight(Effect.sleep(faults.latency), answer)
+    // Only the latest are kept, so that a cluster running for long does not grow without end.
+    if (faults.received.length > 2 * RECEIVED_KEPT) faults.received.splice(0, faults.received.length - RECEIVED_KEPT)
+    const failure = faults.failures.get(request.code)
+    if (failure !== undefined && failure.remaining > 0) {
+      if (--failure.remaining === 0) faults.failures.delete(request.code)
+      return fail(request, failure.responseCode, failure.remark)
+    }
+    if (options.acl !== undefined) {
+      const refused = aclRefusal(options.acl, request)
+      if (refused !== undefined) return fail(request, ResponseCode.SYSTEM_ERROR, refused)
+    }
+    return dispatch(request, connection)
   }
 
   const dispatch: ServerHandler = (request, connection) => {

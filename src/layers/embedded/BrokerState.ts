@@ -1,4 +1,4 @@
-import { Effect, Either, type FiberSet } from "effect"
+import { type Clock, Effect, Either, type FiberSet } from "effect"
 import type { Duration } from "effect"
 import type { CommandHeader } from "../../protocol/headers/CommandHeader.js"
 import { decodeHeader } from "../../protocol/headers/CommandHeader.js"
@@ -14,7 +14,8 @@ import type { Transactions } from "./Transactions.js"
 
 /**
  * What the request processors of one embedded broker share: its settings, topics, store, groups, locks,
- * transactions, consumer offsets, and the scope's fiber set for delayed work.
+ * transactions, consumer offsets, the scope's fiber set for delayed work, and the clock (read at once by the answers
+ * that need no effect, so that they are answered without a fiber of their own).
  *
  * @since 0.1.0
  * @category embedded
@@ -30,6 +31,7 @@ export interface BrokerState {
   readonly createTopic: (config: TopicConfig) => void
   readonly delayLevels: ReadonlyArray<Duration.Duration>
   readonly background: FiberSet.FiberSet
+  readonly clock: Clock.Clock
 }
 
 export const fail = (request: RemotingCommand, code: number, remark: string) =>

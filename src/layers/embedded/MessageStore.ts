@@ -83,6 +83,12 @@ export interface GetMessageResult {
   readonly maxOffset: number
 }
 
+/** One consume queue (Java: `ConsumeQueue`): its entries in queue-offset order, and the readers waiting for more. */
+class ConsumeQueue {
+  readonly entries: Array<QueueEntry> = []
+  readonly arrivals = new Set<() => void>()
+}
+
 /** Java's limits on one read: 32 messages and 256 KiB from memory, at most 16,000 queue entries scanned. */
 const MAX_TRANSFER_COUNT = 32
 const MAX_TRANSFER_BYTES = 256 * 1024
@@ -97,64 +103,93 @@ const MAX_FILTER_SCAN = 16000
  * @category embedded
  */
 export class MessageStore {
-  private readonly queues = new Map<string, Array<QueueEntry>>()
-  private readonly arrivals = new Map<string, Set<() => void>>()
-  private readonly byCommitLogOffset = new Map<number, Buffer>()
+  /** Consume queues by topic, then by queue id. */
+  private readonly queues = new Map<string, Array<ConsumeQueue | undefined>>()
+  /** The commit log's records in order, with the offset of each (ascending), for lookups by offset. */
+  private readonly commitLog: Array<Buffer> = []
+  private readonly commitLogOffsets: Array<number> = []
   private commitLogOffset = 0
 
   constructor(readonly storeHost: HostAddress) {}
 
-  private queue(topic: string, queueId: number): Array<QueueEntry> {
-    const key = `${topic}\u0000${queueId}`
-    let queue = this.queues.get(key)
-    if (queue === undefined) {
-      queue = []
-      this.queues.set(key, queue)
+  /** The consume queue of a topic's queue, made when `create` and not there yet. */
+  private queue(topic: string, queueId: number, create: true): ConsumeQueue
+  private queue(topic: string, queueId: number, create: false): ConsumeQueue | undefined
+  private queue(topic: string, queueId: number, create: boolean): ConsumeQueue | undefined {
+    let byId = this.queues.get(topic)
+    if (byId === undefined) {
+      if (!create) return undefined
+      byId = []
+      this.queues.set(topic, byId)
+    }
+    let queue = byId[queueId]
+    if (queue === undefined && create) {
+      queue = new ConsumeQueue()
+      byId[queueId] = queue
     }
     return queue
   }
 
   /** Appends a message; its record is encoded with its offsets, store time, store host and body CRC. */
   append(message: MessageToStore, now: number): Either.Either<AppendResult, ProtocolError> {
-    const queue = this.queue(message.topic, message.queueId)
-    const queueOffset = queue.length
+    const queue = this.queue(message.topic, message.queueId, true)
+    const queueOffset = queue.entries.length
     const commitLogOffset = this.commitLogOffset
-    return Either.map(
-      encodeMessageRecord({
-        ...message,
-        queueOffset,
-        commitLogOffset,
-        storeTimestamp: now,
-        storeHost: this.storeHost,
-        bodyCRC: crc32(message.body) & 0x7fffffff
-      }),
-      (record) => {
-        const tags = message.properties[MessageConst.TAGS]
-        queue.push({ record, storeTimestamp: now, tagsCode: tags === undefined ? undefined : javaStringHashCode(tags) })
-        this.byCommitLogOffset.set(commitLogOffset, record)
-        this.commitLogOffset += record.length
-        const waiting = this.arrivals.get(`${message.topic}\u0000${message.queueId}`)
-        if (waiting !== undefined) { for (const wake of [...waiting]) wake() }
-        return {
-          queueOffset,
-          commitLogOffset,
-          offsetMsgId: createOffsetMessageId(this.storeHost, commitLogOffset),
-          storeTimestamp: now,
-          size: record.length
-        }
-      }
-    )
+    const encoded = encodeMessageRecord({
+      topic: message.topic,
+      queueId: message.queueId,
+      flag: message.flag,
+      properties: message.properties,
+      body: message.body,
+      sysFlag: message.sysFlag,
+      bornTimestamp: message.bornTimestamp,
+      bornHost: message.bornHost,
+      reconsumeTimes: message.reconsumeTimes,
+      preparedTransactionOffset: message.preparedTransactionOffset,
+      queueOffset,
+      commitLogOffset,
+      storeTimestamp: now,
+      storeHost: this.storeHost,
+      bodyCRC: crc32(message.body) & 0x7fffffff
+    })
+    if (Either.isLeft(encoded)) return Either.left(encoded.left)
+    const record = encoded.right
+    const tags = message.properties[MessageConst.TAGS]
+    queue.entries.push({
+      record,
+      storeTimestamp: now,
+      tagsCode: tags === undefined ? undefined : javaStringHashCode(tags)
+    })
+    this.commitLog.push(record)
+    this.commitLogOffsets.push(commitLogOffset)
+    this.commitLogOffset += record.length
+    if (queue.arrivals.size > 0) { for (const wake of [...queue.arrivals]) wake() }
+    return Either.right({
+      queueOffset,
+      commitLogOffset,
+      offsetMsgId: createOffsetMessageId(this.storeHost, commitLogOffset),
+      storeTimestamp: now,
+      size: record.length
+    })
   }
 
   /** The message stored at a commit-log offset, its body as stored (Java: `lookMessageByOffset`). */
   lookMessageByOffset(commitLogOffset: number): MessageExt | undefined {
-    const record = this.byCommitLogOffset.get(commitLogOffset)
-    if (record === undefined) return undefined
+    const offsets = this.commitLogOffsets
+    let low = 0
+    let high = offsets.length
+    while (low < high) {
+      const mid = (low + high) >> 1
+      if (offsets[mid]! < commitLogOffset) low = mid + 1
+      else high = mid
+    }
+    if (offsets[low] !== commitLogOffset) return undefined
+    const record = this.commitLog[low]!
     return Either.getOrUndefined(decodeMessages(record, { decompress: false }))?.[0]
   }
 
   maxOffset(topic: string, queueId: number): number {
-    return this.queues.get(`${topic}\u0000${queueId}`)?.length ?? 0
+    return this.queue(topic, queueId, false)?.entries.length ?? 0
   }
 
   minOffset(_topic: string, _queueId: number): number {
@@ -169,7 +204,7 @@ export class MessageStore {
     maxMsgNums: number,
     tagCodes: ReadonlyArray<number>
   ): GetMessageResult {
-    const queue = this.queues.get(`${topic}\u0000${queueId}`) ?? []
+    const queue = this.queue(topic, queueId, false)?.entries ?? []
     const minOffset = 0
     const maxOffset = queue.length
     const result = (status: GetMessageResult["status"], nextBeginOffset: number, records: Array<Buffer> = []) => ({
@@ -203,7 +238,7 @@ export class MessageStore {
 
   /** The first offset whose message was stored at or after `timestamp`; the max offset when none was. */
   searchOffset(topic: string, queueId: number, timestamp: number): number {
-    const queue = this.queues.get(`${topic}\u0000${queueId}`) ?? []
+    const queue = this.queue(topic, queueId, false)?.entries ?? []
     let low = 0
     let high = queue.length
     while (low < high) {
@@ -216,17 +251,12 @@ export class MessageStore {
 
   /** When the queue's first message was stored, or -1 for an empty queue. */
   earliestStoreTime(topic: string, queueId: number): number {
-    return this.queues.get(`${topic}\u0000${queueId}`)?.[0]?.storeTimestamp ?? -1
+    return this.queue(topic, queueId, false)?.entries[0]?.storeTimestamp ?? -1
   }
 
   /** Calls `wake` at the next message appended to the queue; returns how to stop waiting. */
   onArrival(topic: string, queueId: number, wake: () => void): () => void {
-    const key = `${topic}\u0000${queueId}`
-    let waiting = this.arrivals.get(key)
-    if (waiting === undefined) {
-      waiting = new Set()
-      this.arrivals.set(key, waiting)
-    }
+    const waiting = this.queue(topic, queueId, true).arrivals
     waiting.add(wake)
     return () => void waiting.delete(wake)
   }

@@ -1,4 +1,4 @@
-import { Effect, FiberSet, type Scope } from "effect"
+import { Cause, Duration, Effect, Exit, FiberSet, type Scope } from "effect"
 import * as net from "node:net"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"
 import { ProtocolError } from "../../protocol/ProtocolError.js"
@@ -66,23 +66,105 @@ const listen = (server: net.Server, host: string, port: number) =>
   })
 
 /**
- * Starts a remoting server on `host:port` (port 0: an ephemeral one) in the current scope. Each request is handled
- * in a fiber of its own; a handler that dies is answered SYSTEM_ERROR. A connection that sends bytes that are not the
- * protocol is closed.
+ * Starts a remoting server on `host:port` (port 0: an ephemeral one) in the current scope. A handler's answer that is
+ * already complete (an `Effect.succeed`, an `Exit`) is written at once; any other runs in a fiber of its own. A
+ * handler that dies is answered SYSTEM_ERROR. A connection that sends bytes that are not the protocol is closed.
+ * `answerDelayMillis` (none by default) holds every answer back that long (Clock time), as a network would: the
+ * request is worked on at once and its answer waits in a delay line, so answers to requests that came together go
+ * out together.
  *
  * @since 0.1.0
  * @category embedded
  */
 export const startRemotingServer = (
   handler: ServerHandler,
-  options: { readonly host?: string; readonly port?: number } = {}
+  options: {
+    readonly host?: string
+    readonly port?: number
+    readonly answerDelayMillis?: () => number
+  } = {}
 ): Effect.Effect<RemotingServer, Error, Scope.Scope> =>
   Effect.gen(function*() {
     const host = options.host ?? "127.0.0.1"
     const fibers = yield* FiberSet.make()
-    // Each request is answered in a fiber of its own, started from the socket's data event (no queue in between).
+    // Answers that take time run in a fiber of their own, started from the socket's data event (no queue between).
     const run = yield* FiberSet.runtime(fibers)<never>()
     const connections = new Set<ServerConnection>()
+    const clock = yield* Effect.clock
+    const delayOf = options.answerDelayMillis ?? (() => 0)
+
+    // The delay line: answers held back, in the order they are due (Clock milliseconds), and one fiber that sleeps
+    // until the first is due and writes every answer due by then.
+    const delayed: Array<
+      { readonly due: number; readonly connection: ServerConnection; readonly command: RemotingCommand }
+    > = []
+    const waiting = yield* Effect.makeLatch(false)
+    const earlier = yield* Effect.makeLatch(false)
+    let nextWakeAt = Number.POSITIVE_INFINITY
+    const hold = (connection: ServerConnection, command: RemotingCommand, due: number) => {
+      let at = delayed.length
+      while (at > 0 && delayed[at - 1]!.due > due) at--
+      delayed.splice(at, 0, { due, connection, command })
+      waiting.unsafeOpen()
+      if (due < nextWakeAt) earlier.unsafeOpen()
+    }
+    yield* Effect.gen(function*() {
+      for (;;) {
+        yield* waiting.await
+        const now = clock.unsafeCurrentTimeMillis()
+        let due = 0
+        while (due < delayed.length && delayed[due]!.due <= now) due++
+        for (const { command, connection } of delayed.splice(0, due)) connection.send(command)
+        if (delayed.length === 0) {
+          nextWakeAt = Number.POSITIVE_INFINITY
+          waiting.unsafeClose()
+          continue
+        }
+        nextWakeAt = delayed[0]!.due
+        earlier.unsafeClose()
+        yield* Effect.raceFirst(Effect.sleep(Duration.millis(nextWakeAt - now)), earlier.await)
+      }
+    }).pipe(Effect.forkScoped)
+
+    /** Sends the answer to a request (none to a oneway request), now or, with a delay, from the delay line. */
+    const reply = (request: RemotingCommand, answer: RemotingCommand | undefined, connection: ServerConnection) => {
+      if (answer === undefined || isOneway(request)) return
+      const command: RemotingCommand = {
+        ...answer,
+        opaque: request.opaque,
+        flag: answer.flag | Flag.RESPONSE,
+        serializeType: request.serializeType
+      }
+      const delay = delayOf()
+      if (delay > 0) hold(connection, command, clock.unsafeCurrentTimeMillis() + delay)
+      else connection.send(command)
+    }
+
+    const systemError = (request: RemotingCommand, defect: unknown) =>
+      responseTo(request, ResponseCode.SYSTEM_ERROR, { remark: String(defect) })
+
+    const onRequest = (request: RemotingCommand, connection: ServerConnection) => {
+      let answer: Effect.Effect<RemotingCommand | undefined>
+      try {
+        answer = handler(request, connection)
+      } catch (defect) {
+        return reply(request, systemError(request, defect), connection)
+      }
+      if (Exit.isExit(answer)) {
+        const done = answer as Exit.Exit<RemotingCommand | undefined>
+        return reply(
+          request,
+          Exit.isSuccess(done) ? done.value : systemError(request, Cause.squash(done.cause)),
+          connection
+        )
+      }
+      run(
+        answer.pipe(
+          Effect.catchAllDefect((defect) => Effect.succeed(systemError(request, defect))),
+          Effect.map((answered) => reply(request, answered, connection))
+        )
+      )
+    }
 
     const accept = (socket: net.Socket) => {
       socket.setNoDelay(true)
@@ -115,29 +197,13 @@ export const startRemotingServer = (
           return false
         }
         // Responses to the server's own requests are not awaited by anyone here.
-        if (!isResponse(command)) run(answer(command, connection))
+        if (!isResponse(command)) onRequest(command, connection)
         return true
       }
       socket.on("data", (chunk: Buffer) => {
         if (splitter.pushEach(chunk, onFrame) !== undefined) socket.destroy()
       })
     }
-
-    const answer = (request: RemotingCommand, connection: ServerConnection) =>
-      handler(request, connection).pipe(
-        Effect.catchAllDefect((defect) =>
-          Effect.succeed(responseTo(request, ResponseCode.SYSTEM_ERROR, { remark: String(defect) }))
-        ),
-        Effect.map((reply) => {
-          if (reply === undefined || isOneway(request)) return
-          connection.send({
-            ...reply,
-            opaque: request.opaque,
-            flag: reply.flag | Flag.RESPONSE,
-            serializeType: request.serializeType
-          })
-        })
-      )
 
     let server = net.createServer(accept)
     const port = yield* listen(server, host, options.port ?? 0)

@@ -10,13 +10,14 @@ import type { SendMessageRequestHeader } from "../../protocol/headers/SendHeader
 import { decodeBatch } from "../../protocol/MessageBatch.js"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import { stringToProperties } from "../../protocol/MessageProperties.js"
+import type { ProtocolError } from "../../protocol/ProtocolError.js"
 import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
 import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX, SCHEDULE_TOPIC } from "./BrokerConfig.js"
 import type { BrokerState } from "./BrokerState.js"
 import { fail, hostOf, withHeader } from "./BrokerState.js"
-import type { MessageToStore, TopicConfig } from "./MessageStore.js"
+import type { AppendResult, MessageToStore, TopicConfig } from "./MessageStore.js"
 import type { ServerConnection } from "./RemotingServer.js"
 
 /**
@@ -27,7 +28,7 @@ import type { ServerConnection } from "./RemotingServer.js"
  * @category embedded
  */
 export const makeSendMessageProcessor = (state: BrokerState) => {
-  const { background, createTopic, delayLevels, options, store, topics, transactions } = state
+  const { background, clock, createTopic, delayLevels, options, store, topics, transactions } = state
   /** The topic to send to, created from the default topic when allowed (Java: `createTopicInSendMessageMethod`). */
   const topicForSend = (header: SendMessageRequestHeader): TopicConfig | undefined => {
     const existing = topics.get(header.topic)
@@ -118,57 +119,64 @@ export const makeSendMessageProcessor = (state: BrokerState) => {
       }
     })
 
-  const sendMessage = (request: RemotingCommand, connection: ServerConnection) =>
-    Either.match(sendHeaderOf(request), {
-      onLeft: (e) => fail(request, ResponseCode.SYSTEM_ERROR, `the request header is not valid: ${e.message}`),
-      onRight: (header) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const body = request.body ?? new Uint8Array(0)
-          if (body.length > options.maxMessageSize) {
-            return fail(
-              request,
-              ResponseCode.MESSAGE_ILLEGAL,
-              `the message body size over max value, MAX: ${options.maxMessageSize}`
-            )
-          }
-          const checked = checkSend(request, header, connection)
-          if (Either.isLeft(checked)) return Effect.succeed(checked.left)
-          const queueId = checked.right
-          if (request.code === RequestCode.SEND_BATCH_MESSAGE || header.batch === true) {
-            return sendBatch(request, header, queueId, body, connection, now)
-          }
-          const { [MessageConst.WAIT]: wait, ...sent } = stringToProperties(header.properties ?? "")
-          const message = {
-            topic: header.topic,
-            queueId,
-            flag: header.flag,
-            // Java stores the message without WAIT (it saves 9 bytes), with the broker's cluster name.
-            properties: { ...sent, [MessageConst.CLUSTER]: options.clusterName },
-            body,
-            sysFlag: header.sysFlag,
-            bornTimestamp: header.bornTimestamp,
-            bornHost: hostOf(connection),
-            reconsumeTimes: header.reconsumeTimes ?? 0,
-            preparedTransactionOffset: 0
-          }
-          const level = Number(sent[MessageConst.DELAY] ?? 0)
-          const prepared = sent[MessageConst.TRAN_MSG] === "true"
-          const stored = prepared
-            ? Effect.succeed(transactions.prepare(message, now))
-            : level > 0 && delayLevels.length > 0
-            ? delay(message, level, wait, now)
-            : Effect.succeed(store.append(message, now))
-          return Effect.flatMap(stored, (result) =>
-            Either.match(result, {
-              onLeft: (e) => fail(request, ResponseCode.MESSAGE_ILLEGAL, e.message),
-              onRight: (r) =>
-                Effect.succeed(
-                  // A delayed message answers with its queue and its offset in the delay level's queue, as Java does.
-                  sendResponse(request, r.offsetMsgId, queueId, r.queueOffset)
-                )
-            }))
-        })
-    })
+  /** The answer to a stored message (a delayed one answers with its offset in the delay level's queue, as Java). */
+  const answerStored = (request: RemotingCommand, queueId: number) =>
+  (
+    stored: Either.Either<AppendResult, ProtocolError>
+  ): Effect.Effect<RemotingCommand> =>
+    Either.isLeft(stored)
+      ? fail(request, ResponseCode.MESSAGE_ILLEGAL, stored.left.message)
+      : Effect.succeed(sendResponse(request, stored.right.offsetMsgId, queueId, stored.right.queueOffset))
+
+  /**
+   * A send: answered at once (an `Effect.succeed`, which the remoting server writes without a fiber) unless the
+   * message is delayed.
+   */
+  const sendMessage = (request: RemotingCommand, connection: ServerConnection): Effect.Effect<RemotingCommand> => {
+    const decoded = sendHeaderOf(request)
+    if (Either.isLeft(decoded)) {
+      return fail(request, ResponseCode.SYSTEM_ERROR, `the request header is not valid: ${decoded.left.message}`)
+    }
+    const header = decoded.right
+    const now = clock.unsafeCurrentTimeMillis()
+    const body = request.body ?? new Uint8Array(0)
+    if (body.length > options.maxMessageSize) {
+      return fail(
+        request,
+        ResponseCode.MESSAGE_ILLEGAL,
+        `the message body size over max value, MAX: ${options.maxMessageSize}`
+      )
+    }
+    const checked = checkSend(request, header, connection)
+    if (Either.isLeft(checked)) return Effect.succeed(checked.left)
+    const queueId = checked.right
+    if (request.code === RequestCode.SEND_BATCH_MESSAGE || header.batch === true) {
+      return sendBatch(request, header, queueId, body, connection, now)
+    }
+    // Java stores the message without WAIT (it saves 9 bytes), with the broker's cluster name. The parsed properties
+    // are a fresh object of this request's own, so they are changed in place.
+    const sent = stringToProperties(header.properties ?? "")
+    const wait = sent[MessageConst.WAIT]
+    if (wait !== undefined) delete sent[MessageConst.WAIT]
+    sent[MessageConst.CLUSTER] = options.clusterName
+    const message: MessageToStore = {
+      topic: header.topic,
+      queueId,
+      flag: header.flag,
+      properties: sent,
+      body,
+      sysFlag: header.sysFlag,
+      bornTimestamp: header.bornTimestamp,
+      bornHost: hostOf(connection),
+      reconsumeTimes: header.reconsumeTimes ?? 0,
+      preparedTransactionOffset: 0
+    }
+    const answer = answerStored(request, queueId)
+    if (sent[MessageConst.TRAN_MSG] === "true") return answer(transactions.prepare(message, now))
+    const level = Number(sent[MessageConst.DELAY] ?? 0)
+    if (level > 0 && delayLevels.length > 0) return Effect.flatMap(delay(message, level, wait, now), answer)
+    return answer(store.append(message, now))
+  }
 
   const sendBatch = (
     request: RemotingCommand,
@@ -183,18 +191,19 @@ export const makeSendMessageProcessor = (state: BrokerState) => {
       onRight: (entries) => {
         const ids: Array<string> = []
         let first = -1
+        const batchProperties = stringToProperties(header.properties ?? "")
         for (const entry of entries) {
+          // The broker adds its cluster and the batch's own properties (WAIT) to each message's, which are a fresh
+          // object of this request's own.
+          const properties = entry.properties as Record<string, string>
+          properties[MessageConst.CLUSTER] = options.clusterName
+          for (const name in batchProperties) properties[name] = batchProperties[name]!
           const stored = store.append(
             {
               topic: header.topic,
               queueId,
               flag: entry.flag,
-              // The broker adds the batch's own properties (WAIT) and its cluster to each message's.
-              properties: {
-                ...entry.properties,
-                [MessageConst.CLUSTER]: options.clusterName,
-                ...stringToProperties(header.properties ?? "")
-              },
+              properties,
               body: entry.body,
               sysFlag: header.sysFlag,
               bornTimestamp: header.bornTimestamp,
@@ -234,7 +243,8 @@ export const makeSendMessageProcessor = (state: BrokerState) => {
    */
   const consumerSendMsgBack = (request: RemotingCommand) =>
     withHeader(request, ConsumerSendMsgBackRequestHeader, (header) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      Effect.suspend(() => {
+        const now = clock.unsafeCurrentTimeMillis()
         const original = store.lookMessageByOffset(header.offset)
         if (original === undefined) {
           return fail(request, ResponseCode.SYSTEM_ERROR, `look message by offset failed, ${header.offset}`)
