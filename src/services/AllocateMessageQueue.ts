@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto"
 import type { MessageQueue } from "../protocol/MessageQueue.js"
+import { lowerBound } from "./LowerBound.js"
 
 /**
  * How a consumer group's queues are shared among its consumers (Java: `AllocateMessageQueueStrategy`): given every
@@ -83,13 +84,7 @@ export const consistentHash = (virtualNodes = 10): AllocateMessageQueueStrategy 
     for (const cid of cidAll) for (let i = 0; i < virtualNodes; i++) ring.set(md5Hash(`${cid}-${i}`), cid)
     const points = [...ring.keys()].sort((a, b) => a - b)
     const owner = (hash: number) => {
-      let low = 0
-      let high = points.length
-      while (low < high) {
-        const mid = (low + high) >> 1
-        if (points[mid]! < hash) low = mid + 1
-        else high = mid
-      }
+      const low = lowerBound(points.length, (i) => points[i]! < hash)
       return ring.get(points[low === points.length ? 0 : low]!)!
     }
     return mqAll.filter((mq) => owner(md5Hash(queueKey(mq))) === currentCID)

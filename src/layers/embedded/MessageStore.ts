@@ -7,6 +7,7 @@ import { createOffsetMessageId } from "../../protocol/MessageId.js"
 import type { MessageProperties } from "../../protocol/MessageProperties.js"
 import type { ProtocolError } from "../../protocol/ProtocolError.js"
 import { javaStringHashCode, matchesTagCodes } from "../../protocol/TagFilter.js"
+import { lowerBound } from "../../services/LowerBound.js"
 
 /**
  * A topic's configuration on a broker (Java: `TopicConfig`).
@@ -176,13 +177,7 @@ export class MessageStore {
   /** The message stored at a commit-log offset, its body as stored (Java: `lookMessageByOffset`). */
   lookMessageByOffset(commitLogOffset: number): MessageExt | undefined {
     const offsets = this.commitLogOffsets
-    let low = 0
-    let high = offsets.length
-    while (low < high) {
-      const mid = (low + high) >> 1
-      if (offsets[mid]! < commitLogOffset) low = mid + 1
-      else high = mid
-    }
+    const low = lowerBound(offsets.length, (i) => offsets[i]! < commitLogOffset)
     if (offsets[low] !== commitLogOffset) return undefined
     const record = this.commitLog[low]!
     return Either.getOrUndefined(decodeMessages(record, { decompress: false }))?.[0]
@@ -239,14 +234,7 @@ export class MessageStore {
   /** The first offset whose message was stored at or after `timestamp`; the max offset when none was. */
   searchOffset(topic: string, queueId: number, timestamp: number): number {
     const queue = this.queue(topic, queueId, false)?.entries ?? []
-    let low = 0
-    let high = queue.length
-    while (low < high) {
-      const mid = (low + high) >> 1
-      if (queue[mid]!.storeTimestamp < timestamp) low = mid + 1
-      else high = mid
-    }
-    return low
+    return lowerBound(queue.length, (i) => queue[i]!.storeTimestamp < timestamp)
   }
 
   /** When the queue's first message was stored, or -1 for an empty queue. */
