@@ -1,4 +1,4 @@
-import { Cause, Duration, Effect, Exit, FiberSet, type Scope } from "effect"
+import { Cause, Duration, Effect, Either, Exit, FiberSet, type Scope } from "effect"
 import * as net from "node:net"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"
 import { ProtocolError } from "../../protocol/ProtocolError.js"
@@ -144,12 +144,10 @@ export const startRemotingServer = (
       responseTo(request, ResponseCode.SYSTEM_ERROR, { remark: String(defect) })
 
     const onRequest = (request: RemotingCommand, connection: ServerConnection) => {
-      let answer: Effect.Effect<RemotingCommand | undefined>
-      try {
-        answer = handler(request, connection)
-      } catch (defect) {
-        return reply(request, systemError(request, defect), connection)
-      }
+      // A handler that throws is a defect, answered as one.
+      const handled = Either.try(() => handler(request, connection))
+      if (Either.isLeft(handled)) return reply(request, systemError(request, handled.left), connection)
+      const answer = handled.right
       if (Exit.isExit(answer)) {
         const done = answer as Exit.Exit<RemotingCommand | undefined>
         return reply(
