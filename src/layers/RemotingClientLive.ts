@@ -43,6 +43,7 @@ import {
 import { RequestHandlers } from "../services/RequestHandlers.js"
 import { RpcHooks, runAfterResponse, runBeforeRequest } from "../services/RpcHooks.js"
 import { Connection, openSocket, type PendingCall } from "./remoting/Connection.js"
+import { startDueTimer } from "./remoting/DueTimer.js"
 import type { WriteBatch } from "./remoting/FrameWriter.js"
 import { PermitPool } from "./remoting/PermitPool.js"
 import * as Metrics from "./remoting/RemotingMetrics.js"
@@ -267,29 +268,11 @@ export const make = (
 
     // The timeout sweeper (Java: `scanResponseTable`): while calls are in flight it sleeps until the earliest
     // deadline (Clock time), fails the calls past theirs, and sleeps again. A call with an earlier deadline wakes it.
-    const sweeping = yield* Effect.makeLatch(false)
-    const earlier = yield* Effect.makeLatch(false)
-    let nextSweepAt = Number.POSITIVE_INFINITY
-    const deadlineRegistered = (deadline: number) => {
-      sweeping.unsafeOpen()
-      if (deadline < nextSweepAt) earlier.unsafeOpen()
-    }
-    yield* Effect.gen(function*() {
-      for (;;) {
-        yield* sweeping.await
-        const now = clock.unsafeCurrentTimeMillis()
-        let earliest = Number.POSITIVE_INFINITY
-        for (const connection of open.values()) earliest = Math.min(earliest, connection.expire(now))
-        if (earliest === Number.POSITIVE_INFINITY) {
-          nextSweepAt = earliest
-          sweeping.unsafeClose()
-          continue
-        }
-        nextSweepAt = earliest
-        earlier.unsafeClose()
-        yield* Effect.raceFirst(Effect.sleep(Duration.millis(Math.max(1, earliest - now))), earlier.await)
-      }
-    }).pipe(Effect.forkScoped)
+    const deadlineRegistered = yield* startDueTimer((now) => {
+      let earliest = Number.POSITIVE_INFINITY
+      for (const connection of open.values()) earliest = Math.min(earliest, connection.expire(now))
+      return earliest
+    })
 
     /**
      * Counting by one label on the hot path: each label value keeps one label array, so the metric's hook is looked up

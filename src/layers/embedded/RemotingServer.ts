@@ -1,4 +1,4 @@
-import { Cause, Duration, Effect, Either, Exit, FiberSet, type Scope } from "effect"
+import { Cause, Effect, Either, Exit, FiberSet, type Scope } from "effect"
 import * as net from "node:net"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"
 import { ProtocolError } from "../../protocol/ProtocolError.js"
@@ -12,6 +12,7 @@ import {
   response as responseTo
 } from "../../protocol/RemotingCommand.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
+import { startDueTimer } from "../remoting/DueTimer.js"
 import { FrameWriter } from "../remoting/FrameWriter.js"
 
 /**
@@ -93,38 +94,22 @@ export const startRemotingServer = (
     const clock = yield* Effect.clock
     const delayOf = options.answerDelayMillis ?? (() => 0)
 
-    // The delay line: answers held back, in the order they are due (Clock milliseconds), and one fiber that sleeps
-    // until the first is due and writes every answer due by then.
+    // The delay line: answers held back, in the order they are due (Clock milliseconds), written when due.
     const delayed: Array<
       { readonly due: number; readonly connection: ServerConnection; readonly command: RemotingCommand }
     > = []
-    const waiting = yield* Effect.makeLatch(false)
-    const earlier = yield* Effect.makeLatch(false)
-    let nextWakeAt = Number.POSITIVE_INFINITY
+    const wakeAt = yield* startDueTimer((now) => {
+      let due = 0
+      while (due < delayed.length && delayed[due]!.due <= now) due++
+      for (const { command, connection } of delayed.splice(0, due)) connection.send(command)
+      return delayed.length === 0 ? Number.POSITIVE_INFINITY : delayed[0]!.due
+    })
     const hold = (connection: ServerConnection, command: RemotingCommand, due: number) => {
       let at = delayed.length
       while (at > 0 && delayed[at - 1]!.due > due) at--
       delayed.splice(at, 0, { due, connection, command })
-      waiting.unsafeOpen()
-      if (due < nextWakeAt) earlier.unsafeOpen()
+      wakeAt(due)
     }
-    yield* Effect.gen(function*() {
-      for (;;) {
-        yield* waiting.await
-        const now = clock.unsafeCurrentTimeMillis()
-        let due = 0
-        while (due < delayed.length && delayed[due]!.due <= now) due++
-        for (const { command, connection } of delayed.splice(0, due)) connection.send(command)
-        if (delayed.length === 0) {
-          nextWakeAt = Number.POSITIVE_INFINITY
-          waiting.unsafeClose()
-          continue
-        }
-        nextWakeAt = delayed[0]!.due
-        earlier.unsafeClose()
-        yield* Effect.raceFirst(Effect.sleep(Duration.millis(nextWakeAt - now)), earlier.await)
-      }
-    }).pipe(Effect.forkScoped)
 
     /** Sends the answer to a request (none to a oneway request), now or, with a delay, from the delay line. */
     const reply = (request: RemotingCommand, answer: RemotingCommand | undefined, connection: ServerConnection) => {
