@@ -1,8 +1,9 @@
-import { Cause, Clock, Duration, Effect, Either, Exit, Fiber, FiberSet, Metric, Schedule, type Scope } from "effect"
+import type { Fiber } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Metric, Schedule, type Scope } from "effect"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
-import { tagged } from "./ConsumerContext.js"
+import { queueLogAnnotations, tagged } from "./ConsumerContext.js"
 import { type ConsumerContext, type HeldQueue, LOCAL_RETRY_DELAY } from "./ConsumerContext.js"
 import type { ConsumeService } from "./PullService.js"
 
@@ -36,7 +37,9 @@ export const runHandler = (
     if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return yield* Effect.interrupt
     const result: ConsumeResult = Exit.isSuccess(exit) ? exit.value : "RECONSUME_LATER"
     if (Exit.isFailure(exit)) {
-      yield* Effect.logWarning("the handler failed; the messages will be consumed again", exit.cause)
+      yield* Effect.logWarning("the handler failed; the messages will be consumed again", exit.cause).pipe(
+        Effect.annotateLogs(queueLogAnnotations(context.settings.group, held.queue))
+      )
     }
     const ended = yield* Clock.currentTimeMillis
     const ok = result === "CONSUME_SUCCESS" ? messages.length : 0
@@ -107,7 +110,11 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
               )
               if (Either.isLeft(sent)) {
                 yield* Effect.logWarning("send-back failed; the message is consumed again here").pipe(
-                  Effect.annotateLogs({ msgId: message.msgId, error: sent.left.message })
+                  Effect.annotateLogs({
+                    ...queueLogAnnotations(settings.group, held.queue),
+                    msgId: message.msgId,
+                    error: sent.left.message
+                  })
                 )
                 retryLocally.push({ ...message, reconsumeTimes: message.reconsumeTimes + 1 })
               }
@@ -115,7 +122,10 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
           } else {
             // Java: broadcasting has no retry; the failed messages are only logged.
             yield* Effect.logWarning("broadcast messages failed and are dropped").pipe(
-              Effect.annotateLogs({ msgIds: messages.map((m) => m.msgId).join(",") })
+              Effect.annotateLogs({
+                ...queueLogAnnotations(settings.group, held.queue),
+                msgIds: messages.map((m) => m.msgId).join(",")
+              })
             )
           }
         }
@@ -156,9 +166,16 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
       for (const [id, batch] of [...inFlight]) {
         if (now - batch.started < timeoutMillis) continue
         inFlight.delete(id)
-        yield* Fiber.interruptFork(batch.fiber)
+        // The interruption reaches the batch's fiber at once (not from a forked fiber later), so that it stops this
+        // batch and never the next task the same worker takes.
+        yield* Effect.withFiberRuntime<void>((sweeper) =>
+          Effect.sync(() => batch.fiber.unsafeInterruptAsFork(sweeper.id()))
+        )
         yield* Effect.logWarning("a batch ran past the consume timeout; it is sent back").pipe(
-          Effect.annotateLogs({ msgIds: batch.messages.map((m) => m.msgId).join(","), queue: batch.held.key })
+          Effect.annotateLogs({
+            ...queueLogAnnotations(settings.group, batch.held.queue),
+            msgIds: batch.messages.map((m) => m.msgId).join(",")
+          })
         )
         yield* settle(batch.held, batch.messages, "RECONSUME_LATER", 3)
       }

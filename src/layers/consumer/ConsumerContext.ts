@@ -273,6 +273,20 @@ export const passesTagFilter = (subscription: SubscriptionData, message: Message
 }
 
 /**
+ * The log annotations of one queue's consumption (group, topic, broker, queue): the pull loop's logs carry them, and
+ * so do the consume path's, whose tasks run in the executor's workers.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const queueLogAnnotations = (group: string, queue: MessageQueue) => ({
+  group,
+  topic: queue.topic,
+  broker: queue.brokerName,
+  queue: queue.queueId
+})
+
+/**
  * A counter with one more tag, still typed as a counter of numbers.
  *
  * @since 0.1.0

@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, Either, Metric } from "effect"
 import { PullSysFlag } from "../../protocol/headers/ConsumeHeaders.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
-import { tagged } from "./ConsumerContext.js"
+import { queueLogAnnotations, tagged } from "./ConsumerContext.js"
 import {
   type ConsumerContext,
   FLOW_CONTROL_DELAY,
@@ -160,11 +160,6 @@ export const pullLoop = (context: ConsumerContext, consume: ConsumeService, held
       }),
     step: () => {}
   }).pipe(
-    Effect.annotateLogs({
-      group: settings.group,
-      topic: queue.topic,
-      broker: queue.brokerName,
-      queue: queue.queueId
-    })
+    Effect.annotateLogs(queueLogAnnotations(settings.group, queue))
   )
 }
