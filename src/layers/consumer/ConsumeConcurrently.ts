@@ -27,26 +27,31 @@ export const runHandler = (
   held: HeldQueue,
   messages: ReadonlyArray<MessageExt>
 ): Effect.Effect<ConsumeResult> => {
-  const run = Effect.gen(function*() {
-    const started = yield* Clock.currentTimeMillis
+  // Written without `Effect.gen`: this runs once per batch, and each step of a generator is work for the runtime.
+  const run = Effect.flatMap(Clock.currentTimeMillis, (started) => {
     const stamped = messages.map((m) => ({
       ...m,
       properties: { ...m.properties, [MessageConst.CONSUME_START_TIME]: String(started) }
     }))
-    const exit = yield* Effect.exit(context.handler(stamped, { queue: held.queue }))
-    if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return yield* Effect.interrupt
-    const result: ConsumeResult = Exit.isSuccess(exit) ? exit.value : "RECONSUME_LATER"
-    if (Exit.isFailure(exit)) {
-      yield* Effect.logWarning("the handler failed; the messages will be consumed again", exit.cause).pipe(
-        Effect.annotateLogs(queueLogAnnotations(context.settings.group, held.queue))
+    return Effect.flatMap(Effect.exit(context.handler(stamped, { queue: held.queue })), (exit) => {
+      if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return Effect.interrupt
+      const result: ConsumeResult = Exit.isSuccess(exit) ? exit.value : "RECONSUME_LATER"
+      const finish = Effect.flatMap(Clock.currentTimeMillis, (ended) => {
+        const ok = result === "CONSUME_SUCCESS" ? messages.length : 0
+        context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
+        held.processQueue.lastConsumeTimestamp = ended
+        return Effect.as(
+          Metric.incrementBy(result === "CONSUME_SUCCESS" ? consumedOk : consumedLater, messages.length),
+          result
+        )
+      })
+      return Exit.isSuccess(exit) ? finish : Effect.zipRight(
+        Effect.logWarning("the handler failed; the messages will be consumed again", exit.cause).pipe(
+          Effect.annotateLogs(queueLogAnnotations(context.settings.group, held.queue))
+        ),
+        finish
       )
-    }
-    const ended = yield* Clock.currentTimeMillis
-    const ok = result === "CONSUME_SUCCESS" ? messages.length : 0
-    context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
-    yield* Metric.incrementBy(result === "CONSUME_SUCCESS" ? consumedOk : consumedLater, messages.length)
-    held.processQueue.lastConsumeTimestamp = ended
-    return result
+    })
   })
   return context.tracing
     ? run.pipe(Effect.withSpan("PushConsumer.consume", {
@@ -98,36 +103,53 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
       result: ConsumeResult,
       delayLevel: number
     ): Effect.Effect<void> =>
+      result === "CONSUME_SUCCESS"
+        ? Effect.uninterruptible(settleConsumed(held, messages))
+        : settleFailed(held, messages, delayLevel)
+
+    /** The usual settling: every message consumed, so all leave the process queue and the offset moves up. */
+    const settleConsumed = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const pq = held.processQueue
+        if (pq.dropped) return Effect.void
+        const offset = pq.removeMessages(messages)
+        return offset >= 0 && !pq.dropped ? offsetStore.updateOffset(held.queue, offset, true) : Effect.void
+      })
+
+    /** Messages to be consumed later: sent back to the broker, or kept and retried here when that fails. */
+    const settleFailed = (
+      held: HeldQueue,
+      messages: ReadonlyArray<MessageExt>,
+      delayLevel: number
+    ): Effect.Effect<void> =>
       Effect.uninterruptible(Effect.gen(function*() {
         const pq = held.processQueue
         if (pq.dropped) return
         const retryLocally: Array<MessageExt> = []
-        if (result === "RECONSUME_LATER") {
-          if (clustering) {
-            for (const message of messages) {
-              const sent = yield* Effect.either(
-                api.sendMessageBack(settings.group, held.queue, message, delayLevel, settings.maxReconsumeTimes)
-              )
-              if (Either.isLeft(sent)) {
-                yield* Effect.logWarning("send-back failed; the message is consumed again here").pipe(
-                  Effect.annotateLogs({
-                    ...queueLogAnnotations(settings.group, held.queue),
-                    msgId: message.msgId,
-                    error: sent.left.message
-                  })
-                )
-                retryLocally.push({ ...message, reconsumeTimes: message.reconsumeTimes + 1 })
-              }
-            }
-          } else {
-            // Java: broadcasting has no retry; the failed messages are only logged.
-            yield* Effect.logWarning("broadcast messages failed and are dropped").pipe(
-              Effect.annotateLogs({
-                ...queueLogAnnotations(settings.group, held.queue),
-                msgIds: messages.map((m) => m.msgId).join(",")
-              })
+        if (clustering) {
+          for (const message of messages) {
+            const sent = yield* Effect.either(
+              api.sendMessageBack(settings.group, held.queue, message, delayLevel, settings.maxReconsumeTimes)
             )
+            if (Either.isLeft(sent)) {
+              yield* Effect.logWarning("send-back failed; the message is consumed again here").pipe(
+                Effect.annotateLogs({
+                  ...queueLogAnnotations(settings.group, held.queue),
+                  msgId: message.msgId,
+                  error: sent.left.message
+                })
+              )
+              retryLocally.push({ ...message, reconsumeTimes: message.reconsumeTimes + 1 })
+            }
           }
+        } else {
+          // Java: broadcasting has no retry; the failed messages are only logged.
+          yield* Effect.logWarning("broadcast messages failed and are dropped").pipe(
+            Effect.annotateLogs({
+              ...queueLogAnnotations(settings.group, held.queue),
+              msgIds: messages.map((m) => m.msgId).join(",")
+            })
+          )
         }
         const kept = new Set(retryLocally.map((m) => m.queueOffset))
         const offset = pq.removeMessages(messages.filter((m) => !kept.has(m.queueOffset)))
@@ -141,19 +163,20 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
       }))
 
     const consumeBatch = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): Effect.Effect<void> =>
-      Effect.gen(function*() {
-        if (held.processQueue.dropped) return
+      Effect.suspend(() => {
+        if (held.processQueue.dropped) return Effect.void
         const id = nextId++
-        const started = yield* Clock.currentTimeMillis
-        yield* Effect.withFiberRuntime<void>((fiber) =>
-          Effect.sync(() => void inFlight.set(id, { held, messages, started, fiber }))
-        )
-        const result = yield* runHandler(context, held, messages).pipe(
-          Effect.onInterrupt(() => Effect.sync(() => inFlight.delete(id)))
-        )
-        // Not in flight any more: the sweep took the batch past its timeout and settled it already.
-        if (!inFlight.delete(id)) return
-        yield* settle(held, messages, result, 0)
+        return Effect.flatMap(Clock.currentTimeMillis, (started) =>
+          Effect.withFiberRuntime<void>((fiber) => {
+            inFlight.set(id, { held, messages, started, fiber })
+            return Effect.flatMap(
+              runHandler(context, held, messages).pipe(
+                Effect.onInterrupt(() => Effect.sync(() => inFlight.delete(id)))
+              ),
+              // Not in flight any more: the sweep took the batch past its timeout and settled it already.
+              (result) => inFlight.delete(id) ? settle(held, messages, result, 0) : Effect.void
+            )
+          }))
       })
 
     // The consume timeout (Java: `cleanExpireMsg`, every `consumeTimeout`): a batch whose handler runs longer is sent
