@@ -65,3 +65,18 @@ export const stringToProperties = (text: string): Record<string, string> => {
   }
   return map
 }
+
+/**
+ * The properties with `extra` added (a name in both takes its value from `extra`), as a new record (Java: the
+ * broker's and consumer's `MessageAccessor.putProperty`, which changes the message's own map). Copied name by name:
+ * an object spread of a parsed record (which has no prototype) takes V8's slow path.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const withProperties = (base: MessageProperties, extra: MessageProperties): Record<string, string> => {
+  const out: Record<string, string> = Object.create(null)
+  for (const name in base) out[name] = base[name]!
+  for (const name in extra) out[name] = extra[name]!
+  return out
+}

@@ -15,7 +15,7 @@ import {
   uniqueIdHost,
   uniqueIdTimestamp
 } from "../../src/protocol/MessageId.js"
-import { propertiesToString, stringToProperties } from "../../src/protocol/MessageProperties.js"
+import { propertiesToString, stringToProperties, withProperties } from "../../src/protocol/MessageProperties.js"
 import { MessageSysFlag } from "../../src/protocol/MessageSysFlag.js"
 import { decodeCommand, decodeFrame, encodeCommand } from "../../src/protocol/RemotingCommand.js"
 import * as Arb from "./arbitraries.js"
@@ -31,6 +31,18 @@ describe("codec round trips", () => {
   it.prop("properties write then parse to themselves", [Arb.properties], ([properties]) => {
     expect({ ...stringToProperties(propertiesToString(properties)) }).toEqual(properties)
   })
+
+  it.prop(
+    "properties with more added: the same names, values and order as an object spread, and the base unchanged",
+    [Arb.properties, Arb.properties],
+    ([base, extra]) => {
+      const parsed = stringToProperties(propertiesToString(base))
+      const before = Object.entries(parsed)
+      const added = withProperties(parsed, extra)
+      expect(Object.entries(added)).toEqual(Object.entries({ ...parsed, ...extra }))
+      expect(Object.entries(parsed)).toEqual(before)
+    }
+  )
 
   it.prop(
     "a message record encodes then decodes to itself, bodies compressed with zlib or LZ4 included",

@@ -2,6 +2,7 @@ import type { Fiber } from "effect"
 import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Metric, Schedule, type Scope } from "effect"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
+import { withProperties } from "../../protocol/MessageProperties.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
 import { queueLogAnnotations, tagged } from "./ConsumerContext.js"
 import { type ConsumerContext, type HeldQueue, LOCAL_RETRY_DELAY } from "./ConsumerContext.js"
@@ -29,10 +30,8 @@ export const runHandler = (
 ): Effect.Effect<ConsumeResult> => {
   // Written without `Effect.gen`: this runs once per batch, and each step of a generator is work for the runtime.
   const run = Effect.flatMap(Clock.currentTimeMillis, (started) => {
-    const stamped = messages.map((m) => ({
-      ...m,
-      properties: { ...m.properties, [MessageConst.CONSUME_START_TIME]: String(started) }
-    }))
+    const stampedWith = { [MessageConst.CONSUME_START_TIME]: String(started) }
+    const stamped = messages.map((m) => ({ ...m, properties: withProperties(m.properties, stampedWith) }))
     return Effect.flatMap(Effect.exit(context.handler(stamped, { queue: held.queue })), (exit) => {
       if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return Effect.interrupt
       const result: ConsumeResult = Exit.isSuccess(exit) ? exit.value : "RECONSUME_LATER"

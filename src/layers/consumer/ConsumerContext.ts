@@ -2,6 +2,7 @@ import { Duration, type Effect, Metric } from "effect"
 import type { ConsumeFromWhere, MessageModel, SubscriptionData } from "../../protocol/bodies/HeartbeatData.js"
 import { MessageConst, RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
+import { withProperties } from "../../protocol/MessageProperties.js"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import { parseTagExpression } from "../../protocol/TagFilter.js"
 import { type AllocateMessageQueueStrategy, averagely } from "../../services/AllocateMessageQueue.js"
@@ -249,11 +250,10 @@ export const prepareMessage = (
   return {
     ...message,
     topic: namespace ? withoutNamespace(topic) : topic,
-    properties: {
-      ...message.properties,
+    properties: withProperties(message.properties, {
       [MessageConst.MIN_OFFSET]: String(offsets.minOffset),
       [MessageConst.MAX_OFFSET]: String(offsets.maxOffset)
-    }
+    })
   }
 }
 
