@@ -1,5 +1,18 @@
 import type { FileSystem } from "@effect/platform"
-import { Cause, Clock, Deferred, Effect, Exit, FiberMap, Layer, Queue, Schedule, type Scope, Stream } from "effect"
+import {
+  Cause,
+  Clock,
+  type Context,
+  Deferred,
+  Effect,
+  Exit,
+  FiberMap,
+  Layer,
+  Queue,
+  Schedule,
+  type Scope,
+  Stream
+} from "effect"
 import type { ConsumerRunningInfo, ProcessQueueInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
 import type { ConsumeMessageDirectlyResult } from "../protocol/bodies/OffsetTableBody.js"
@@ -9,7 +22,12 @@ import { type MessageQueue, messageQueueKey } from "../protocol/MessageQueue.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
 import { wrapNamespace } from "../services/Namespace.js"
 import type { OffsetStoreError } from "../services/OffsetStore.js"
-import { PushConsumer, type PushConsumerOptions, type PushConsumerService } from "../services/PushConsumer.js"
+import {
+  type ConsumeResult,
+  PushConsumer,
+  type PushConsumerOptions,
+  type PushConsumerService
+} from "../services/PushConsumer.js"
 import { RemotingClient } from "../services/RemotingClient.js"
 import { TopicRouteCache } from "../services/TopicRouteCache.js"
 import * as ConsumeConcurrently from "./consumer/ConsumeConcurrently.js"
@@ -104,7 +122,14 @@ export const make = <E, R>(
       api,
       offsetStore,
       executor: yield* ConsumeExecutor.make(settings.initialConcurrency),
-      handler: (messages, ctx) => Effect.provide(options.handler(messages, ctx), runtime),
+      // The executor's workers run with this very context, so the handler's is provided only elsewhere (a message
+      // consumed directly at the broker's request): merging a context into itself copies it, on every batch.
+      handler: (messages, ctx) =>
+        Effect.contextWithEffect((current: Context.Context<never>) =>
+          current === runtime
+            ? options.handler(messages, ctx) as Effect.Effect<ConsumeResult, E>
+            : Effect.provide(options.handler(messages, ctx), runtime)
+        ),
       subscriptions,
       held: new Map<string, HeldQueue>(),
       stats: new ConsumeStats(started),

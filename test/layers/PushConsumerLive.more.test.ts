@@ -1,9 +1,10 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Deferred, Effect, Either, Ref, Stream, TestClock } from "effect"
+import { Chunk, Context, Deferred, Effect, Either, Layer, Ref, Stream, TestClock } from "effect"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as PushConsumerLive from "../../src/layers/PushConsumerLive.js"
 import { decodeBody } from "../../src/protocol/bodies/Body.js"
 import { ConsumerRunningInfo } from "../../src/protocol/bodies/ConsumerRunningInfo.js"
 import {
@@ -23,6 +24,7 @@ import { ResponseCode } from "../../src/protocol/ResponseCode.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
 import { PushConsumer } from "../../src/services/PushConsumer.js"
 import { RemotingClient } from "../../src/services/RemotingClient.js"
+import { RequestHandlers } from "../../src/services/RequestHandlers.js"
 import { bodyText, clientStack, eventually, produce, producerLayer, startConsumer } from "../support/ConsumerStack.js"
 import { pull, withCluster } from "../support/EmbeddedClient.js"
 
@@ -360,5 +362,45 @@ describe("the push consumer, illegal offsets", () => {
       yield* settle
       expect([...(yield* Ref.get(got))].sort()).toEqual(["m-0", "m-1", "m-2", "m-3", "m-4"])
       yield* close
+    }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
+})
+
+/** A service of the handler's own, which the consumer's layer is given. */
+class Seen extends Context.Tag("test/Seen")<Seen, Ref.Ref<Array<string>>>() {}
+
+describe("the push consumer's handler services", () => {
+  it.scopedLive("reach the handler on the consumer's workers and in a message the broker asks to consume directly", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      yield* produce("Orders", 3)
+      const seen = yield* Ref.make<Array<string>>([])
+      const context = yield* Layer.build(
+        PushConsumerLive.layer({
+          group: "orders_consumer",
+          subscriptions: [{ topic: "Orders" }],
+          handler: (messages) =>
+            Effect.flatMap(
+              Seen,
+              (ref) => Effect.as(Ref.update(ref, (b) => [...b, ...messages.map(bodyText)]), "CONSUME_SUCCESS" as const)
+            )
+        }).pipe(
+          Layer.provide(Layer.succeed(Seen, seen)),
+          Layer.provideMerge(clientStack("c1")),
+          Layer.provide(NodeFileSystem.layer)
+        )
+      )
+      yield* eventually(Effect.map(Ref.get(seen), (b) => b.length === 3))
+      const client = yield* RemotingClient
+      const stored = (yield* client.invoke(cluster.brokers[0]!.address, pull("Orders", 0))).body!
+      // Answered from the remoting handler's fiber, which has no `Seen` of its own.
+      const direct = yield* Context.get(context, RequestHandlers).lookup(RequestCode.CONSUME_MESSAGE_DIRECTLY)!(
+        request(RequestCode.CONSUME_MESSAGE_DIRECTLY, { consumerGroup: "orders_consumer", brokerName: "broker-a" }, {
+          body: stored
+        }),
+        { address: cluster.brokers[0]!.address }
+      )
+      expect(Either.getOrThrow(decodeBody(ConsumeMessageDirectlyResult, direct!.body)).consumeResult).toBe("CR_SUCCESS")
+      expect((yield* Ref.get(seen)).sort()).toEqual(["m-0", "m-0", "m-1", "m-2"])
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
 })
