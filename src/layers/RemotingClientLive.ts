@@ -227,26 +227,13 @@ export const make = (
     }
 
     /**
-     * Puts a prepared request on an open connection and waits for its response, in one `Effect.async`: the call is in
-     * the pending table (and holds its permit, when `permitHeld`) until the response comes, the connection is lost or
-     * the timeout sweeper passes its deadline (Clock milliseconds). An interrupted caller leaves it there until then
-     * (Java's response table does the same), so no interruption handler is set up for each call. When `observed` is
-     * given, the call's failure is counted and its span (if any) ended then too.
+     * Registers a prepared call in the pending table and writes its frame; `resume` is told how it ends. Called from
+     * the call's one `Effect.async`: the call is in the pending table (and holds its permit, when `permitHeld`) until
+     * the response comes, the connection is lost or the timeout sweeper passes its deadline (Clock milliseconds). An
+     * interrupted caller leaves it there until then (Java's response table does the same), so no interruption handler
+     * is set up for each call. When `observed` is given, the call's failure is counted and its span (if any) ended
+     * then too.
      */
-    const awaitResponse = (
-      connection: Connection,
-      command: RemotingCommand,
-      frame: FrameParts,
-      deadline: number,
-      timeoutMillis: number,
-      permitHeld: boolean,
-      observed: { readonly span: Tracer.Span | undefined } | undefined
-    ) =>
-      Effect.async<RemotingCommand, RemotingError>((resume) =>
-        send(connection, command, frame, deadline, timeoutMillis, permitHeld, observed, resume)
-      )
-
-    /** Registers a call in the pending table and writes its frame; `resume` is told how it ends. */
     const send = (
       connection: Connection,
       command: RemotingCommand,
@@ -345,7 +332,9 @@ export const make = (
                 Effect.flatMap(([connection, command, frame]) =>
                   restore(
                     Effect.map(
-                      awaitResponse(connection, command, frame, deadline, timeoutMillis, true, undefined),
+                      Effect.async<RemotingCommand, RemotingError>((resume) =>
+                        send(connection, command, frame, deadline, timeoutMillis, true, undefined, resume)
+                      ),
                       (response) => [command, response] as const
                     )
                   )
