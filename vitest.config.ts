@@ -6,6 +6,8 @@ const jsonReport = process.env.VITEST_JSON_REPORT
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The real-broker suite runs apart (npm run test:real, vitest.real.config.ts).
+    exclude: ["test/real/**", "**/node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
