@@ -1,7 +1,7 @@
 // A real RocketMQ cluster for a test: a name server and one or two brokers in child JVMs on free loopback ports,
 // with their store in a temporary directory, stopped (and their directory removed) when the test's scope closes.
 import { Effect, Redacted, Scope } from "effect"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type JvmProcess, spawnJvm } from "./Jvm.js"
@@ -45,6 +45,9 @@ export interface RealCluster {
 
 export const clusterName = "RealCluster"
 
+const fileTail = (file: string, n: number) =>
+  existsSync(file) ? readFileSync(file, "utf8").split("\n").slice(-n).join("\n") : "(none)"
+
 // Delay levels of one second each: the delay and retry tests see their messages come back quickly.
 const delayLevels = Array.from({ length: 18 }, () => "1s").join(" ")
 
@@ -70,6 +73,9 @@ const brokerProperties = (
   mappedFileSizeCommitLog: String(256 * 1024 * 1024),
   mappedFileSizeConsumeQueue: String(300_000 * 20),
   diskMaxUsedSpaceRatio: "95",
+  // The test machine is small and busy: no SYSTEM_BUSY for a request that waited 200 ms in the broker's queue.
+  brokerFastFailureEnable: "false",
+  waitTimeMillsInSendQueue: "10000",
   messageDelayLevel: delayLevels,
   // Transactions: a half message is checked back after 1 s, every second (Java's defaults: 6 s and 60 s).
   transactionTimeOut: "1000",
@@ -215,6 +221,13 @@ export const make = (options: RealClusterOptions) =>
       nameServerAddress,
       brokers,
       tls,
-      logs: () => processes.map((p) => `--- ${p.name} (${p.logFile}) ---\n${p.tail(60)}`).join("\n")
+      logs: () =>
+        [
+          ...processes.map((p) => `--- ${p.name} (${p.logFile}) ---\n${p.tail(60)}`),
+          // 5.x logs to ~/logs/rocketmqlogs (user.home is the cluster's directory).
+          ...["namesrv.log", "broker.log"].map((name) =>
+            `--- ${name} ---\n${fileTail(join(dir, "logs", "rocketmqlogs", name), 60)}`
+          )
+        ].join("\n")
     } satisfies RealCluster
   })
