@@ -82,16 +82,20 @@ const RETRY_RESPONSE_CODES: ReadonlySet<number> = new Set([
 ])
 
 /**
- * Whether sending again can help after this answer: Java's retry codes, except an ACL refusal (SYSTEM_ERROR whose
- * remark names an `AclException`), which no other broker of the same cluster will accept either.
+ * Whether sending again can help after this answer: Java's retry codes, except a refused signature, which no other
+ * broker of the same cluster will accept either: 4.x's plain ACL answers SYSTEM_ERROR naming an `AclException`, 5.x's
+ * authentication NO_PERMISSION "check signature failed." (seen from a real 5.5.0 broker in the real suite).
  *
  * @since 0.1.0
  * @category errors
  */
+const signatureRefused = (remark: string) =>
+  remark.includes("AclException") || remark.includes("check signature failed")
+
 export const isRetryable = (error: SendError): boolean => {
   switch (error._tag) {
     case "BrokerResponseError":
-      return RETRY_RESPONSE_CODES.has(error.responseCode) && !(error.remark ?? "").includes("AclException")
+      return RETRY_RESPONSE_CODES.has(error.responseCode) && !signatureRefused(error.remark ?? "")
     case "RemotingConnectError":
     case "RemotingConnectionError":
     case "RemotingTimeoutError":

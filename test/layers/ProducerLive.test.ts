@@ -81,6 +81,18 @@ describe("the producer", () => {
       expect((yield* sends("broker-b")).length).toBe(1)
     }).pipe(Effect.provide(producer()), Effect.provide(withCluster({ brokers: 2 }))))
 
+  it("a 5.x broker's refused signature (NO_PERMISSION, check signature failed) is not tried again; other NO_PERMISSION is", () => {
+    const answer = (remark: string) =>
+      new BrokerResponseError({
+        address: "127.0.0.1:10911",
+        requestCode: RequestCode.SEND_MESSAGE_V2,
+        responseCode: ResponseCode.NO_PERMISSION,
+        remark
+      })
+    expect(ProducerLive.isRetryable(answer("check signature failed."))).toBe(false)
+    expect(ProducerLive.isRetryable(answer("the broker[broker-a] sending message is forbidden"))).toBe(true)
+  })
+
   it.scoped("an ACL refusal is not tried again", () =>
     Effect.gen(function*() {
       const cluster = yield* EmbeddedCluster
