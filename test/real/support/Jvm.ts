@@ -61,6 +61,8 @@ export const spawnJvm = (options: JvmOptions) =>
         const parts = text.split("\n")
         partial = parts.pop() ?? ""
         for (const line of parts) {
+          // 5.x's logback reports its own configuration on stdout, line by line: kept in the file only.
+          if (line.includes("|-INFO in ")) continue
           lines.push(line)
           if (line.includes(options.readyLine)) Deferred.unsafeDone(ready, Exit.void)
         }

@@ -28,7 +28,7 @@ import type { MessageExt } from "../../../src/protocol/MessageDecoder.js"
 import { type AclCredentials, aclRpcHook } from "../../../src/services/AclCredentials.js"
 import { NameServerAddresses } from "../../../src/services/NameServerAddresses.js"
 import type { PushConsumerOptions } from "../../../src/services/PushConsumer.js"
-import { RpcHooks } from "../../../src/services/RpcHooks.js"
+import { type RpcHook, RpcHooks } from "../../../src/services/RpcHooks.js"
 import * as RealCluster from "./RealCluster.js"
 import { type RocketMQLine, selectedLines } from "./Versions.js"
 
@@ -93,6 +93,8 @@ export interface ClientOptions {
   readonly acl?: { readonly accessKey: string; readonly secretKey: Redacted.Redacted<string> }
   readonly tls?: boolean
   readonly apiTimeoutMillis?: number
+  /** More RPC hooks, after the ACL signer (a test counting what goes on the wire). */
+  readonly hooks?: ReadonlyArray<RpcHook>
 }
 
 /** Our client's stack (transport, route cache, client instance) on the cluster in context. */
@@ -104,7 +106,7 @@ export const client = (options: ClientOptions = {}) =>
       : undefined
     const transport = RemotingClientLive.layer({ tls }).pipe(
       Layer.provideMerge(RequestHandlersLive),
-      Layer.provide(RpcHooks.layer(credentials.map(aclRpcHook))),
+      Layer.provide(RpcHooks.layer([...credentials.map(aclRpcHook), ...(options.hooks ?? [])])),
       Layer.provideMerge(NameServerAddresses.fixed([cluster.nameServerAddress]))
     )
     return ClientInstanceLive.layer({
