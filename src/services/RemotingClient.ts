@@ -6,8 +6,8 @@ import { DEFAULT_MAX_FRAME_LENGTH } from "../protocol/RemotingCommand.js"
 import { CURRENT_VERSION } from "../protocol/Version.js"
 
 /**
- * A connection to `address` could not be opened: refused, unreachable, TLS handshake failed, or the connect timeout
- * (Java: 3 s) passed (Java: `RemotingConnectException`).
+ * A connection to `address` could not be opened: refused, unreachable, TLS handshake failed, the connect timeout
+ * (Java: 3 s) passed, or the call's own time for it passed (Java: `RemotingConnectException`).
  *
  * @since 0.1.0
  * @category errors
@@ -97,7 +97,10 @@ export interface TlsOptions {
  * @category models
  */
 export interface RemotingClientConfig {
-  /** Java: `connectTimeoutMillis`, 3 s. */
+  /**
+   * Java: `connectTimeoutMillis`, 3 s: a connection attempt not done by then is given up (its socket closed) and fails
+   * every caller still waiting for it.
+   */
   readonly connectTimeout: Duration.Duration
   /** A call's timeout when none is given; Java's client API timeout is 3 s. */
   readonly defaultTimeout: Duration.Duration
@@ -133,6 +136,22 @@ export const defaultRemotingClientConfig: RemotingClientConfig = {
 }
 
 /**
+ * How one call goes, besides its timeout.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InvokeOptions {
+  /**
+   * The longest the call waits for a connection to be opened when there is none yet (at most its timeout; by default
+   * its timeout). Past it the call fails with `RemotingConnectError`, while the attempt goes on, for other callers, up
+   * to the transport's `connectTimeout`. A caller with somewhere else to go (the producer's next broker, the next
+   * name server) gives the connection only a part of its time.
+   */
+  readonly connectTimeout?: Duration.DurationInput | undefined
+}
+
+/**
  * The client's only way to the network (Java: `NettyRemotingClient`): one connection per address, opened on first
  * use and shared, many calls in flight on each, matched by `opaque`.
  *
@@ -142,16 +161,23 @@ export const defaultRemotingClientConfig: RemotingClientConfig = {
 export interface RemotingClientService {
   /**
    * Sends a request and waits for its response (Java: `invokeSync`). `opaque`, version and language are set here.
-   * Interrupting the caller stops it at once; the request, already on the wire, keeps its place among the calls in
-   * flight (and its permit) until its response comes, its timeout passes or the connection closes, as Java's
-   * response table keeps a call's future.
+   * The timeout covers the whole call: the wait for a permit and for a connection, then the response. It holds
+   * whatever the caller's interruptibility (no interruption is needed to end the call): a permit not had in time is a
+   * `RemotingTimeoutError`, a connection not had in time a `RemotingConnectError`, a response not had in time a
+   * `RemotingTimeoutError`. Interrupting the caller stops it at once; the request, already on the wire, keeps its
+   * place among the calls in flight (and its permit) until its response comes, its timeout passes or the connection
+   * closes, as Java's response table keeps a call's future.
    */
   readonly invoke: (
     address: string,
     request: RemotingCommand,
-    timeout?: Duration.DurationInput
+    timeout?: Duration.DurationInput,
+    options?: InvokeOptions
   ) => Effect.Effect<RemotingCommand, RemotingError>
-  /** Sends a request with the oneway flag and no response (Java: `invokeOneway`). */
+  /**
+   * Sends a request with the oneway flag and no response (Java: `invokeOneway`); the timeout covers the wait for a
+   * permit, a connection and the write.
+   */
   readonly invokeOneway: (
     address: string,
     request: RemotingCommand,
@@ -159,7 +185,8 @@ export interface RemotingClientService {
   ) => Effect.Effect<void, RemotingError>
   /**
    * Sends a request to a name server: the one last used while it answers, else the next of the list on a connection
-   * failure (Java: `getAndCreateNameserverChannel`).
+   * failure (Java: `getAndCreateNameserverChannel`). The timeout covers every name server tried; each gets a part of
+   * what is left to connect in.
    */
   readonly invokeNameServer: (
     request: RemotingCommand,

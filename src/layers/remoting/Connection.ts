@@ -1,8 +1,8 @@
-import { Duration, Effect, Exit, Redacted } from "effect"
+import { Either, Exit, Redacted } from "effect"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"
-import { parseHostAddress } from "../../protocol/HostAddress.js"
+import type { HostAddress } from "../../protocol/HostAddress.js"
 import { ProtocolError } from "../../protocol/ProtocolError.js"
 import {
   decodeFrameOrError,
@@ -11,7 +11,6 @@ import {
   type RemotingCommand
 } from "../../protocol/RemotingCommand.js"
 import {
-  RemotingConnectError,
   RemotingConnectionError,
   type RemotingError,
   RemotingTimeoutError,
@@ -128,48 +127,59 @@ export class Connection {
 }
 
 /**
- * Opens a socket to `host:port` (TLS when options are given), failing with `RemotingConnectError` on refusal,
- * handshake failure or when the connect timeout passes (Java: `Bootstrap.connect` with `connectTimeoutMillis`).
- * Nagle is off, as Java's `tcpNoDelay`.
+ * Starts opening a socket to `host:port` (TLS when options are given; Nagle off, as Java's `tcpNoDelay`) and tells
+ * `done` once how it went: the socket once connected (after the TLS handshake), or why it could not be opened
+ * (refused, unreachable, handshake failed). Returns how to give the attempt up: its socket is destroyed and `done`
+ * is not called. The attempt has no timer of its own: its owner gives it up when the connect timeout passes (Java:
+ * `Bootstrap.connect` with `connectTimeoutMillis`).
  */
-export const openSocket = (
-  address: string,
-  connectTimeout: Duration.Duration,
-  tlsOptions: TlsOptions | undefined
-): Effect.Effect<net.Socket, RemotingConnectError> => {
-  const target = parseHostAddress(address)
-  if (target === undefined) {
-    return Effect.fail(new RemotingConnectError({ address, reason: "not a host:port address" }))
+export const connectSocket = (
+  target: HostAddress,
+  tlsOptions: TlsOptions | undefined,
+  done: (result: net.Socket | string) => void
+): () => void => {
+  const opened = Either.try({
+    try: () =>
+      tlsOptions === undefined
+        ? net.connect({ host: target.host, port: target.port, noDelay: true })
+        : tls.connect({
+          host: target.host,
+          port: target.port,
+          ca: tlsOptions.ca,
+          cert: tlsOptions.cert,
+          key: tlsOptions.key === undefined ? undefined : Redacted.value(tlsOptions.key),
+          passphrase: tlsOptions.passphrase === undefined ? undefined : Redacted.value(tlsOptions.passphrase),
+          rejectUnauthorized: tlsOptions.rejectUnauthorized ?? false,
+          servername: tlsOptions.servername ?? (net.isIP(target.host) ? undefined : target.host)
+        }),
+    catch: (error) => error instanceof Error ? error.message : String(error)
+  })
+  if (Either.isLeft(opened)) {
+    queueMicrotask(() => done(opened.left))
+    return () => {}
   }
-  return Effect.async<net.Socket, RemotingConnectError>((resume) => {
-    const socket = tlsOptions === undefined
-      ? net.connect({ host: target.host, port: target.port, noDelay: true })
-      : tls.connect({
-        host: target.host,
-        port: target.port,
-        ca: tlsOptions.ca,
-        cert: tlsOptions.cert,
-        key: tlsOptions.key === undefined ? undefined : Redacted.value(tlsOptions.key),
-        passphrase: tlsOptions.passphrase === undefined ? undefined : Redacted.value(tlsOptions.passphrase),
-        rejectUnauthorized: tlsOptions.rejectUnauthorized ?? false,
-        servername: tlsOptions.servername ?? (net.isIP(target.host) ? undefined : target.host)
-      })
-    socket.setNoDelay(true)
-    const onError = (error: Error) => {
-      socket.destroy()
-      resume(Effect.fail(new RemotingConnectError({ address, reason: error.message })))
+  const socket = opened.right
+  let settled = false
+  const onError = (error: Error) => {
+    socket.destroy()
+    if (!settled) {
+      settled = true
+      done(error.message)
     }
-    socket.once("error", onError)
-    socket.once(tlsOptions === undefined ? "connect" : "secureConnect", () => {
-      socket.off("error", onError)
-      resume(Effect.succeed(socket))
-    })
-    return Effect.sync(() => socket.destroy())
-  }).pipe(
-    Effect.timeoutFail({
-      duration: connectTimeout,
-      onTimeout: () =>
-        new RemotingConnectError({ address, reason: `connect timed out after ${Duration.toMillis(connectTimeout)} ms` })
-    })
-  )
+  }
+  socket.setNoDelay(true)
+  socket.once("error", onError)
+  socket.once(tlsOptions === undefined ? "connect" : "secureConnect", () => {
+    socket.off("error", onError)
+    if (!settled) {
+      settled = true
+      done(socket)
+    }
+  })
+  return () => {
+    settled = true
+    socket.off("error", onError)
+    socket.on("error", () => {})
+    socket.destroy()
+  }
 }

@@ -32,7 +32,8 @@ export const startDueTimer = (
         earlier.unsafeClose()
         yield* Effect.raceFirst(Effect.sleep(Duration.millis(Math.max(1, next - now))), earlier.await)
       }
-    }).pipe(Effect.forkScoped)
+      // Interruptible whatever the region it is started in, so that closing the scope stops it.
+    }).pipe(Effect.interruptible, Effect.forkScoped)
     return (due: number) => {
       pending.unsafeOpen()
       if (due < wakeAt) earlier.unsafeOpen()

@@ -1,9 +1,10 @@
 import { Effect } from "effect"
+import type { TimedWait, TimedWaits } from "./TimedWaits.js"
 
 /**
  * A counting semaphore with a synchronous fast path (Java: the `Semaphore`s bounding async and oneway requests).
- * `tryTake` takes a permit at once when one is free; `withPermit` waits for one (interruptibly, first come first
- * served) and gives it back when the effect ends. A released permit is handed straight to the longest waiter.
+ * `tryTake` takes a permit at once when one is free; `take` and `takeUntil` wait for one (interruptibly, first come
+ * first served); `takeUntil` also gives up at a deadline. A released permit is handed straight to the longest waiter.
  */
 export class PermitPool {
   private free: number
@@ -41,9 +42,31 @@ export class PermitPool {
     })
   )
 
-  withPermit<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.zipRight(restore(this.take), Effect.ensuring(restore(effect), Effect.sync(() => this.release())))
+  /**
+   * Takes a permit, waiting when none is free until one is released or `deadline` (Clock milliseconds) passes: then
+   * the sweeper of `waits` fails the wait with `onDeadline()`, whatever the waiting fiber's interruptibility.
+   */
+  takeUntil<E>(waits: TimedWaits, deadline: number, onDeadline: () => E): Effect.Effect<void, E> {
+    return Effect.suspend(() =>
+      this.tryTake() ? Effect.void : Effect.async<void, E>((resume) => {
+        const wait: TimedWait = {
+          deadline,
+          expire: () => {
+            this.waiters.delete(waiter)
+            resume(Effect.fail(onDeadline()))
+          }
+        }
+        const waiter = () => {
+          waits.delete(wait)
+          resume(Effect.void)
+        }
+        this.waiters.add(waiter)
+        waits.add(wait)
+        return Effect.sync(() => {
+          this.waiters.delete(waiter)
+          waits.delete(wait)
+        })
+      })
     )
   }
 }
