@@ -7,6 +7,7 @@ import { join } from "node:path"
 import { type JvmProcess, spawnJvm } from "./Jvm.js"
 import { freePortRun } from "./Ports.js"
 import type { RealSetupError } from "./RealSetupError.js"
+import { awaitRegistered } from "./Registration.js"
 import { classpath } from "./RocketMQJars.js"
 import { makeTlsFiles, type TlsFiles } from "./Tls.js"
 import type { RocketMQLine } from "./Versions.js"
@@ -165,6 +166,11 @@ export const make = (options: RealClusterOptions) =>
           name.startsWith("broker") ? "-Xmx512m" : "-Xmx128m",
           "-XX:MaxDirectMemorySize=512m",
           `-Duser.home=${dir}`,
+          // 4.9's store unmaps files through DirectByteBuffer's cleaner by reflection (recovery after a crash, shutdown).
+          "--add-opens=java.base/java.nio=ALL-UNNAMED",
+          "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+          "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
+          "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
           `-Drocketmq.home.dir=${home}`,
           ...extra
         ],
@@ -202,16 +208,20 @@ export const make = (options: RealClusterOptions) =>
         port,
         tls ? tlsProperties(tls, "enforcing") : []
       )
+      const address = `127.0.0.1:${port}`
+      const registered = (jvm: JvmProcess) => awaitRegistered(nameServerAddress, address, () => jvm.tail(40))
       let current = yield* start
       processes.push(current)
+      yield* registered(current)
       brokers.push({
         name,
-        address: `127.0.0.1:${port}`,
+        address,
         kill: Effect.suspend(() => current.kill),
         restart: Effect.gen(function*() {
           yield* current.kill
           current = yield* Scope.extend(start, scope)
           processes.push(current)
+          yield* registered(current)
         })
       })
     }

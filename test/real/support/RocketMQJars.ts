@@ -12,7 +12,15 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { ResolveError, ToolMissingError } from "./RealSetupError.js"
 
-export const realDir = dirname(dirname(fileURLToPath(import.meta.url)))
+/** The repository's root: the first folder above this file with a package.json (also from `.bench-build/`). */
+const repoRoot = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir)
+  return dir
+})()
+
+/** test/real, where the pom and the Java peer's source live. */
+export const realDir = join(repoRoot, "test", "real")
 const pom = join(realDir, "pom.xml")
 
 export const cacheDir = () => join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "effect-rocketmq", "real")
