@@ -124,10 +124,12 @@ export interface JavaPeer {
   readonly awaitExit: Effect.Effect<number>
   /** The last lines (up to 100) it wrote to stderr. */
   readonly log: () => string
+  /** The last lines of the Java client's own log file (it logs there, not to stderr), while the peer's home exists. */
+  readonly clientLog: (lines?: number) => string
 }
 
 export interface StartOptions {
-  /** The JVM's user.home; by default a new directory under the system's tmpdir, removed when the peer exits with 0. */
+  /** The JVM's user.home (kept); by default a new directory under the system's tmpdir, removed when the peer ends. */
   readonly home?: string
   /** More JVM options, before the class name. */
   readonly jvmArgs?: ReadonlyArray<string>
@@ -185,6 +187,9 @@ const installExitHook = () => {
 
 const tailLines = 100
 
+const withClientLog = (log: string, client: string) =>
+  client ? `${log}\n-- the Java client's log (rocketmq_client.log), last lines --\n${client}` : log
+
 const fileTail = (file: string, lines: number) => {
   try {
     return readFileSync(file, "utf8").split("\n").slice(-lines - 1).join("\n")
@@ -220,7 +225,10 @@ export const start = (
 const exitWithin = (exited: Deferred.Deferred<number>, within: Duration.DurationInput) =>
   Deferred.await(exited).pipe(Effect.interruptible, Effect.timeout(within), Effect.option)
 
-/** Asks it to stop, waits up to 10 s, then kills it; its own home goes once it exited with 0. */
+/**
+ * Asks it to stop, waits up to 10 s, then kills it; then removes its home if it made it (a failure's message already
+ * holds the client log's last lines).
+ */
 const stop = ({ child, exited, ownHome, peer }: Running) =>
   Effect.gen(function*() {
     if (!(yield* Deferred.isDone(exited))) {
@@ -231,10 +239,7 @@ const stop = ({ child, exited, ownHome, peer }: Running) =>
         yield* exitWithin(exited, "10 seconds")
       }
     }
-    const code = yield* exitWithin(exited, "1 second")
-    if (ownHome && Option.getOrUndefined(code) === 0) {
-      yield* Effect.sync(() => rmSync(peer.home, { recursive: true, force: true }))
-    }
+    if (ownHome) yield* Effect.sync(() => rmSync(peer.home, { recursive: true, force: true }))
   })
 
 const spawnPeer = (
@@ -255,10 +260,7 @@ const spawnPeer = (
     let partial = ""
 
     const log = () => [...stderr, ...(partial ? [partial] : [])].join("\n")
-    const fullLog = () => {
-      const client = fileTail(clientLog, 40)
-      return client ? `${log()}\n-- ${clientLog} (last lines) --\n${client}` : log()
-    }
+    const fullLog = () => withClientLog(log(), fileTail(clientLog, 40))
     const addStderr = (text: string) => {
       const lines = (partial + text).split("\n")
       partial = lines.pop() ?? ""
@@ -382,7 +384,8 @@ const spawnPeer = (
       send,
       awaitEvent: awaitEvent as JavaPeer["awaitEvent"],
       awaitExit: Deferred.await(exited),
-      log
+      log,
+      clientLog: (lines = 40) => fileTail(clientLog, lines)
     }
     return { peer, child, exited, ownHome }
   })
@@ -404,7 +407,7 @@ export const runToEnd = (
             new ProcessFailedError({
               name: peer.name,
               reason: `did not finish within ${Duration.format(Duration.decode(timeout))}`,
-              log: peer.log()
+              log: withClientLog(peer.log(), peer.clientLog())
             })
         })
       )
@@ -415,7 +418,7 @@ export const runToEnd = (
           new ProcessFailedError({
             name: peer.name,
             reason: `exited with code ${code}${error ? `: ${error.message}` : ""}`,
-            log: peer.log()
+            log: withClientLog(peer.log(), peer.clientLog())
           })
         )
       }
