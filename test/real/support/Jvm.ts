@@ -4,8 +4,12 @@ import { spawn } from "node:child_process"
 import { createWriteStream } from "node:fs"
 import { PortInUseError, ProcessFailedError, ToolMissingError } from "./RealSetupError.js"
 
+/** The JVMs of one run of the real suite carry its id (the suite's global set-up sets it; else this process's pid). */
+export const markerPrefix = "-Deffect.rocketmq.real="
+export const runId = process.env.EFFECT_ROCKETMQ_REAL_RUN ?? String(process.pid)
+
 /** Every JVM the real suite starts carries this, so the suite can check that none is left (`Leaks.ts`). */
-export const marker = "-Deffect.rocketmq.real=1"
+export const marker = `${markerPrefix}${runId}`
 
 export interface JvmOptions {
   readonly name: string

@@ -1,21 +1,26 @@
-// The real suite's global set-up: before it, and after it, no RocketMQ JVM of ours may be running. One left after the
-// suite (a scope that did not close) is killed and fails the run, naming it.
-import { readdirSync, readFileSync } from "node:fs"
-import { marker } from "./Jvm.js"
+// The real suite's global set-up: its JVMs carry the run's id; after the suite none of them may be running. One left
+// (a scope that did not close) is killed and fails the run, naming it. JVMs of another run that is still going are
+// left alone; those of a run whose process is gone (killed before it could clean up) are killed at the next set-up.
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { markerPrefix } from "./Jvm.js"
 
-/** Processes whose command line carries the real suite's marker: pid and command line. */
-export const realJvms = (): Array<{ pid: number; command: string }> => {
-  const found: Array<{ pid: number; command: string }> = []
+interface Found {
+  readonly pid: number
+  readonly run: string
+  readonly command: string
+}
+
+/** Processes whose command line carries the real suite's marker: pid, run id and command line. */
+export const realJvms = (): Array<Found> => {
+  const found: Array<Found> = []
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue
     try {
       const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")
-      if (args.includes(marker)) {
-        found.push({
-          pid: Number(entry),
-          command: args.filter((a) => a !== "").slice(-3).join(" ")
-        })
-      }
+      const marker = args.find((a) => a.startsWith(markerPrefix))
+      if (marker === undefined) continue
+      const command = args.filter((a) => a !== "").slice(-3).join(" ")
+      found.push({ pid: Number(entry), run: marker.slice(markerPrefix.length), command })
     } catch {
       // The process ended while we looked.
     }
@@ -34,18 +39,19 @@ const killAll = (jvms: ReadonlyArray<{ pid: number }>) => {
 }
 
 export const setup = () => {
-  // Left by an earlier run that was killed (not by this one): clear them so ports and memory are free.
-  killAll(realJvms())
-}
-
-export const teardown = () => {
-  const left = realJvms()
-  killAll(left)
-  if (left.length > 0) {
-    throw new Error(
-      `the real suite left ${left.length} RocketMQ JVM(s) running (now killed): ${
-        left.map((j) => `${j.pid} ${j.command}`).join("; ")
-      }`
-    )
+  const run = String(process.pid)
+  // Read by the test workers (forked after this) and so by every JVM they start.
+  process.env.EFFECT_ROCKETMQ_REAL_RUN = run
+  killAll(realJvms().filter((j) => !existsSync(`/proc/${j.run}`)))
+  return () => {
+    const left = realJvms().filter((j) => j.run === run)
+    killAll(left)
+    if (left.length > 0) {
+      throw new Error(
+        `the real suite left ${left.length} RocketMQ JVM(s) running (now killed): ${
+          left.map((j) => `${j.pid} ${j.command}`).join("; ")
+        }`
+      )
+    }
   }
 }

@@ -1,0 +1,246 @@
+// `npm run bench:real`: our client and the Java client on the same real RocketMQ broker, in one run, taking turns
+// (interleaved rounds, medians): produce (128 B and 4 KiB, 16 and 64 in flight) and the drain of a backlog by a new
+// group. Each client runs in a process of its own; its CPU time (utime + stime) and peak RSS (VmHWM) are read from
+// /proc/<pid> between its "go" and its "done". Needs Java 17 and Maven (the broker and the Java client come from Maven
+// Central, as for `npm run test:real`).
+//   BENCH_REAL_LINE=4.9|5 (default 4.9)  BENCH_REAL_MESSAGES (per produce round, default 20000)
+//   BENCH_REAL_BACKLOG (default 300000)  BENCH_REAL_ROUNDS (default 3)
+import { Deferred, Duration, Effect } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
+import * as JavaPeer from "../test/real/support/JavaPeer.js"
+import * as RealCluster from "../test/real/support/RealCluster.js"
+import { lines } from "../test/real/support/Versions.js"
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
+const messages = env("BENCH_REAL_MESSAGES", 20_000)
+const backlog = env("BENCH_REAL_BACKLOG", 300_000)
+const rounds = env("BENCH_REAL_ROUNDS", 3)
+const clockTicks = 100 // getconf CLK_TCK on Linux
+
+interface Sample {
+  readonly ticks: number
+  readonly hwmKb: number
+}
+
+const sample = (pid: number): Sample | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    const status = readFileSync(`/proc/${pid}/status`, "utf8")
+    const hwm = /VmHWM:\s+(\d+)/.exec(status)
+    return { ticks: Number(fields[11]) + Number(fields[12]), hwmKb: Number(hwm?.[1] ?? 0) }
+  } catch {
+    return undefined
+  }
+}
+
+/** A client process that speaks ready/go/done lines (ours or the Java peer). */
+interface Client {
+  readonly pid: number
+  readonly awaitEvent: (name: string) => Effect.Effect<Record<string, unknown>, Error>
+  readonly send: (line: string) => Effect.Effect<void>
+}
+
+interface Result {
+  readonly rate: number
+  readonly cpuMicrosPerMessage: number
+  readonly peakRssMb: number
+}
+
+/** Ready, then go: measures from go to done, sampling /proc while it runs. */
+const measure = (client: Client, timeout: Duration.DurationInput) =>
+  Effect.gen(function*() {
+    yield* client.awaitEvent("ready")
+    let last = sample(client.pid)
+    const start = last
+    const poll = setInterval(() => {
+      last = sample(client.pid) ?? last
+    }, 100)
+    yield* client.send("go")
+    const done = yield* client.awaitEvent("done").pipe(
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () => new Error(`no "done" within ${Duration.format(timeout)}`)
+      }),
+      Effect.ensuring(Effect.sync(() => clearInterval(poll)))
+    )
+    const end = sample(client.pid) ?? last
+    const count = Number(done.count)
+    return {
+      rate: count / (Number(done.elapsedMs) / 1000),
+      cpuMicrosPerMessage: (((end?.ticks ?? 0) - (start?.ticks ?? 0)) / clockTicks) * 1e6 / count,
+      peakRssMb: (end?.hwmKb ?? 0) / 1024
+    } satisfies Result
+  })
+
+const ourClient = fileURLToPath(new URL("./real-client.js", import.meta.url))
+
+const spawnOurs = (args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const child: ChildProcess = spawn(process.execPath, [ourClient, ...args], { stdio: ["pipe", "pipe", "inherit"] })
+      const events: Array<Record<string, unknown>> = []
+      const waiting: Array<{ name: string; deferred: Deferred.Deferred<Record<string, unknown>, Error> }> = []
+      const settle = () => {
+        for (const w of waiting) {
+          const found = events.find((e) => e.event === w.name || e.event === "error")
+          if (found) {
+            Deferred.unsafeDone(
+              w.deferred,
+              found.event === "error" ? Effect.fail(new Error(String(found.message))) : Effect.succeed(found)
+            )
+          }
+        }
+      }
+      createInterface({ input: child.stdout! }).on("line", (line) => {
+        try {
+          events.push(JSON.parse(line))
+        } catch {
+          return
+        }
+        settle()
+      })
+      child.on("exit", (code) => {
+        events.push({ event: "error", message: `our client exited with ${code}` })
+        settle()
+      })
+      const client: Client = {
+        pid: child.pid ?? -1,
+        awaitEvent: (name) =>
+          Effect.suspend(() => {
+            const deferred = Deferred.unsafeMake<Record<string, unknown>, Error>(undefined as never)
+            waiting.push({ name, deferred })
+            settle()
+            return Deferred.await(deferred)
+          }),
+        send: (line) => Effect.sync(() => void child.stdin!.write(`${line}\n`))
+      }
+      return { child, client }
+    }),
+    ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
+  ).pipe(Effect.map(({ client }) => client))
+
+const spawnJava = (version: string, args: ReadonlyArray<string>) =>
+  Effect.map(JavaPeer.start(version, args), (peer): Client => ({
+    pid: peer.pid,
+    awaitEvent: (name) =>
+      peer.awaitEvent((e) => e.event === name, "10 minutes", name).pipe(
+        Effect.map((e) => e as unknown as Record<string, unknown>),
+        Effect.mapError((e) => new Error(e.message))
+      ),
+    send: (line) => Effect.orDie(peer.send(line))
+  }))
+
+const median = (results: ReadonlyArray<Result>): Result => {
+  const pick = (f: (r: Result) => number) => [...results].map(f).sort((a, b) => a - b)[Math.floor(results.length / 2)]!
+  return {
+    rate: pick((r) => r.rate),
+    cpuMicrosPerMessage: pick((r) => r.cpuMicrosPerMessage),
+    peakRssMb: pick((r) => r.peakRssMb)
+  }
+}
+
+/** One row: ours and Java's, `rounds` times each, taking turns, in scopes of their own (processes gone after). */
+const pair = (
+  ours: ReadonlyArray<string>,
+  java: ReadonlyArray<string>,
+  version: string,
+  timeout: Duration.DurationInput,
+  argsFor?: (round: number) => { ours: ReadonlyArray<string>; java: ReadonlyArray<string> }
+) =>
+  Effect.gen(function*() {
+    const oursRuns: Array<Result> = []
+    const javaRuns: Array<Result> = []
+    for (let round = 0; round < rounds; round++) {
+      const args = argsFor?.(round) ?? { ours, java }
+      oursRuns.push(yield* Effect.scoped(Effect.flatMap(spawnOurs(args.ours), (c) => measure(c, timeout))))
+      javaRuns.push(yield* Effect.scoped(Effect.flatMap(spawnJava(version, args.java), (c) => measure(c, timeout))))
+    }
+    return { ours: median(oursRuns), java: median(javaRuns) }
+  })
+
+const fmt = (n: number) => n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1)
+
+const printRow = (work: string, r: { ours: Result; java: Result }) =>
+  console.log(
+    `| ${work} | ${fmt(r.ours.rate)} msg/s, ${fmt(r.ours.cpuMicrosPerMessage)} µs, ${fmt(r.ours.peakRssMb)} MB | ${
+      fmt(r.java.rate)
+    } msg/s, ${fmt(r.java.cpuMicrosPerMessage)} µs, ${fmt(r.java.peakRssMb)} MB | ${
+      (r.ours.rate / r.java.rate).toFixed(2)
+    }x | ${(r.ours.cpuMicrosPerMessage / r.java.cpuMicrosPerMessage).toFixed(2)}x |`
+  )
+
+export const run = Effect.gen(function*() {
+  const line = lines.find((l) => l.line === (process.env.BENCH_REAL_LINE ?? "4.9")) ?? lines[0]!
+  const cluster = yield* RealCluster.make({ line })
+  const ns = cluster.nameServerAddress
+  console.log(
+    `\nReal broker: RocketMQ ${line.servers} (one broker), Java client ${line.client} (its JVM capped at -Xmx256m), our client compiled; ${rounds} interleaved rounds, medians; CPU = the client process's utime+stime per message; RSS = its peak (VmHWM)\n`
+  )
+  console.log("| work | ours | Java client | rate ours/Java | CPU ours/Java |")
+  console.log("|---|---|---|---|---|")
+  for (const size of [128, 4096]) {
+    for (const inflight of [16, 64]) {
+      const topic = `BenchProduce_${size}_${inflight}`
+      const common = [
+        "--namesrv",
+        ns,
+        "--topic",
+        topic,
+        "--size",
+        String(size),
+        "--inflight",
+        String(inflight),
+        "--count",
+        String(messages)
+      ]
+      const r = yield* pair(["bench-produce", ...common], ["bench-produce", ...common], line.client, "5 minutes")
+      printRow(`produce ${size} B, ${inflight} in flight`, r)
+    }
+  }
+  // The backlog, written by our producer (64 in flight) before the drains.
+  const topic = "BenchDrain"
+  yield* Effect.scoped(Effect.flatMap(
+    spawnOurs([
+      "bench-produce",
+      "--namesrv",
+      ns,
+      "--topic",
+      topic,
+      "--size",
+      "128",
+      "--inflight",
+      "64",
+      "--count",
+      String(backlog)
+    ]),
+    (c) => measure(c, "10 minutes")
+  ))
+  const r = yield* pair([], [], line.client, "10 minutes", (round) => {
+    const args = (
+      who: string
+    ) => [
+      "bench-drain",
+      "--namesrv",
+      ns,
+      "--topic",
+      topic,
+      "--group",
+      `bench_drain_${who}_${round}_${Date.now()}`,
+      "--count",
+      String(backlog)
+    ]
+    return { ours: args("ours"), java: args("java") }
+  })
+  printRow(`drain a ${fmt(backlog)}-message backlog (128 B, new group, push consumer)`, r)
+}).pipe(Effect.scoped)
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  Effect.runPromise(run).then(() => process.exit(0), (error) => {
+    console.error(error)
+    process.exit(1)
+  })
+}
