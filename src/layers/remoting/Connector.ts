@@ -16,9 +16,9 @@ type Resume = (exit: Exit.Exit<Connection, RemotingConnectError>) => void
 class ConnectAttempt implements TimedWait {
   readonly waiters = new Set<ConnectWaiter>()
   giveUp: () => void = () => {}
+  deadline = Number.POSITIVE_INFINITY
   constructor(
     readonly address: string,
-    readonly deadline: number,
     private readonly timeoutMillis: number,
     private readonly connector: Connector
   ) {}
@@ -117,11 +117,17 @@ export class Connector {
   private start(address: string): ConnectAttempt | RemotingConnectError {
     const target = parseHostAddress(address)
     if (target === undefined) return new RemotingConnectError({ address, reason: "not a host:port address" })
-    const { connectTimeoutMillis, waits } = this.options
-    const attempt = new ConnectAttempt(address, this.options.now() + connectTimeoutMillis, connectTimeoutMillis, this)
+    const { connectTimeoutMillis, now, waits } = this.options
+    const attempt = new ConnectAttempt(address, connectTimeoutMillis, this)
     this.attempts.set(address, attempt)
-    waits.add(attempt)
     attempt.giveUp = connectSocket(target, this.options.tls, (result) => this.settle(attempt, result))
+    // The connect timeout counts from when the connect is issued, which Node does in a `nextTick` queued before this
+    // one: only once the event loop is back from what it runs now (many fibers starting at once can take seconds).
+    process.nextTick(() => {
+      if (this.attempts.get(address) !== attempt) return
+      attempt.deadline = now() + connectTimeoutMillis
+      waits.add(attempt)
+    })
     return attempt
   }
 
