@@ -3,7 +3,7 @@ import { ByteReader } from "./internal/ByteReader.js"
 import { readJsonHeader } from "./internal/JsonHeaderReader.js"
 import { writeJsonHeader } from "./internal/JsonHeaderWriter.js"
 import { Slab } from "./internal/Slab.js"
-import { isLanguageName, LanguageCode, type LanguageName, languageOfCode } from "./LanguageCode.js"
+import { LanguageCode, type LanguageName, languageOfCode } from "./LanguageCode.js"
 import { ProtocolError } from "./ProtocolError.js"
 import { CURRENT_VERSION } from "./Version.js"
 
@@ -122,31 +122,6 @@ export const response = (
 // ---------------------------------------------------------------------------------------------------------------
 // Encoding
 
-/** The JSON header as fastjson writes it: properties in alphabetical order, nulls left out. */
-const jsonHeader = (command: RemotingCommand): string =>
-  JSON.stringify(
-    command.remark === undefined
-      ? {
-        code: command.code,
-        extFields: command.extFields,
-        flag: command.flag,
-        language: command.language,
-        opaque: command.opaque,
-        serializeTypeCurrentRPC: "JSON",
-        version: command.version
-      }
-      : {
-        code: command.code,
-        extFields: command.extFields,
-        flag: command.flag,
-        language: command.language,
-        opaque: command.opaque,
-        remark: command.remark,
-        serializeTypeCurrentRPC: "JSON",
-        version: command.version
-      }
-  )
-
 const binaryHeader = (command: RemotingCommand): Buffer => {
   const remark = command.remark !== undefined && command.remark.length > 0 ? command.remark : undefined
   const remarkLength = remark === undefined ? 0 : Buffer.byteLength(remark, "utf8")
@@ -183,15 +158,38 @@ const binaryHeader = (command: RemotingCommand): Buffer => {
   return out
 }
 
-/** Where JSON headers are written before being copied into their frame (encoding is synchronous). */
-const headerScratch = Buffer.allocUnsafeSlow(64 * 1024)
-
 /**
  * Small frames are cut from 64 KiB slabs, so that a stream of 1 KiB frames does not make a new 8 KiB pool every few
  * frames.
  */
 const frames = new Slab(64 * 1024, 4096 + 1024)
-const allocFrame = (size: number): Buffer => frames.alloc(size)
+
+/**
+ * Writes a JSON header at byte 8 of a new frame of `extra` more bytes. The header is written where the frame will be,
+ * in the slab's free space, and the frame is cut around it; a header too large for that is written again into a
+ * larger buffer, and a frame that does not fit in the slab is a new buffer the header is copied into.
+ */
+const frameWithJsonHeader = (command: RemotingCommand, extra: number): Buffer => {
+  let buffer = frames.slab
+  let at = frames.offset
+  let end = writeJsonHeader(buffer, at + 8, command)
+  if (end < 0 && at > 0) {
+    frames.renew()
+    buffer = frames.slab
+    at = 0
+    end = writeJsonHeader(buffer, 8, command)
+  }
+  for (let size = 4 * buffer.length; end < 0; size *= 2) {
+    buffer = Buffer.allocUnsafe(size)
+    at = 0
+    end = writeJsonHeader(buffer, 8, command)
+  }
+  const size = end - at + extra
+  if (buffer === frames.slab && size <= frames.maxPiece && at + size <= buffer.length) return frames.take(size)
+  const frame = frames.alloc(size)
+  buffer.copy(frame, 8, at + 8, end)
+  return frame
+}
 
 /**
  * Writes the frame's head (length prefix, serialize type word and header) into a new buffer of `extra` more bytes,
@@ -203,20 +201,11 @@ const frameWithHead = (command: RemotingCommand, bodyLength: number, extra: numb
   if (command.serializeType === "ROCKETMQ") {
     const header = binaryHeader(command)
     headerLength = header.length
-    frame = allocFrame(8 + headerLength + extra)
+    frame = frames.alloc(8 + headerLength + extra)
     header.copy(frame, 8)
   } else {
-    headerLength = writeJsonHeader(headerScratch, command)
-    if (headerLength >= 0) {
-      frame = allocFrame(8 + headerLength + extra)
-      headerScratch.copy(frame, 8, 0, headerLength)
-    } else {
-      // Non-ASCII text or a very large header: the general path, the JSON text written straight into the frame.
-      const header = jsonHeader(command)
-      headerLength = Buffer.byteLength(header, "utf8")
-      frame = allocFrame(8 + headerLength + extra)
-      frame.write(header, 8, "utf8")
-    }
+    frame = frameWithJsonHeader(command, extra)
+    headerLength = frame.length - 8 - extra
   }
   frame.writeInt32BE(4 + headerLength + bodyLength, 0)
   frame.writeInt32BE(((command.serializeType === "ROCKETMQ" ? 1 : 0) << 24) | (headerLength & 0xffffff), 4)
@@ -289,70 +278,6 @@ export const encodeFrameParts = (command: RemotingCommand, uncopiedBodyMin = UNC
 // ---------------------------------------------------------------------------------------------------------------
 // Decoding
 
-const toInt = (reader: ByteReader, value: unknown, what: string, at: number): number => {
-  if (typeof value === "number" && Number.isInteger(value)) return value
-  if (typeof value === "string" && /^-?\d+$/.test(value)) return Number(value)
-  return reader.fail(`header field ${what} is not an integer: ${JSON.stringify(value)}`, at)
-}
-
-/**
- * `extFields` with every value a string. `JSON.parse` defines keys as own properties (a key "__proto__" included),
- * so its object is used as it is when all values are strings, as fastjson writes them; otherwise it is copied with
- * numbers and booleans turned to text and nulls left out.
- */
-const stringValued = (fields: Record<string, unknown>): Record<string, string> => {
-  for (const key in fields) {
-    if (typeof fields[key] !== "string") {
-      const copy = Object.create(null) as Record<string, string>
-      for (const [k, v] of Object.entries(fields)) {
-        if (v === null || v === undefined) continue
-        copy[k] = typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v)
-      }
-      return copy
-    }
-  }
-  return fields as Record<string, string>
-}
-
-const decodeJsonHeader = (reader: ByteReader, length: number, body: Uint8Array | undefined): RemotingCommand => {
-  const at = reader.position
-  // A header that is not JSON throws a SyntaxError here; decodeFrame reports it at the header's offset.
-  const header: unknown = JSON.parse(reader.utf8(length, "JSON header"))
-  if (typeof header !== "object" || header === null || Array.isArray(header)) {
-    return reader.fail("JSON header is not an object", at)
-  }
-  const h = header as Record<string, unknown>
-  let language: LanguageName = "JAVA"
-  if (h.language === "JAVA") language = "JAVA"
-  else if (typeof h.language === "string") {
-    if (!isLanguageName(h.language)) return reader.fail(`unknown language ${h.language}`, at)
-    language = h.language
-  } else if (typeof h.language === "number") {
-    language = languageOfCode(h.language) ?? reader.fail(`unknown language code ${h.language}`, at)
-  }
-  let extFields: Record<string, string> | undefined
-  if (h.extFields !== undefined && h.extFields !== null) {
-    if (typeof h.extFields !== "object" || Array.isArray(h.extFields)) {
-      return reader.fail("extFields is not an object", at)
-    }
-    extFields = stringValued(h.extFields as Record<string, unknown>)
-  }
-  if (h.remark !== undefined && h.remark !== null && typeof h.remark !== "string") {
-    return reader.fail("remark is not a string", at)
-  }
-  return {
-    code: toInt(reader, h.code, "code", at),
-    language,
-    version: h.version === undefined ? 0 : toInt(reader, h.version, "version", at),
-    opaque: h.opaque === undefined ? 0 : toInt(reader, h.opaque, "opaque", at),
-    flag: h.flag === undefined ? 0 : toInt(reader, h.flag, "flag", at),
-    remark: typeof h.remark === "string" ? h.remark : undefined,
-    extFields,
-    body,
-    serializeType: "JSON"
-  }
-}
-
 const decodeBinaryHeader = (reader: ByteReader, length: number, body: Uint8Array | undefined): RemotingCommand => {
   const end = reader.position + length
   const code = reader.int16("code")
@@ -379,7 +304,9 @@ const decodeBinaryHeader = (reader: ByteReader, length: number, body: Uint8Array
     }
     reader.position = extEnd
   }
-  if (reader.position !== end) reader.fail(`binary header ends at ${reader.position - reader.base}, expected ${end}`)
+  if (reader.position !== end) {
+    reader.fail(`binary header ends at ${reader.position + reader.base}, expected ${end + reader.base}`)
+  }
   return { code, language, version, opaque, flag, remark, extFields, body, serializeType: "ROCKETMQ" }
 }
 
@@ -414,47 +341,46 @@ export const decodeFrameOrError = (
   base = 0,
   end = buffer.length
 ): RemotingCommand | ProtocolError => {
-  // The usual frame, a JSON header of the shape fastjson writes, is read with no cursor object.
-  if (end - start >= 4) {
-    const word = buffer.readInt32BE(start)
-    const headerStart = start + 4
-    const headerEnd = headerStart + (word & 0xffffff)
-    if ((word >>> 24) === 0 && headerEnd <= end) {
-      const header = readJsonHeader(buffer, headerStart, headerEnd)
-      if (header !== undefined) {
-        return {
-          code: header.code,
-          language: header.language,
-          version: header.version,
-          opaque: header.opaque,
-          flag: header.flag,
-          remark: header.remark,
-          extFields: header.extFields,
-          body: headerEnd < end ? buffer.subarray(headerEnd, end) : undefined,
-          serializeType: "JSON"
-        }
-      }
+  if (end - start < 4) {
+    return new ProtocolError({
+      reason: `serialize type and header length needs 4 byte(s), ${end - start} left`,
+      offset: base
+    })
+  }
+  const word = buffer.readInt32BE(start)
+  const type = word >>> 24
+  const headerStart = start + 4
+  const headerEnd = headerStart + (word & 0xffffff)
+  if (headerEnd > end) {
+    return new ProtocolError({
+      reason: `header needs ${word & 0xffffff} byte(s), ${end - headerStart} left`,
+      offset: base + 4
+    })
+  }
+  const body = headerEnd < end ? buffer.subarray(headerEnd, end) : undefined
+  if (type === 0) {
+    const header = readJsonHeader(buffer, headerStart, headerEnd)
+    if ("_tag" in header) return new ProtocolError({ reason: header.reason, offset: base + 4 })
+    return {
+      code: header.code,
+      language: header.language,
+      version: header.version,
+      opaque: header.opaque,
+      flag: header.flag,
+      remark: header.remark,
+      extFields: header.extFields,
+      body,
+      serializeType: "JSON"
     }
   }
-  const decoded = Either.try({
-    try: () => {
-      const reader = new ByteReader(buffer, start, end, base - start)
-      const word = reader.int32("serialize type and header length")
-      const type = (word >>> 24) & 0xff
-      const headerLength = word & 0xffffff
-      reader.need(headerLength, "header")
-      const bodyStart = start + 4 + headerLength
-      const body = bodyStart < end ? buffer.subarray(bodyStart, end) : undefined
-      if (type === 0) return decodeJsonHeader(reader, headerLength, body)
-      if (type === 1) return decodeBinaryHeader(reader, headerLength, body)
-      return reader.fail(`unknown serialize type ${type}`, start)
-    },
-    catch: (error) =>
-      error instanceof SyntaxError
-        ? new ProtocolError({ reason: `JSON header does not parse: ${error.message}`, offset: base + 4 })
-        : toProtocolError(error)
-  })
-  return Either.isRight(decoded) ? decoded.right : decoded.left
+  if (type === 1) {
+    const decoded = Either.try({
+      try: () => decodeBinaryHeader(new ByteReader(buffer, headerStart, end, base - start), word & 0xffffff, body),
+      catch: toProtocolError
+    })
+    return Either.isRight(decoded) ? decoded.right : decoded.left
+  }
+  return new ProtocolError({ reason: `unknown serialize type ${type}`, offset: base })
 }
 
 /**

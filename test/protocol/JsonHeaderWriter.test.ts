@@ -7,35 +7,77 @@ import * as Arb from "./arbitraries.js"
 /** The header as JSON.stringify writes it: the reference the byte writer must match. */
 const stringified = Arb.headerJson
 
+const written = (c: Arb.HeaderFields, size = 64 * 1024, start = 0) => {
+  const out = new Uint8Array(size)
+  const end = writeJsonHeader(out, start, c)
+  return end < 0 ? undefined : Buffer.from(out.subarray(start, end)).toString("utf8")
+}
+
 describe("JSON header writer", () => {
   it.prop("writes the bytes JSON.stringify writes, for ASCII text with every escape", [Arb.asciiHeader], ([c]) => {
-    const out = new Uint8Array(64 * 1024)
-    const length = writeJsonHeader(out, c)
-    expect(length).toBeGreaterThan(0)
-    expect(Buffer.from(out.subarray(0, length)).toString("utf8")).toBe(stringified(c))
+    expect(written(c)).toBe(stringified(c))
   })
 
-  it.prop("declines (-1) text it does not handle, and otherwise matches", [Arb.command], ([c]) => {
-    const out = new Uint8Array(64 * 1024)
-    const length = writeJsonHeader(out, c)
-    if (length >= 0) expect(Buffer.from(out.subarray(0, length)).toString("utf8")).toBe(stringified(c))
-    else expect([...stringified(c)].some((ch) => ch.charCodeAt(0) > 0x7f)).toBe(true)
+  it.prop("writes the bytes JSON.stringify writes and UTF-8 encodes, for any text", [Arb.command], ([c]) => {
+    expect(written(c, 64 * 1024, 3)).toBe(stringified(c))
   })
 
-  it("declines a header that does not fit, and encodeCommand then takes the general path", () => {
-    const big = { ...Arb.sampleHeader, extFields: { k: "v".repeat(70_000) } }
-    expect(writeJsonHeader(new Uint8Array(64 * 1024), big)).toBe(-1)
-    expect(writeJsonHeader(new Uint8Array(16), Arb.sampleHeader)).toBe(-1)
+  it.prop(
+    "answers -1 when the buffer may be too small, and what fits is right",
+    [Arb.command, fc.integer({ min: 0, max: 2000 })],
+    ([c, size]) => {
+      const text = written(c, size)
+      if (text !== undefined) expect(text).toBe(stringified(c))
+      else expect(Buffer.byteLength(stringified(c))).toBeGreaterThan(size / 7 - 100)
+    }
+  )
+
+  it("writes lone surrogates escaped and pairs as UTF-8, as JSON.stringify does", () => {
+    const c = {
+      ...Arb.sampleHeader,
+      remark: "a\ud800b\udc00c\ud83d\ude00\u2028\u007f",
+      extFields: { "\udfff": "\ud800" }
+    }
+    expect(written(c)).toBe(stringified(c))
+  })
+
+  it("writes values of other kinds than declared as JSON.stringify does", () => {
+    const c = {
+      ...Arb.sampleHeader,
+      code: 1.5,
+      flag: -3,
+      opaque: Number.NaN,
+      version: -0,
+      extFields: { a: 1, b: true, c: null, d: undefined, e: { x: "é" }, f: [1, "ü"] } as never
+    }
+    expect(written(c)).toBe(stringified(c))
+  })
+
+  it("writes a header larger than a slab, and encodeCommand frames it", () => {
+    const big = { ...Arb.sampleHeader, extFields: { k: "v".repeat(70_000), "é": "ü".repeat(40_000) } }
+    expect(written(big, 64 * 1024)).toBeUndefined()
+    expect(written(Arb.sampleHeader, 16)).toBeUndefined()
     const frame = encodeCommand({ ...big, serializeType: "JSON" })
     const headerLength = frame.readInt32BE(4)
+    expect(frame.readInt32BE(0)).toBe(frame.length - 4)
     expect(frame.subarray(8, 8 + headerLength).toString("utf8")).toBe(stringified(big))
   })
 
-  it("writes a non-ASCII header through JSON.stringify, as UTF-8", () => {
-    const c = { ...Arb.sampleHeader, remark: "brøker 中文 \ud83d\ude00", extFields: { ключ: "значение" } }
-    const frame = encodeCommand({ ...c, serializeType: "JSON" })
-    const headerLength = frame.readInt32BE(4)
-    expect(frame.subarray(8, 8 + headerLength).toString("utf8")).toBe(stringified(c))
+  it("frames many headers in a row, across slabs, each with its own bytes", () => {
+    const frames = Array.from({ length: 500 }, (_, i) =>
+      encodeCommand({
+        ...Arb.sampleHeader,
+        opaque: i,
+        remark: "r".repeat(i * 7),
+        body: new Uint8Array(i * 3).fill(i & 255),
+        serializeType: "JSON"
+      }))
+    frames.forEach((frame, i) => {
+      const c = { ...Arb.sampleHeader, opaque: i, remark: "r".repeat(i * 7) }
+      const headerLength = frame.readInt32BE(4)
+      expect(frame.subarray(8, 8 + headerLength).toString("utf8")).toBe(stringified(c))
+      expect(frame.subarray(8 + headerLength)).toEqual(Buffer.alloc(i * 3, i & 255))
+    })
   })
 })
 
