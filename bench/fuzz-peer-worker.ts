@@ -1,0 +1,19 @@
+// A worker of bench/FuzzLive.ts: the live target's peer in a thread of its own, so that making and checking the fuzz
+// frames does not take the client's thread. It posts its addresses, and closes when told to.
+import { parentPort, workerData } from "node:worker_threads"
+import { startPeer } from "./FuzzPeer.js"
+import { loadSeeds } from "./FuzzSeeds.js"
+
+const job = workerData as {
+  readonly seed: number
+  readonly from: number
+  readonly frames: number
+  readonly addresses: number
+  readonly timeoutMillis: number
+  readonly endingShare: number
+  readonly directories: ReadonlyArray<string>
+  readonly counters: SharedArrayBuffer
+}
+const peer = await startPeer({ ...job, seeds: loadSeeds([...job.directories]) }, new Int32Array(job.counters))
+parentPort!.once("message", () => void peer.close().then(() => parentPort!.close()))
+parentPort!.postMessage(peer.addresses)
