@@ -16,9 +16,40 @@ export const decompressBody = (type: CompressionType, body: Uint8Array): Buffer 
     case "ZLIB":
       return inflateSync(body)
     case "LZ4":
-      return asBuffer(lz4.decompress(body))
+      return asBuffer(lz4.decompress(body, lz4OutputBound(body)))
     case "ZSTD":
       return asBuffer(zstdDecompress(body))
+  }
+}
+
+/** An LZ4 frame's largest block, by the block-size index of its descriptor: 4 to 7 are 64 KiB to 4 MiB. */
+const lz4MaxBlock = (index: number): number | undefined => index >= 4 ? 0x10000 << ((index - 4) * 2) : undefined
+
+/**
+ * The most an LZ4 frame can decompress to, after checking that every block fits in the frame and in the frame's
+ * maximum block size (Java's `LZ4FrameInputStream` refuses a block over it too). lz4js checks neither and sizes its
+ * output from what the frame claims: a 30-byte body claiming a 2 GiB block would have it allocate and fill 2 GiB.
+ * A compressed block gives at most 255 bytes per byte (LZ4's longest run), and never more than the maximum block size.
+ */
+const lz4OutputBound = (body: Uint8Array): number => {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength)
+  if (body.length < 7) throw new Error(`LZ4 frame of ${body.length} bytes is too short`)
+  if (view.getUint32(0, true) !== 0x184d2204) throw new Error("invalid LZ4 magic number")
+  const maxBlock = lz4MaxBlock((body[5]! >> 4) & 7)
+  if (maxBlock === undefined) throw new Error(`invalid LZ4 block size index ${(body[5]! >> 4) & 7}`)
+  const blockChecksums = (body[4]! & 0x10) !== 0
+  let at = (body[4]! & 0x08) !== 0 ? 15 : 7
+  let bound = 0
+  for (;;) {
+    if (at + 4 > body.length) throw new Error("LZ4 frame ends before its end mark")
+    const word = view.getUint32(at, true)
+    at += 4
+    if (word === 0) return bound
+    const size = word & 0x7fffffff
+    if (size > maxBlock) throw new Error(`LZ4 block of ${size} bytes is over the frame's maximum of ${maxBlock}`)
+    at += size + (blockChecksums ? 4 : 0)
+    if (at > body.length) throw new Error(`LZ4 block of ${size} bytes runs past the end of the frame`)
+    bound += word === size ? Math.min(maxBlock, size * 255 + 16) : size
   }
 }
 
