@@ -91,7 +91,7 @@ export const spawnJvm = (options: JvmOptions) =>
         Deferred.unsafeDone(
           ready,
           Exit.fail(
-            /Address already in use/.test(log)
+            /Address already in use|BindException/.test(lines.join("\n"))
               ? new PortInUseError({ port: options.port })
               : new ProcessFailedError({
                 name: options.name,

@@ -180,37 +180,47 @@ export const make = (options: RealClusterOptions) =>
         port
       })
 
-    const nsPort = yield* freePortRun(1)
-    const nsConfig = join(dir, "namesrv.properties")
-    writeFileSync(nsConfig, toProperties({ listenPort: String(nsPort) }))
-    const nameServer = yield* jvm(
-      "namesrv",
-      "org.apache.rocketmq.namesrv.NamesrvStartup",
-      nsConfig,
-      nsPort,
-      tls ? tlsProperties(tls, "permissive") : []
-    )
+    // Ports are drawn free but may be taken before the JVM binds them: then a start is tried again on others.
+    const retryOnPortInUse = <A, R>(start: Effect.Effect<A, RealSetupError, R>) =>
+      Effect.retry(start, { times: 3, while: (e) => e._tag === "PortInUseError" })
+    const { nameServer, nsPort } = yield* Effect.gen(function*() {
+      const nsPort = yield* freePortRun(1)
+      const nsConfig = join(dir, "namesrv.properties")
+      writeFileSync(nsConfig, toProperties({ listenPort: String(nsPort) }))
+      const nameServer = yield* jvm(
+        "namesrv",
+        "org.apache.rocketmq.namesrv.NamesrvStartup",
+        nsConfig,
+        nsPort,
+        tls ? tlsProperties(tls, "permissive") : []
+      )
+      return { nameServer, nsPort }
+    }).pipe(retryOnPortInUse)
     processes.push(nameServer)
     const nameServerAddress = `127.0.0.1:${nsPort}`
 
     const brokers: Array<RealBroker> = []
     for (const name of options.brokers === 2 ? ["broker-a", "broker-b"] : ["broker-a"]) {
-      // The broker listens on port, its fast (VIP) channel on port - 2 and HA on port + 1.
-      const base = yield* freePortRun(4)
-      const port = base + 2
-      const config = join(dir, `${name}.properties`)
-      const store = join(dir, `store-${name}`)
-      writeFileSync(config, toProperties(brokerProperties(options, name, port, store, nameServerAddress)))
-      const start = jvm(
-        name,
-        "org.apache.rocketmq.broker.BrokerStartup",
-        config,
-        port,
-        tls ? tlsProperties(tls, "enforcing") : []
-      )
+      const first = yield* Effect.gen(function*() {
+        // The broker listens on port, its fast (VIP) channel on port - 2 and HA on port + 1.
+        const base = yield* freePortRun(4)
+        const port = base + 2
+        const config = join(dir, `${name}.properties`)
+        const store = join(dir, `store-${name}`)
+        writeFileSync(config, toProperties(brokerProperties(options, name, port, store, nameServerAddress)))
+        const start = jvm(
+          name,
+          "org.apache.rocketmq.broker.BrokerStartup",
+          config,
+          port,
+          tls ? tlsProperties(tls, "enforcing") : []
+        )
+        return { port, start, jvm: yield* start }
+      }).pipe(retryOnPortInUse)
+      const { port, start } = first
       const address = `127.0.0.1:${port}`
       const registered = (jvm: JvmProcess) => awaitRegistered(nameServerAddress, address, () => jvm.tail(40))
-      let current = yield* start
+      let current = first.jvm
       processes.push(current)
       yield* registered(current)
       brokers.push({

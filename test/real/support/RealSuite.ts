@@ -27,7 +27,7 @@ import * as TopicRouteCacheLive from "../../../src/layers/TopicRouteCacheLive.js
 import type { MessageExt } from "../../../src/protocol/MessageDecoder.js"
 import { type AclCredentials, aclRpcHook } from "../../../src/services/AclCredentials.js"
 import { NameServerAddresses } from "../../../src/services/NameServerAddresses.js"
-import type { PushConsumerOptions } from "../../../src/services/PushConsumer.js"
+import { PushConsumer, type PushConsumerOptions } from "../../../src/services/PushConsumer.js"
 import { type RpcHook, RpcHooks } from "../../../src/services/RpcHooks.js"
 import * as RealCluster from "./RealCluster.js"
 import { type RocketMQLine, selectedLines } from "./Versions.js"
@@ -158,7 +158,7 @@ export const collect = (
   Effect.gen(function*() {
     const received: Array<MessageExt> = []
     const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-    yield* Layer.buildWithScope(
+    const context = yield* Layer.buildWithScope(
       pushConsumer({
         consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET",
         ...options,
@@ -172,6 +172,7 @@ export const collect = (
       scope
     )
     return {
+      consumer: Context.get(context, PushConsumer),
       received,
       /** Waits until at least `n` messages arrived. */
       awaitCount: (n: number, within: Duration.DurationInput = "60 seconds") =>

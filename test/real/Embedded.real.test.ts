@@ -1,0 +1,49 @@
+// The Java client against our embedded cluster (as `effect-rocketmq embedded` serves it): it produces, and consumes
+// what it and our producer sent, as it would on a real cluster.
+import { describe, expect, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import * as EmbeddedClusterLive from "../../src/layers/EmbeddedClusterLive.js"
+import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
+import { isEvent, runToEnd } from "./support/JavaPeer.js"
+import { selectedLines } from "./support/Versions.js"
+
+describe("the Java client on our embedded cluster", () => {
+  for (const line of selectedLines()) {
+    layer(EmbeddedClusterLive.layer({ brokers: 2 }), { excludeTestServices: true })(
+      `Java client ${line.client}`,
+      (it) => {
+        it.scoped("produces to it and consumes back every message, tags and keys intact", () =>
+          Effect.gen(function*() {
+            const cluster = yield* EmbeddedCluster
+            const topic = `JavaOnEmbedded_${line.line.replace(".", "_")}`
+            const sent = (yield* runToEnd(line.client, [
+              "produce",
+              ...["--namesrv", cluster.nameServerAddress, "--topic", topic, "--count", "8"],
+              ...["--tag", "TagE", "--keys", "e1 e2", "--size", "6000"]
+            ], "90 seconds")).filter(isEvent("sent"))
+            expect(sent.map((s) => s.status)).toEqual(Array.from({ length: 8 }, () => "SEND_OK"))
+            const events = yield* runToEnd(line.client, [
+              "consume",
+              ...[
+                "--namesrv",
+                cluster.nameServerAddress,
+                "--topic",
+                topic,
+                "--group",
+                `g_${line.line.replace(".", "_")}`
+              ],
+              ...["--count", "8", "--from", "first", "--timeout-ms", "60000"]
+            ], "90 seconds")
+            const got = events.filter(isEvent("message"))
+            expect(new Set(got.map((m) => m.msgId))).toEqual(new Set(sent.map((s) => s.msgId)))
+            for (const m of got) {
+              expect(m).toMatchObject({ tags: "TagE", keys: "e1 e2" })
+              expect(Buffer.from(m.bodyBase64, "base64")).toHaveLength(6000)
+            }
+            // Both brokers of the embedded cluster took part.
+            expect(new Set(sent.map((s) => s.brokerName)).size).toBe(2)
+          }), 180_000)
+      }
+    )
+  }
+})
