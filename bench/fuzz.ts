@@ -90,6 +90,11 @@ const runIsolated = async (
         clearInterval(timer)
         resolve({ at: Atomics.load(marks, 0), what: `the worker died: ${String(e)}` })
       })
+      // An exit with no tally (after an error the promise is settled already, and this does nothing).
+      worker.once("exit", (code) => {
+        clearInterval(timer)
+        setImmediate(() => resolve({ at: Atomics.load(marks, 0), what: `the worker exited with code ${code}` }))
+      })
     })
     if ("target" in ended) {
       tally = mergeTally(tally, ended)
