@@ -293,13 +293,14 @@ export const make = (
       queue: MessageQueue,
       build: (queue: MessageQueue) => RemotingCommand,
       msgId: string,
-      timeout: Duration.Duration
+      timeout: Duration.Duration,
+      connectTimeout: number
     ) =>
       Effect.gen(function*() {
         const address = yield* brokerOf(queue)
         const command = build(queue)
         const started = clock.unsafeCurrentTimeMillis()
-        const answer = yield* client.invoke(address, command, timeout).pipe(
+        const answer = yield* client.invoke(address, command, timeout, { connectTimeout }).pipe(
           Effect.tapError(() =>
             Effect.sync(() => faults.update(queue.brokerName, 30_000, clock.unsafeCurrentTimeMillis()))
           )
@@ -346,6 +347,13 @@ export const make = (
       Duration.toMillis(timeout === undefined ? sendTimeout : Duration.decode(timeout))
 
     /**
+     * The time a try may spend waiting for a connection: a share of what is left when more tries may follow, so that a
+     * broker that drops connection attempts leaves time for the next (Java 5.3's `sendMsgMaxTimeoutPerRequest`, for
+     * the connect only: an answer is still waited for until the send's deadline, as nothing was sent yet).
+     */
+    const connectBudget = (left: number, triesLeft: number) => Math.max(1, Math.floor(left / triesLeft))
+
+    /**
      * Sends on a queue of the topic, trying again on another broker while that can help and time is left (Java:
      * `sendDefaultImpl`); a pinned queue (chosen, or by a selector) is tried once.
      *
@@ -372,7 +380,9 @@ export const make = (
         if (queue === undefined || address === undefined) return sendGeneral(topic, pin, build, msgId, deadline)
         const started = clock.unsafeCurrentTimeMillis()
         if (started >= deadline) return sendGeneral(topic, pin, build, msgId, deadline)
-        return Effect.matchEffect(client.invoke(address, build(queue), deadline - started), {
+        const left = deadline - started
+        const connectTimeout = pinned === undefined ? connectBudget(left, 1 + retries) : left
+        return Effect.matchEffect(client.invoke(address, build(queue), left, { connectTimeout }), {
           onFailure: (error) => {
             faults.update(queue.brokerName, 30_000, clock.unsafeCurrentTimeMillis())
             return pinned !== undefined || !isRetryable(error)
@@ -447,7 +457,8 @@ export const make = (
           if (left <= 0) break
           const queue = pinned ?? selectQueue(queues, nextCounter(topic), lastBroker, faultFilter)
           if (queue === undefined) return yield* new NoRouteError({ topic, nameServers: yield* nameServers.get })
-          const result = yield* Effect.either(tryOnce(queue, build, msgId, Duration.millis(left)))
+          const connectTimeout = connectBudget(left, count - attempt)
+          const result = yield* Effect.either(tryOnce(queue, build, msgId, Duration.millis(left), connectTimeout))
           if (Either.isRight(result)) return result.right
           lastError = result.left
           lastBroker = queue.brokerName
