@@ -79,13 +79,18 @@ const guarded = (task: string, tick: Effect.Effect<void, unknown>) => {
   )
 }
 
-/** A task run every `interval` after `first`; a failing tick is logged and counted, and the task goes on. */
+/**
+ * A task run every `interval` after `first`; a failing tick is logged and counted, and the task goes on. It is
+ * interruptible whatever the region the instance is built in, so that closing the instance's scope stops it.
+ */
 const scheduled = (
   task: string,
   first: Duration.Duration,
   interval: Duration.Duration,
   tick: Effect.Effect<void, unknown>
-) => guarded(task, tick).pipe(Effect.repeat(Schedule.spaced(interval)), Effect.delay(first), Effect.forkScoped)
+) =>
+  guarded(task, tick).pipe(Effect.repeat(Schedule.spaced(interval)), Effect.delay(first), Effect.interruptible)
+    .pipe(Effect.forkScoped)
 
 /** The answer Java gives a request about a consumer group this instance does not have. */
 const noSuchGroup = (command: RemotingCommand, group: string) =>
@@ -94,7 +99,8 @@ const noSuchGroup = (command: RemotingCommand, group: string) =>
 /**
  * Builds the client instance in the current scope (Java: `MQClientInstance.start`): the scheduled tasks are fibers
  * in the scope. Closing the scope shuts down in Java's order: the tasks stop, every consumer's offsets are persisted,
- * the client is unregistered from every broker; the transport, built beneath, closes its connections after.
+ * the client is unregistered from every broker (each step within `shutdownTimeout`); the transport, built beneath,
+ * closes its connections after.
  *
  * @since 0.1.0
  * @category constructors
@@ -145,19 +151,38 @@ export const make = (
       )
     )
 
+    /**
+     * A shutdown step (a finalizer or release, which runs uninterruptibly) made interruptible, so that it ends at the
+     * shutdown deadline, what is left of it given up and logged; each request in it has its own timeout besides.
+     */
+    const shutdownStep = (step: string, work: Effect.Effect<void>) =>
+      Effect.interruptible(work).pipe(
+        Effect.timeoutOption(config.shutdownTimeout),
+        Effect.flatMap((done) =>
+          Option.isSome(done) ? Effect.void : Effect.logWarning("shutdown step given up at the shutdown deadline").pipe(
+            Effect.annotateLogs({ step, shutdownTimeoutMillis: Duration.toMillis(config.shutdownTimeout) })
+          )
+        ),
+        annotate
+      )
+
     // Added before the tasks are forked, so it runs after they are interrupted (finalizers run in reverse).
     yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        yield* Ref.set(state, "SHUTDOWN_ALREADY")
-        yield* Effect.catchAllCause(persistAll, (cause) =>
-          Effect.logWarning("persisting offsets at shutdown failed", cause))
-        for (const c of consumers.keys()) {
-          yield* unregister({ consumerGroup: c })
-        }
-        for (const p of [...producers.keys(), CLIENT_INNER_PRODUCER_GROUP]) {
-          yield* unregister({ producerGroup: p })
-        }
-      }).pipe(annotate)
+      Effect.zipRight(
+        Ref.set(state, "SHUTDOWN_ALREADY"),
+        shutdownStep(
+          "client instance",
+          Effect.gen(function*() {
+            yield* Effect.catchAllCause(persistAll, (cause) =>
+              Effect.logWarning("persisting offsets at shutdown failed", cause))
+            const groups = [
+              ...[...consumers.keys()].map((consumerGroup) => ({ consumerGroup })),
+              ...[...producers.keys(), CLIENT_INNER_PRODUCER_GROUP].map((producerGroup) => ({ producerGroup }))
+            ]
+            yield* Effect.forEach(groups, unregister, { concurrency: "unbounded", discard: true })
+          })
+        )
+      )
     )
 
     const heartbeatData = Effect.gen(function*() {
@@ -245,6 +270,7 @@ export const make = (
     yield* Effect.raceFirst(Effect.sleep(FIRST_DELAYS.rebalance), Queue.take(wake)).pipe(
       Effect.zipRight(guarded("rebalance", rebalanceAll)),
       Effect.forever,
+      Effect.interruptible,
       Effect.forkScoped
     )
 
@@ -336,10 +362,13 @@ export const make = (
             return announce
           }),
           () =>
-            Effect.suspend(() => {
-              producers.delete(registration.groupName)
-              return unregister({ producerGroup: registration.groupName })
-            })
+            shutdownStep(
+              "producer",
+              Effect.suspend(() => {
+                producers.delete(registration.groupName)
+                return unregister({ producerGroup: registration.groupName })
+              })
+            )
         ),
       registerConsumer: (registration) =>
         Effect.acquireRelease(
@@ -350,14 +379,17 @@ export const make = (
             return Effect.zipRight(announce, rebalanceNow)
           }),
           () =>
-            Effect.gen(function*() {
-              yield* Effect.catchAllCause(
-                registration.persistOffsets,
-                (cause) => Effect.logWarning("persisting offsets failed", cause)
-              )
-              consumers.delete(registration.groupName)
-              yield* unregister({ consumerGroup: registration.groupName })
-            })
+            shutdownStep(
+              "consumer",
+              Effect.gen(function*() {
+                yield* Effect.catchAllCause(
+                  registration.persistOffsets,
+                  (cause) => Effect.logWarning("persisting offsets failed", cause)
+                )
+                consumers.delete(registration.groupName)
+                yield* unregister({ consumerGroup: registration.groupName })
+              })
+            ).pipe(Effect.ensuring(Effect.sync(() => consumers.delete(registration.groupName))))
         ),
       refreshRoutes: Effect.ignore(refreshRoutes),
       sendHeartbeat,

@@ -24,8 +24,8 @@ export type Client = ClientInstance | TopicRouteCache | RemotingClient | Request
 
 /**
  * The whole client from its settings (validated first): name servers (fixed, or from the address server over
- * `HttpClient`), the transport (the ACL hook when credentials are given, TLS when set, the API timeout), the route
- * cache and the client instance with its scheduled tasks.
+ * `HttpClient`), the transport (the ACL hook when credentials are given, TLS when set, the API and connect
+ * timeouts), the route cache and the client instance with its scheduled tasks.
  *
  * @since 0.1.0
  * @category layers
@@ -33,7 +33,11 @@ export type Client = ClientInstance | TopicRouteCache | RemotingClient | Request
 export const layer = (input: unknown): Layer.Layer<Client, ClientConfigError, HttpClient.HttpClient> =>
   Layer.unwrapEffect(
     Effect.map(makeClientConfig(input), (config) => {
-      const transport = RemotingClientLive.layer({ defaultTimeout: config.apiTimeout, tls: config.tls }).pipe(
+      const transport = RemotingClientLive.layer({
+        defaultTimeout: config.apiTimeout,
+        connectTimeout: config.connectTimeout,
+        tls: config.tls
+      }).pipe(
         Layer.provideMerge(RequestHandlersLive),
         Layer.provideMerge(NameServerAddressesLive.fromClientConfig(config)),
         Layer.provide(RpcHooks.layer(config.credentials === undefined ? [] : [aclRpcHook(config.credentials)]))

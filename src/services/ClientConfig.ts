@@ -47,8 +47,22 @@ export interface ClientConfig {
   readonly persistConsumerOffsetInterval: Duration.Duration
   /** Java: `pullTimeDelayMillsWhenException`, 1 s. */
   readonly pullTimeDelayWhenException: Duration.Duration
-  /** Java: `mqClientApiTimeout`, 3 s. */
+  /**
+   * Java: `mqClientApiTimeout`, 3 s: the timeout of each request the client makes of its own (route lookups,
+   * heartbeats, registration and unregistration, offsets), the wait for a connection included.
+   */
   readonly apiTimeout: Duration.Duration
+  /**
+   * Java: `connectTimeoutMillis` (`NettyClientConfig`, `com.rocketmq.remoting.client.connect.timeout`), 3 s: a
+   * connection attempt not done by then is given up.
+   */
+  readonly connectTimeout: Duration.Duration
+  /**
+   * The most each shutdown step of the client instance may take (a producer's or consumer's unregistration with its
+   * last offsets, the instance's own), 10 s; past it what is left of the step is given up and logged. Not in Java,
+   * where each request waits for its own timeout in turn.
+   */
+  readonly shutdownTimeout: Duration.Duration
   /** Java: `vipChannelEnabled` (`com.rocketmq.sendMessageWithVIPChannel`), false. */
   readonly vipChannelEnabled: boolean
   readonly credentials: AclCredentials | undefined
@@ -106,6 +120,8 @@ export const ClientConfigInput = Schema.Struct({
   persistConsumerOffsetIntervalMillis: Schema.optional(millis("persistConsumerOffsetIntervalMillis")),
   pullTimeDelayMillisWhenException: Schema.optional(millis("pullTimeDelayMillisWhenException")),
   apiTimeoutMillis: Schema.optional(millis("apiTimeoutMillis")),
+  connectTimeoutMillis: Schema.optional(millis("connectTimeoutMillis")),
+  shutdownTimeoutMillis: Schema.optional(millis("shutdownTimeoutMillis")),
   vipChannelEnabled: Schema.optional(Schema.Boolean),
   accessKey: Schema.optional(Schema.NonEmptyTrimmedString),
   secretKey: Schema.optional(secret(Schema.NonEmptyString)),
@@ -170,6 +186,8 @@ export const makeClientConfig = (
       persistConsumerOffsetInterval: Duration.millis(given.persistConsumerOffsetIntervalMillis ?? 5_000),
       pullTimeDelayWhenException: Duration.millis(given.pullTimeDelayMillisWhenException ?? 1_000),
       apiTimeout: Duration.millis(given.apiTimeoutMillis ?? 3_000),
+      connectTimeout: Duration.millis(given.connectTimeoutMillis ?? 3_000),
+      shutdownTimeout: Duration.millis(given.shutdownTimeoutMillis ?? 10_000),
       vipChannelEnabled: given.vipChannelEnabled ?? false,
       credentials: given.accessKey === undefined || given.secretKey === undefined
         ? undefined
@@ -185,8 +203,9 @@ const optionalNumber = (name: string) => Config.option(Config.number(name))
  * The settings from the environment: `ROCKETMQ_NAMESRV_ADDR` (also Java's `NAMESRV_ADDR`), `ROCKETMQ_NAMESRV_DOMAIN`,
  * `ROCKETMQ_NAMESRV_DOMAIN_SUBGROUP`, `ROCKETMQ_CLIENT_IP`, `ROCKETMQ_INSTANCE_NAME`, `ROCKETMQ_UNIT_NAME`,
  * `ROCKETMQ_NAMESPACE`, `ROCKETMQ_POLL_NAMESRV_INTERVAL_MS`, `ROCKETMQ_HEARTBEAT_INTERVAL_MS`,
- * `ROCKETMQ_PERSIST_OFFSET_INTERVAL_MS`, `ROCKETMQ_API_TIMEOUT_MS`, `ROCKETMQ_ACCESS_KEY`, `ROCKETMQ_SECRET_KEY`,
- * `ROCKETMQ_SECURITY_TOKEN` (both redacted).
+ * `ROCKETMQ_PERSIST_OFFSET_INTERVAL_MS`, `ROCKETMQ_API_TIMEOUT_MS`, `ROCKETMQ_CONNECT_TIMEOUT_MS`,
+ * `ROCKETMQ_SHUTDOWN_TIMEOUT_MS`, `ROCKETMQ_ACCESS_KEY`, `ROCKETMQ_SECRET_KEY`, `ROCKETMQ_SECURITY_TOKEN` (both
+ * redacted).
  *
  * @since 0.1.0
  * @category constructors
@@ -206,6 +225,8 @@ export const clientConfigFromEnv: Config.Config<ClientConfigInput> = Config.all(
   heartbeatBrokerIntervalMillis: optionalNumber("ROCKETMQ_HEARTBEAT_INTERVAL_MS"),
   persistConsumerOffsetIntervalMillis: optionalNumber("ROCKETMQ_PERSIST_OFFSET_INTERVAL_MS"),
   apiTimeoutMillis: optionalNumber("ROCKETMQ_API_TIMEOUT_MS"),
+  connectTimeoutMillis: optionalNumber("ROCKETMQ_CONNECT_TIMEOUT_MS"),
+  shutdownTimeoutMillis: optionalNumber("ROCKETMQ_SHUTDOWN_TIMEOUT_MS"),
   accessKey: optionalText("ROCKETMQ_ACCESS_KEY"),
   secretKey: Config.option(Config.redacted("ROCKETMQ_SECRET_KEY")),
   securityToken: Config.option(Config.redacted("ROCKETMQ_SECURITY_TOKEN"))

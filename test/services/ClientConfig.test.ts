@@ -10,6 +10,8 @@ describe("client configuration", () => {
       expect(Duration.toMillis(config.heartbeatBrokerInterval)).toBe(30_000)
       expect(Duration.toMillis(config.persistConsumerOffsetInterval)).toBe(5_000)
       expect(Duration.toMillis(config.apiTimeout)).toBe(3_000)
+      expect(Duration.toMillis(config.connectTimeout)).toBe(3_000)
+      expect(Duration.toMillis(config.shutdownTimeout)).toBe(10_000)
       expect(config.instanceName).toMatch(new RegExp(`^${process.pid}#\\d+$`))
       expect(clientId(config)).toBe(`10.1.2.3@${config.instanceName}`)
       expect(clientId({ ...config, instanceName: "app", unitName: "unit1" })).toBe("10.1.2.3@app@unit1")
