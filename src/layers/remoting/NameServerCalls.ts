@@ -1,4 +1,4 @@
-import { type Clock, Effect, Option, Ref } from "effect"
+import { type Clock, Effect, Option, Random, Ref } from "effect"
 import type { RemotingCommand } from "../../protocol/RemotingCommand.js"
 import type { NameServerAddressesService } from "../../services/NameServerAddresses.js"
 import {
@@ -29,10 +29,9 @@ export const makeInvokeNameServer = (
         const addresses = yield* nameServers.get
         if (addresses.length === 0) return yield* new NoNameServerError()
         const chosen = yield* Ref.get(chosenNameServer)
-        const at = Option.match(chosen, {
-          onNone: () => Math.floor(Math.random() * addresses.length),
-          onSome: (a) => Math.max(0, addresses.indexOf(a))
-        })
+        const at = Option.isSome(chosen)
+          ? Math.max(0, addresses.indexOf(chosen.value))
+          : yield* Random.nextIntBetween(0, addresses.length)
         const timeoutMillis = timeoutMillisOf(timeout)
         const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillis
         let lastError: RemotingError | undefined
