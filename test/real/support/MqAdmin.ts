@@ -1,6 +1,6 @@
 // Java's mqadmin (org.apache.rocketmq.tools.command.MQAdminStartup) from the resolved tools, run against a cluster.
 import { Effect } from "effect"
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { marker } from "./Jvm.js"
@@ -33,7 +33,10 @@ export const mqadmin = (line: RocketMQLine, nameServer: string, args: ReadonlyAr
       ...args,
       "-n",
       nameServer
-    ], { timeoutMs: 60_000 })
+    ], { timeoutMs: 60_000, cwd: home }).pipe(
+      // consumerStatus writes each client's running info under its working directory: the temporary home, removed.
+      Effect.ensuring(Effect.sync(() => rmSync(home, { recursive: true, force: true })))
+    )
     if (result.code !== 0) {
       return yield* Effect.fail(
         new ProcessFailedError({ name: `mqadmin ${args[0]}`, reason: `exited with ${result.code}`, log: result.output })
