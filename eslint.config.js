@@ -1,6 +1,9 @@
-// ESLint flat config: typescript-eslint's recommended rules and Effect's dprint formatting rule.
+// ESLint flat config: typescript-eslint's recommended rules, Effect's dprint formatting rule, and the import graph
+// rules (no import circles; services never import layers).
 import * as effectEslint from "@effect/eslint-plugin"
 import js from "@eslint/js"
+import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript"
+import { importX } from "eslint-plugin-import-x"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
@@ -26,6 +29,34 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
       "no-console": ["error"]
+    }
+  },
+  {
+    // Import circles: a module that imports itself through others (type-only imports are erased, so they do not count).
+    // The TypeScript resolver maps the ".js" specifiers of NodeNext to the ".ts" files.
+    files: ["src/**/*.ts", "test/**/*.ts", "bench/**/*.ts"],
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/extensions": [".ts", ".js"],
+      "import-x/external-module-folders": ["node_modules", "node_modules/@types"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts"] },
+      "import-x/resolver-next": [createTypeScriptImportResolver({ project: "./tsconfig.json" })]
+    },
+    rules: {
+      "import-x/no-cycle": "error"
+    }
+  },
+  {
+    // Services are tags, interfaces and data; the layers implement them, never the other way round.
+    files: ["src/services/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{
+          group: ["**/layers/**", "**/layers"],
+          message:
+            "src/services must not import src/layers: move the shared code into src/services (or a module both import)."
+        }]
+      }]
     }
   },
   {

@@ -24,6 +24,8 @@ export * from "./services/OffsetStore.js"
 export * from "./services/ProcessQueue.js"
 export * from "./services/Producer.js"
 export * from "./services/PushConsumer.js"
+// The tag above with `stream`, which its layer builds (this export shadows the star export's `PushConsumer`).
+export { PushConsumer } from "./layers/PushConsumerStream.js"
 export * from "./services/RemotingClient.js"
 export * from "./services/RequestHandlers.js"
 export * from "./services/RpcHooks.js"

@@ -1,6 +1,4 @@
-import { Context, Data, type Duration, type Effect, type Stream } from "effect"
-// The stream view is built by the layer; the import is only used when `stream` is called.
-import * as PushConsumerLive from "../layers/PushConsumerLive.js"
+import { Context, Data, type Duration, type Effect } from "effect"
 import type { ConsumerRunningInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import type { ConsumeFromWhere, MessageModel } from "../protocol/bodies/HeartbeatData.js"
 import type { MessageExt } from "../protocol/MessageDecoder.js"
@@ -164,20 +162,10 @@ export interface PushConsumerService {
 }
 
 /**
- * The push consumer service.
+ * The push consumer service. `src/index.ts` exports it with `stream` (a consumer as a `Stream`, built by the layer:
+ * see `src/layers/PushConsumerStream.ts`), so that this file need not import the layer.
  *
  * @since 0.1.0
  * @category consumer
  */
-export class PushConsumer extends Context.Tag("effect-rocketmq/PushConsumer")<PushConsumer, PushConsumerService>() {
-  /**
-   * A consumer of the group as a `Stream` of messages, one at a time: a message counts as consumed (its offset may
-   * be committed) once the stream's consumer has taken it and asks for the next element. The consumer lives as long
-   * as the stream runs; when the stream ends, the last message taken (never followed by a request for the next) and
-   * any waiting are not committed and will be delivered again.
-   */
-  static readonly stream = (
-    options: PushConsumerLive.PushConsumerStreamOptions
-  ): Stream.Stream<MessageExt, PushConsumerLive.PushConsumerStartError, PushConsumerLive.PushConsumerRequirements> =>
-    PushConsumerLive.stream(options)
-}
+export class PushConsumer extends Context.Tag("effect-rocketmq/PushConsumer")<PushConsumer, PushConsumerService>() {}

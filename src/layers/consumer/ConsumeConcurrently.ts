@@ -4,8 +4,9 @@ import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import { withProperties } from "../../protocol/MessageProperties.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
-import { queueLogAnnotations, tagged } from "./ConsumerContext.js"
+import { queueLogAnnotations } from "./ConsumerContext.js"
 import { type ConsumerContext, type HeldQueue, LOCAL_RETRY_DELAY } from "./ConsumerContext.js"
+import { tagged } from "./ConsumerMetrics.js"
 import type { ConsumeService } from "./PullService.js"
 
 /** Messages consumed by push consumers, by result (tag `result`). */

@@ -27,7 +27,7 @@ import { BrokerResponseError } from "../../services/BrokerResponseError.js"
 import { BrokerNotFoundError } from "../../services/PushConsumer.js"
 import type { RemotingClientService, RemotingError } from "../../services/RemotingClient.js"
 import type { RouteError, TopicRouteCacheService } from "../../services/TopicRouteCache.js"
-import { tagged } from "./ConsumerContext.js"
+import { tagged } from "./ConsumerMetrics.js"
 
 /**
  * What a pull found (Java: `PullStatus`).

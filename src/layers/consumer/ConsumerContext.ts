@@ -1,4 +1,4 @@
-import { Duration, type Effect, Metric } from "effect"
+import { Duration, type Effect } from "effect"
 import type { ConsumeFromWhere, MessageModel, SubscriptionData } from "../../protocol/bodies/HeartbeatData.js"
 import { MessageConst, RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
@@ -285,15 +285,3 @@ export const queueLogAnnotations = (group: string, queue: MessageQueue) => ({
   broker: queue.brokerName,
   queue: queue.queueId
 })
-
-/**
- * A counter with one more tag, still typed as a counter of numbers.
- *
- * @since 0.1.0
- * @category metrics
- */
-export const tagged = (
-  counter: Metric.Metric.Counter<number>,
-  key: string,
-  value: string
-): Metric.Metric.Counter<number> => counter.pipe(Metric.tagged(key, value))

@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, Either, Metric } from "effect"
 import { PullSysFlag } from "../../protocol/headers/ConsumeHeaders.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
-import { queueLogAnnotations, tagged } from "./ConsumerContext.js"
+import { queueLogAnnotations } from "./ConsumerContext.js"
 import {
   type ConsumerContext,
   FLOW_CONTROL_DELAY,
@@ -10,6 +10,7 @@ import {
   passesTagFilter,
   prepareMessage
 } from "./ConsumerContext.js"
+import { tagged } from "./ConsumerMetrics.js"
 
 /**
  * What the pull loop hands pulled messages to: the concurrent or the orderly consume service.
