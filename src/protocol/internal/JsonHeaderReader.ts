@@ -73,18 +73,29 @@ const fieldOfName = (name: string): Field =>
 
 const fromCharCode = String.fromCharCode
 
+const CACHE_SLOTS = 1024
+
 /**
- * The ASCII bytes [start, end) as a string. Short ones, most of a header (keys, group and topic names, numbers), are
- * made from their char codes, a third of the cost of a `Buffer.toString` call.
+ * Short strings already made (keys, group and topic names, numbers), by a hash of their bytes: most headers make
+ * only their new values. A memo, not state: what is read does not depend on it.
+ * Kept for bench/embedded.ts (send 128 B: 5,413 vs 4,367 msg/s without it, medians of 3; less garbage collected).
  */
-const ascii = (bytes: Buffer, start: number, end: number): string => {
+const recent: Array<string | undefined> = new Array(CACHE_SLOTS).fill(undefined)
+
+/** The ASCII bytes [start, end) as a string; `hash` is over those bytes. */
+const ascii = (bytes: Buffer, start: number, end: number, hash: number): string => {
   const n = end - start
   if (n === 1) return fromCharCode(bytes[start]!)
   if (n > 32) return bytes.toString("latin1", start, end)
-  let text = ""
-  let p = start
-  for (; end - p >= 4; p += 4) text += fromCharCode(bytes[p]!, bytes[p + 1]!, bytes[p + 2]!, bytes[p + 3]!)
-  for (; p < end; p++) text += fromCharCode(bytes[p]!)
+  const slot = (hash ^ n) & (CACHE_SLOTS - 1)
+  const cached = recent[slot]
+  if (cached !== undefined && cached.length === n) {
+    let i = 0
+    while (i < n && cached.charCodeAt(i) === bytes[start + i]) i++
+    if (i === n) return cached
+  }
+  const text = bytes.toString("latin1", start, end)
+  recent[slot] = text
   return text
 }
 
@@ -175,12 +186,13 @@ class Reader {
     const end = this.end
     const start = this.at + 1
     let p = start
+    let hash = 0
     let plain = true
     while (p < end) {
       const c = bytes[p]!
       if (c === 34) {
         this.at = p + 1
-        return plain ? ascii(bytes, start, p) : bytes.toString("utf8", start, p)
+        return plain ? ascii(bytes, start, p, hash) : bytes.toString("utf8", start, p)
       }
       if (c === 92) return this.escaped(start, p, plain)
       if (c < 0x20) {
@@ -188,6 +200,7 @@ class Reader {
         return this.fail("control character in a string")
       }
       if (c >= 0x80) plain = false
+      hash = (Math.imul(hash, 31) + c) | 0
       p++
     }
     this.at = p
