@@ -39,6 +39,12 @@ export const makeCallSpans = (
 })
 
 /**
+ * @since 0.1.0
+ * @category internal
+ */
+export type CallSpans = ReturnType<typeof makeCallSpans>
+
+/**
  * A timeout in milliseconds, `defaultTimeout` when none is given; texts such as "3 seconds" are parsed once, not on
  * every call.
  *

@@ -174,3 +174,12 @@ export class Connector {
     }
   }
 }
+
+/**
+ * A caller's wait for a connection that ended before the connection opened.
+ *
+ * @since 0.1.0
+ * @category internal
+ */
+export const notConnectedWithin = (address: string, waitedMillis: number) =>
+  new RemotingConnectError({ address, reason: `not connected within ${waitedMillis} ms` })

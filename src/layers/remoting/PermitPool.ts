@@ -3,8 +3,8 @@ import type { TimedWait, TimedWaits } from "./TimedWaits.js"
 
 /**
  * A counting semaphore with a synchronous fast path (Java: the `Semaphore`s bounding async and oneway requests).
- * `tryTake` takes a permit at once when one is free; `take` and `takeUntil` wait for one (interruptibly, first come
- * first served); `takeUntil` also gives up at a deadline. A released permit is handed straight to the longest waiter.
+ * `tryTake` takes a permit at once when one is free; `takeUntil` waits for one (interruptibly, first come first
+ * served) until a deadline. A released permit is handed straight to the longest waiter.
  */
 export class PermitPool {
   private free: number
@@ -32,15 +32,6 @@ export class PermitPool {
     this.waiters.delete(next!)
     next!()
   }
-
-  /** Takes a permit, waiting (interruptibly, first come first served) when none is free. */
-  readonly take: Effect.Effect<void> = Effect.suspend(() =>
-    this.tryTake() ? Effect.void : Effect.async<void>((resume) => {
-      const waiter = () => resume(Effect.void)
-      this.waiters.add(waiter)
-      return Effect.sync(() => this.waiters.delete(waiter))
-    })
-  )
 
   /**
    * Takes a permit, waiting when none is free until one is released or `deadline` (Clock milliseconds) passes: then
