@@ -3,7 +3,8 @@ import { expect } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import { randomBytes } from "node:crypto"
 import { Producer, QueueSelectors } from "../../src/services/Producer.js"
-import { collect, describeReal, producer, unique } from "./support/RealSuite.js"
+import { mqadmin } from "./support/MqAdmin.js"
+import { collect, describeReal, producer, Real, unique } from "./support/RealSuite.js"
 
 const text = (s: string) => Buffer.from(s)
 const bodyText = (m: { body: Uint8Array }) => Buffer.from(m.body).toString("utf8")
@@ -129,5 +130,27 @@ describeReal("producing to a real broker", {}, (it) => {
       const c = yield* collect({ group: unique("g"), subscriptions: [{ topic }] })
       const [got] = yield* c.awaitCount(1)
       expect(Buffer.from(got!.body).equals(body)).toBe(true)
+    }).pipe(Effect.provide(producer())))
+})
+
+describeReal("producing to a real cluster of two brokers", { brokers: 2 }, (it) => {
+  it.test("sends go round both brokers' queues, and a consumer reads from both", () =>
+    Effect.gen(function*() {
+      const topic = unique("TwoBrokers")
+      // Created on the whole cluster (a topic auto-created by a send lives only on the broker that took that send).
+      const cluster = yield* Real
+      yield* mqadmin(cluster.line, cluster.nameServerAddress, ["updateTopic", "-c", cluster.clusterName, "-t", topic])
+      const p = yield* Producer
+      const results = yield* Effect.forEach(Array.from({ length: 16 }, (_, i) => i), (i) =>
+        p.send({ topic, body: text(`two ${i}`) }))
+      expect(
+        new Set(results.map((r) =>
+          r.messageQueue.brokerName
+        ))
+      ).toEqual(new Set(["broker-a", "broker-b"]))
+      const c = yield* collect({ group: unique("g"), subscriptions: [{ topic }] })
+      const got = yield* c.awaitCount(16)
+      expect(new Set(got.map(bodyText)).size).toBe(16)
+      expect(new Set(got.map((m) => m.offsetMsgId.slice(0, 16))).size).toBe(2)
     }).pipe(Effect.provide(producer())))
 })
