@@ -10,10 +10,8 @@ import type { MessageExt } from "../../src/protocol/MessageDecoder.js"
 import { Producer, QueueSelectors } from "../../src/services/Producer.js"
 import { consumerOffset, maxOffset, tryLock } from "./support/BrokerQueries.js"
 import { mqadmin } from "./support/MqAdmin.js"
-import { collect, describeReal, eventually, producer, Real, unique } from "./support/RealSuite.js"
+import { bodyText, collect, describeReal, eventually, producer, Real, text, unique } from "./support/RealSuite.js"
 
-const text = (s: string) => Buffer.from(s)
-const bodyText = (m: { body: Uint8Array }) => Buffer.from(m.body).toString("utf8")
 const count = (ms: ReadonlyArray<MessageExt>, body: string) => ms.filter((m) => bodyText(m) === body).length
 
 const sendAll = (topic: string, n: number, prefix = "m") =>

@@ -3,10 +3,7 @@
 import { expect } from "@effect/vitest"
 import { Deferred, Effect, Fiber } from "effect"
 import { Producer } from "../../src/services/Producer.js"
-import { collect, describeReal, eventually, producer, Real, unique } from "./support/RealSuite.js"
-
-const text = (s: string) => Buffer.from(s)
-const bodyText = (m: { body: Uint8Array }) => Buffer.from(m.body).toString("utf8")
+import { bodyText, collect, describeReal, eventually, producer, Real, text, unique } from "./support/RealSuite.js"
 
 describeReal("a real broker killed and restarted", {}, (it) => {
   it.test("mid-produce: every acknowledged message is consumed afterwards", () =>

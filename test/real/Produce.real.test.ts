@@ -4,10 +4,7 @@ import { Effect, Either } from "effect"
 import { randomBytes } from "node:crypto"
 import { Producer, QueueSelectors } from "../../src/services/Producer.js"
 import { mqadmin } from "./support/MqAdmin.js"
-import { collect, describeReal, producer, Real, unique } from "./support/RealSuite.js"
-
-const text = (s: string) => Buffer.from(s)
-const bodyText = (m: { body: Uint8Array }) => Buffer.from(m.body).toString("utf8")
+import { bodyText, collect, describeReal, producer, Real, text, unique } from "./support/RealSuite.js"
 
 describeReal("producing to a real broker", {}, (it) => {
   it.test("a sync send is stored with its tags, keys and properties, and read back exactly", () =>

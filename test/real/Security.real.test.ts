@@ -4,10 +4,7 @@ import { Effect, Either, Redacted } from "effect"
 import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { Producer } from "../../src/services/Producer.js"
 import type { RpcHook } from "../../src/services/RpcHooks.js"
-import { aclAccount, collect, describeReal, producer, unique } from "./support/RealSuite.js"
-
-const text = (s: string) => Buffer.from(s)
-const bodyText = (m: { body: Uint8Array }) => Buffer.from(m.body).toString("utf8")
+import { aclAccount, bodyText, collect, describeReal, producer, text, unique } from "./support/RealSuite.js"
 
 /** Counts the sends that go on the wire. */
 const sendCounter = () => {

@@ -3,10 +3,7 @@
 import { expect } from "@effect/vitest"
 import { Effect } from "effect"
 import { Producer } from "../../src/services/Producer.js"
-import { collect, describeReal, eventually, producer, unique } from "./support/RealSuite.js"
-
-const text = (s: string) => Buffer.from(s)
-const bodyText = (m: { body: Uint8Array }) => Buffer.from(m.body).toString("utf8")
+import { bodyText, collect, describeReal, eventually, producer, text, unique } from "./support/RealSuite.js"
 
 describeReal("transactions on a real broker", {}, (it) => {
   it.test("a committed half message is delivered, a rolled back one never; an unknown one is settled by check-back", () => {

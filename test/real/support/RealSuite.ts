@@ -180,3 +180,9 @@ export const collect = (
       close: Scope.close(scope, Exit.void)
     }
   })
+
+/** A message body from text. */
+export const text = (s: string) => Buffer.from(s)
+
+/** A message's body as text. */
+export const bodyText = (m: { readonly body: Uint8Array }) => Buffer.from(m.body).toString("utf8")
