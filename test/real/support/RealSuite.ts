@@ -61,12 +61,14 @@ export interface RealIt {
   readonly test: <A, E>(
     name: string,
     body: () => Effect.Effect<A, E, Real | Scope.Scope | ClientLog>,
-    timeout?: number
+    timeout?: number,
+    /** Runs again on failure this many times (a known race, named where it is used). */
+    retry?: number
   ) => void
 }
 
 const wrap = (it: LayerIt): RealIt => ({
-  test: (name, body, timeout = 120_000) =>
+  test: (name, body, timeout = 120_000, retry = 0) =>
     it.scoped(name, (ctx: TestContext) =>
       Effect.gen(function*() {
         const cluster = yield* Real
@@ -85,7 +87,7 @@ const wrap = (it: LayerIt): RealIt => ({
           Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
           Logger.withMinimumLogLevel(LogLevel.Debug)
         )
-      }), timeout)
+      }), { timeout, retry })
 })
 
 export interface ClientOptions {
