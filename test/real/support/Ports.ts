@@ -12,13 +12,14 @@ const isFree = (port: number) =>
 
 /**
  * The first of `count` consecutive free ports on 127.0.0.1 (a broker takes its port, port - 2 and port + 1), drawn at
- * random from 20000-59999 so that concurrent runs rarely meet; a port taken between this check and the JVM's bind is
+ * random from 10000-31999 so that concurrent runs rarely meet; a port taken between this check and the JVM's bind is
  * reported by the JVM's start as a `PortInUseError`.
  */
 export const freePortRun = (count: number) =>
   Effect.gen(function*() {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const base = 20_000 + Math.floor(Math.random() * 40_000)
+      // Below Linux's ephemeral range (32768-60999): a port of ours is never a client socket's local port meanwhile.
+      const base = 10_000 + Math.floor(Math.random() * 22_000)
       let free = true
       for (let i = 0; i < count && free; i++) free = yield* isFree(base + i)
       if (free) return base

@@ -1,6 +1,6 @@
 // A real RocketMQ cluster for a test: a name server and one or two brokers in child JVMs on free loopback ports,
 // with their store in a temporary directory, stopped (and their directory removed) when the test's scope closes.
-import { Effect, Redacted, Scope } from "effect"
+import { Effect, Redacted, Schedule, Scope } from "effect"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -229,7 +229,14 @@ export const make = (options: RealClusterOptions) =>
         kill: Effect.suspend(() => current.kill),
         restart: Effect.gen(function*() {
           yield* current.kill
-          current = yield* Scope.extend(start, scope)
+          // Its port may still be held for a moment after the kill: tried again, a second apart, on the same ports.
+          current = yield* Scope.extend(start, scope).pipe(
+            Effect.retry({
+              schedule: Schedule.spaced("1 second"),
+              times: 20,
+              while: (e) => e._tag === "PortInUseError"
+            })
+          )
           processes.push(current)
           yield* registered(current)
         })
