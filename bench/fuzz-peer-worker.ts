@@ -1,16 +1,10 @@
 // A worker of bench/FuzzLive.ts: the live target's peer in a thread of its own, so that making and checking the fuzz
 // frames does not take the client's thread. It posts its addresses, and closes when told to.
 import { parentPort, workerData } from "node:worker_threads"
-import { startPeer } from "./FuzzPeer.js"
+import { type PeerOptions, startPeer } from "./FuzzPeer.js"
 import { loadSeeds } from "./FuzzSeeds.js"
 
-const job = workerData as {
-  readonly seed: number
-  readonly from: number
-  readonly frames: number
-  readonly addresses: number
-  readonly timeoutMillis: number
-  readonly endingShare: number
+const job = workerData as Omit<PeerOptions, "seeds"> & {
   readonly directories: ReadonlyArray<string>
   readonly counters: SharedArrayBuffer
 }
