@@ -1,9 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, FiberId, TestClock } from "effect"
+import { Chunk, Clock, Deferred, Effect, Fiber, FiberId, TestClock } from "effect"
 import * as ConsumeExecutor from "../../src/layers/consumer/ConsumeExecutor.js"
-
-/** Lets the executor's workers move (they are fibers of their own). */
-const settle = Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+import { eventually, fibersSettle } from "../support/Eventually.js"
 
 describe("consume executor", () => {
   it.scoped("runs at most `concurrency` tasks at once, in the order they came, and a new concurrency when applied", () =>
@@ -14,43 +12,59 @@ describe("consume executor", () => {
       for (const [i, gate] of gates.entries()) {
         yield* executor.submit(Effect.zipRight(Effect.sync(() => started.push(i)), Deferred.await(gate)))
       }
-      yield* settle
+      yield* eventually(() => started.length === 2, { what: "two tasks started" })
+      yield* fibersSettle()
       expect(started).toEqual([0, 1])
       expect(yield* executor.pending).toBe(6)
       yield* Deferred.succeed(gates[1]!, undefined)
-      yield* settle
+      yield* eventually(() => started.length === 3, { what: "a third task started" })
+      yield* fibersSettle()
       expect(started).toEqual([0, 1, 2])
       yield* executor.setConcurrency(4)
       expect(yield* executor.concurrency).toBe(2)
       yield* executor.apply
-      yield* settle
+      yield* eventually(() => started.length === 5, { what: "two more tasks started" })
+      yield* fibersSettle()
       expect(yield* executor.concurrency).toBe(4)
       expect(started).toEqual([0, 1, 2, 3, 4])
       // Back to one: workers over it end after their task; the one left is busy with 4, so 5 waits for it.
       yield* executor.setConcurrency(1)
       yield* executor.apply
       for (const gate of [gates[0]!, gates[2]!, gates[3]!]) yield* Deferred.succeed(gate, undefined)
-      yield* settle
+      // Tasks 0, 2 and 3 are done: 4 runs, 5 waits.
+      yield* eventually(Effect.map(executor.pending, (pending) => pending === 2), { what: "tasks 0, 2 and 3 ended" })
+      yield* fibersSettle()
       expect(started).toEqual([0, 1, 2, 3, 4])
+      expect(yield* executor.pending).toBe(2)
       yield* Deferred.succeed(gates[4]!, undefined)
-      yield* settle
+      yield* eventually(() => started.length === 6, { what: "task 5 started" })
       expect(started).toEqual([0, 1, 2, 3, 4, 5])
+      // Five tasks that each take time (a gate the test opens): with one worker they run one after the other.
       let running = 0
       let peak = 0
-      const tracked = Effect.acquireUseRelease(
-        Effect.sync(() => (peak = Math.max(peak, ++running))),
-        () => Effect.sleep("10 millis"),
-        () => Effect.sync(() => running--)
-      )
-      for (let i = 0; i < 5; i++) yield* executor.submit(tracked)
+      const entered: Array<number> = []
+      const done = Array.from({ length: 5 }, () => Deferred.unsafeMake<void>(FiberId.none))
+      const tracked = (i: number) =>
+        Effect.acquireUseRelease(
+          Effect.sync(() => {
+            peak = Math.max(peak, ++running)
+            entered.push(i)
+          }),
+          () => Deferred.await(done[i]!),
+          () => Effect.sync(() => running--)
+        )
+      for (let i = 0; i < 5; i++) yield* executor.submit(tracked(i))
       yield* Deferred.succeed(gates[5]!, undefined)
       for (let i = 0; i < 5; i++) {
-        yield* settle
-        yield* TestClock.adjust("10 millis")
+        yield* eventually(() => entered.length === i + 1, { what: `tracked task ${i} started` })
+        yield* fibersSettle()
+        expect(entered).toEqual(Array.from({ length: i + 1 }, (_, j) => j))
+        expect(running).toBe(1)
+        yield* Deferred.succeed(done[i]!, undefined)
       }
-      yield* settle
+      yield* eventually(Effect.map(executor.pending, (pending) => pending === 0), { what: "every task ended" })
       expect(peak).toBe(1)
-      expect(yield* executor.pending).toBe(0)
+      expect(running).toBe(0)
     }))
 
   it.scoped("a worker interrupted in a task, or a task that dies, does not stop the others: the next tasks run", () =>
@@ -65,12 +79,12 @@ describe("consume executor", () => {
       yield* executor.submit(Effect.die("a task that dies"))
       yield* executor.submit(Effect.sync(() => done.push("after the dead one")))
       const worker = yield* Deferred.await(stuck)
-      yield* settle
+      yield* fibersSettle()
       expect(done).toEqual([])
+      expect(yield* executor.pending).toBe(4)
       worker.unsafeInterruptAsFork(FiberId.none)
-      yield* settle
+      yield* eventually(Effect.map(executor.pending, (pending) => pending === 0), { what: "every task ended" })
       expect(done).toEqual(["after the interrupted one", "after the dead one"])
-      expect(yield* executor.pending).toBe(0)
     }))
 
   it.scoped("drain: waiting tasks never start, running ones finish up to the deadline, then are interrupted", () =>
@@ -78,18 +92,34 @@ describe("consume executor", () => {
       const executor = yield* ConsumeExecutor.make(2)
       const events: Array<string> = []
       const quick = yield* Deferred.make<void>()
+      const quickStarted = yield* Deferred.make<void>()
+      const stuckStarted = yield* Deferred.make<void>()
       yield* executor.submit(
-        Effect.zipRight(Deferred.await(quick), Effect.sync(() => events.push("quick finished")))
+        Effect.zipRight(
+          Effect.zipRight(Deferred.succeed(quickStarted, undefined), Deferred.await(quick)),
+          Effect.sync(() => events.push("quick finished"))
+        )
       )
       yield* executor.submit(
-        Effect.onInterrupt(Effect.never, () => Effect.sync(() => events.push("stuck interrupted")))
+        Effect.zipRight(Deferred.succeed(stuckStarted, undefined), Effect.never).pipe(
+          Effect.onInterrupt(() => Effect.sync(() => events.push("stuck interrupted")))
+        )
       )
       yield* executor.submit(Effect.sync(() => events.push("waiting started")))
-      yield* settle
+      yield* Deferred.await(quickStarted)
+      yield* Deferred.await(stuckStarted)
       const draining = yield* Effect.fork(executor.drain("1 second"))
-      yield* settle
+      // The drain has stopped taking tasks once it waits for the running ones, until its deadline (a Clock sleep).
+      yield* eventually(
+        Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          return Chunk.some(yield* TestClock.sleeps(), (wakeAt) => wakeAt === now + 1000)
+        }),
+        { what: "the drain waits for the running tasks until its deadline" }
+      )
       yield* Deferred.succeed(quick, undefined)
-      yield* settle
+      yield* eventually(() => events.length > 0, { what: "the quick task finished" })
+      yield* fibersSettle()
       expect(events).toEqual(["quick finished"])
       expect(draining.unsafePoll()).toBeNull()
       yield* TestClock.adjust("1 second")
@@ -97,7 +127,7 @@ describe("consume executor", () => {
       expect(events).toEqual(["quick finished", "stuck interrupted"])
       // Stopped: what comes now is not run.
       yield* executor.submit(Effect.sync(() => events.push("late")))
-      yield* settle
+      yield* fibersSettle()
       expect(events).toEqual(["quick finished", "stuck interrupted"])
     }))
 })
