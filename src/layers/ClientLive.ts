@@ -2,7 +2,7 @@ import type { HttpClient } from "@effect/platform"
 import { type ConfigError, Effect, Layer } from "effect"
 import { aclRpcHook } from "../services/AclCredentials.js"
 import { type ClientConfigError, clientConfigFromEnv, makeClientConfig } from "../services/ClientConfig.js"
-import { ClientInstance } from "../services/ClientInstance.js"
+import type { ClientStartError } from "../services/ClientInstance.js"
 import type { NameServerAddresses } from "../services/NameServerAddresses.js"
 import type { RemotingClient } from "../services/RemotingClient.js"
 import type { RequestHandlers } from "../services/RequestHandlers.js"
@@ -20,17 +20,24 @@ import * as TopicRouteCacheLive from "./TopicRouteCacheLive.js"
  * @since 0.1.0
  * @category models
  */
-export type Client = ClientInstance | TopicRouteCache | RemotingClient | RequestHandlers | NameServerAddresses
+export type Client =
+  | ClientInstanceLive.ClientInstanceServices
+  | TopicRouteCache
+  | RemotingClient
+  | RequestHandlers
+  | NameServerAddresses
 
 /**
  * The whole client from its settings (validated first): name servers (fixed, or from the address server over
  * `HttpClient`), the transport (the ACL hook when credentials are given, TLS when set, the API and connect
- * timeouts), the route cache and the client instance with its scheduled tasks.
+ * timeouts), the route cache and the client instance with its subsystems (`ClientInstanceLive.compose`).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (input: unknown): Layer.Layer<Client, ClientConfigError, HttpClient.HttpClient> =>
+export const layer = (
+  input: unknown
+): Layer.Layer<Client, ClientConfigError | ClientStartError, HttpClient.HttpClient> =>
   Layer.unwrapEffect(
     Effect.map(makeClientConfig(input), (config) => {
       const transport = RemotingClientLive.layer({
@@ -42,7 +49,7 @@ export const layer = (input: unknown): Layer.Layer<Client, ClientConfigError, Ht
         Layer.provideMerge(NameServerAddressesLive.fromClientConfig(config)),
         Layer.provide(RpcHooks.layer(config.credentials === undefined ? [] : [aclRpcHook(config.credentials)]))
       )
-      return Layer.scoped(ClientInstance, ClientInstanceLive.make(config)).pipe(
+      return ClientInstanceLive.compose(config).pipe(
         Layer.provideMerge(TopicRouteCacheLive.layer),
         Layer.provideMerge(transport)
       )
@@ -58,5 +65,5 @@ export const layer = (input: unknown): Layer.Layer<Client, ClientConfigError, Ht
  */
 export const layerFromEnv = (
   overrides: Record<string, unknown> = {}
-): Layer.Layer<Client, ClientConfigError | ConfigError.ConfigError, HttpClient.HttpClient> =>
+): Layer.Layer<Client, ClientConfigError | ClientStartError | ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.unwrapEffect(Effect.map(clientConfigFromEnv, (fromEnv) => layer({ ...fromEnv, ...overrides })))

@@ -1,18 +1,5 @@
 import type { FileSystem } from "@effect/platform"
-import {
-  Cause,
-  Clock,
-  type Context,
-  Deferred,
-  Effect,
-  Exit,
-  FiberMap,
-  Layer,
-  Queue,
-  Schedule,
-  type Scope,
-  Stream
-} from "effect"
+import { Cause, Clock, type Context, Deferred, Effect, Exit, Layer, Queue, Schedule, type Scope, Stream } from "effect"
 import type { ConsumerRunningInfo, ProcessQueueInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
 import type { ConsumeMessageDirectlyResult } from "../protocol/bodies/OffsetTableBody.js"
@@ -22,6 +9,7 @@ import { type MessageQueue, messageQueueKey } from "../protocol/MessageQueue.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
 import { wrapNamespace } from "../services/Namespace.js"
 import type { OffsetStoreError } from "../services/OffsetStore.js"
+import { PullMessageService } from "../services/PullMessageService.js"
 import {
   type ConsumeResult,
   PushConsumer,
@@ -49,13 +37,18 @@ import * as RemoteBrokerOffsetStore from "./RemoteBrokerOffsetStore.js"
 import { tracerInstalled } from "./Tracing.js"
 
 /**
- * What a push consumer needs beneath it: the client (`ClientLive`) and a `FileSystem` (for the local offset store of
- * broadcasting consumers).
+ * What a push consumer needs beneath it: the client (`ClientLive`, whose pull message service runs its pull loops)
+ * and a `FileSystem` (for the local offset store of broadcasting consumers).
  *
  * @since 0.1.0
  * @category consumer
  */
-export type PushConsumerRequirements = ClientInstance | TopicRouteCache | RemotingClient | FileSystem.FileSystem
+export type PushConsumerRequirements =
+  | ClientInstance
+  | PullMessageService
+  | TopicRouteCache
+  | RemotingClient
+  | FileSystem.FileSystem
 
 /**
  * What starting a push consumer can fail with: its group already registered in this client instance, or its
@@ -89,6 +82,7 @@ export const make = <E, R>(
     const instance = yield* ClientInstance
     const routes = yield* TopicRouteCache
     const client = yield* RemotingClient
+    const pulls = yield* PullMessageService
     const started = yield* Clock.currentTimeMillis
     const settings = resolveSettings(options as PushConsumerOptions<unknown, unknown>, instance, started)
     const clustering = settings.messageModel === "CLUSTERING"
@@ -135,12 +129,11 @@ export const make = <E, R>(
       stats: new ConsumeStats(started),
       tracing: yield* tracerInstalled
     }
-    const pullLoops = yield* FiberMap.make<string, void, never>()
     // The orderly service locks queues through the rebalance, which is made just below (called only later).
     const consume = settings.orderly
       ? yield* ConsumeOrderly.make(context, (held) => Effect.suspend(() => rebalancer.lockHeld(held)))
       : yield* ConsumeConcurrently.make(context)
-    const rebalancer = Rebalance.make(context, consume, pullLoops)
+    const rebalancer = Rebalance.make(context, consume, pulls)
     const rebalancing = yield* Effect.makeSemaphore(1)
     let stopped = false
     const rebalance = rebalancing.withPermits(1)(Effect.suspend(() => (stopped ? Effect.void : rebalancer.rebalance)))
@@ -277,7 +270,7 @@ export const make = <E, R>(
       Effect.gen(function*() {
         stopped = true
         yield* rebalancing.withPermits(1)(Effect.void)
-        yield* FiberMap.clear(pullLoops)
+        yield* pulls.stopGroup(settings.group)
         yield* context.executor.drain(settings.shutdownTimeout)
         yield* Effect.catchAllCause(
           offsetStore.persistAll(heldQueues()),

@@ -1,78 +1,61 @@
 import { Context, Data, type Effect, type Scope } from "effect"
-import type { ConsumerRunningInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
-import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
-import type { ConsumeMessageDirectlyResult } from "../protocol/bodies/OffsetTableBody.js"
-import type { TopicRouteData } from "../protocol/bodies/TopicRouteData.js"
-import type { MessageExt } from "../protocol/MessageDecoder.js"
-import type { MessageQueue } from "../protocol/MessageQueue.js"
 import type { ClientConfig } from "./ClientConfig.js"
+import type { ConsumerRegistration, DuplicateGroupError, ProducerRegistration } from "./GroupTable.js"
+
+export {
+  CLIENT_INNER_PRODUCER_GROUP,
+  type ConsumerRegistration,
+  DuplicateGroupError,
+  type ProducerRegistration
+} from "./GroupTable.js"
 
 /**
- * The life of a client instance (Java: `ServiceState`).
+ * The life of a client instance (Java: `ServiceState`). An instance exists only once started (a start that fails
+ * gives no instance, but a `ClientStartError`), so Java's `CREATE_JUST` and `START_FAILED` are never seen.
  *
  * @since 0.1.0
  * @category models
  */
-export type ClientInstanceState = "CREATE_JUST" | "RUNNING" | "START_FAILED" | "SHUTDOWN_ALREADY"
+export type ClientInstanceState = "RUNNING" | "SHUTDOWN_ALREADY"
 
 /**
- * A producer group as the instance sees it: the topics it publishes to, and what to tell it when a route changes.
+ * The subsystems of a client instance, in the order they start (Java: `MQClientInstance.start`).
  *
  * @since 0.1.0
  * @category models
  */
-export interface ProducerRegistration {
-  readonly groupName: string
-  readonly topics: Effect.Effect<ReadonlyArray<string>>
-  readonly onRouteChanged?: ((topic: string, route: TopicRouteData) => Effect.Effect<void>) | undefined
-}
+export type ClientSubsystem =
+  | "groupTable"
+  | "topicRouteRefresh"
+  | "heartbeat"
+  | "offsetPersistence"
+  | "concurrencyAdjustment"
+  | "pullMessageService"
+  | "rebalanceService"
+  | "clientRemotingProcessor"
 
 /**
- * A consumer group as the instance sees it: what its heartbeats say, what to tell it when a route changes, how to
- * persist its offsets, and how to apply a new consume concurrency.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ConsumerRegistration {
-  readonly groupName: string
-  readonly data: Effect.Effect<ConsumerData>
-  readonly onRouteChanged?: ((topic: string, route: TopicRouteData) => Effect.Effect<void>) | undefined
-  readonly persistOffsets: Effect.Effect<void, unknown>
-  readonly adjustConcurrency?: Effect.Effect<void, unknown> | undefined
-  /** One rebalance (Java: `MQConsumerInner.doRebalance`), run every 20 s and at once when the group changes. */
-  readonly rebalance?: Effect.Effect<void> | undefined
-  /** Answers GET_CONSUMER_RUNNING_INFO (Java: `consumerRunningInfo`). */
-  readonly runningInfo?: Effect.Effect<ConsumerRunningInfo> | undefined
-  /** Answers CONSUME_MESSAGE_DIRECTLY: the message through the handler (Java: `consumeMessageDirectly`). */
-  readonly consumeDirectly?:
-    | ((message: MessageExt, brokerName: string | undefined) => Effect.Effect<ConsumeMessageDirectlyResult>)
-    | undefined
-  /** Applies RESET_CONSUMER_CLIENT_OFFSET (Java: `MQClientInstance.resetOffset`). */
-  readonly resetOffset?:
-    | ((topic: string, offsets: ReadonlyArray<readonly [MessageQueue, number]>) => Effect.Effect<void>)
-    | undefined
-}
-
-/**
- * A second producer or consumer of the same group in one instance (Java: "The producer group has been created
- * before, specify another name please.").
+ * A subsystem of the client instance failed to start; every subsystem started before it was stopped (its scheduled
+ * fibers interrupted), and nothing was persisted or unregistered.
  *
  * @since 0.1.0
  * @category errors
  */
-export class DuplicateGroupError extends Data.TaggedError("DuplicateGroupError")<{
-  readonly kind: "producer" | "consumer"
-  readonly group: string
+export class ClientStartError extends Data.TaggedError("ClientStartError")<{
+  readonly subsystem: ClientSubsystem
+  readonly cause: unknown
 }> {
   override get message(): string {
-    return `the ${this.kind} group ${this.group} is already registered in this client instance`
+    const cause = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    return `the client instance's ${this.subsystem} failed to start: ${cause}`
   }
 }
 
 /**
- * One client instance per process and client id, shared by its producers and consumers (Java: `MQClientInstance`):
- * its scheduled tasks run as fibers in its scope.
+ * One client instance per process and client id, shared by its producers and consumers (Java: `MQClientInstance`).
+ * It only composes its subsystems, each a service with its own layer and scheduled fiber: the group table, the route
+ * refresh, the heartbeat, the offset persistence, the consume-concurrency adjustment, the pull message service and
+ * the rebalance service.
  *
  * @since 0.1.0
  * @category services
@@ -93,7 +76,7 @@ export interface ClientInstanceService {
   readonly refreshRoutes: Effect.Effect<void>
   /** Sends heartbeats to every broker now (Java: `sendHeartbeatToAllBrokerWithLock`), as on a subscription change. */
   readonly sendHeartbeat: Effect.Effect<void>
-  /** Wakes the rebalance task now (Java: `rebalanceImmediately`), as NOTIFY_CONSUMER_IDS_CHANGED does. */
+  /** Wakes the rebalance service now (Java: `rebalanceImmediately`), as NOTIFY_CONSUMER_IDS_CHANGED does. */
   readonly rebalanceNow: Effect.Effect<void>
 }
 

@@ -79,7 +79,7 @@ describe("README producer example", () => {
 })
 
 describe("README push consumer example", () => {
-  it.scopedLive("runs as written, on the embedded cluster", () =>
+  it.live("runs as written, on the embedded cluster", () =>
     Effect.gen(function*() {
       const cluster = yield* EmbeddedCluster
       yield* cluster.createTopic("Orders", { readQueueNums: 2, writeQueueNums: 2 })
@@ -116,5 +116,5 @@ describe("README push consumer example", () => {
       }
       expect(got.sort()).toEqual(["order 0", "order 1", "order 3"]) // TagC is not subscribed
       expect((yield* firstThree).length).toBe(3)
-    }).pipe(Effect.provide(EmbeddedClusterLive.layer())))
+    }).pipe(Effect.scoped, Effect.provide(EmbeddedClusterLive.layer()))) // the consumer closes before the cluster
 })

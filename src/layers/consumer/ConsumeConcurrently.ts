@@ -7,7 +7,7 @@ import type { ConsumeResult } from "../../services/PushConsumer.js"
 import { queueLogAnnotations } from "./ConsumerContext.js"
 import { type ConsumerContext, type HeldQueue, LOCAL_RETRY_DELAY } from "./ConsumerContext.js"
 import { tagged } from "./ConsumerMetrics.js"
-import type { ConsumeService } from "./PullService.js"
+import type { ConsumeService } from "./PullLoop.js"
 
 /** Messages consumed by push consumers, by result (tag `result`). */
 const consumedMessages = Metric.counter("rocketmq_consumer_consumed_messages_total", {

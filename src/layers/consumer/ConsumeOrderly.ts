@@ -3,7 +3,7 @@ import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
 import { runHandler } from "./ConsumeConcurrently.js"
 import { type ConsumerContext, type HeldQueue, LOCK_MAX_LIVE_MILLIS } from "./ConsumerContext.js"
-import type { ConsumeService } from "./PullService.js"
+import type { ConsumeService } from "./PullLoop.js"
 
 /** Java: `tryLockLaterAndReconsume`'s waits: shortly after a lock was taken, longer when it was refused. */
 const RELOCK_DELAY = Duration.millis(100)

@@ -1,11 +1,12 @@
-import { Clock, Duration, Effect, Either, FiberMap, Option, Random } from "effect"
+import { Clock, Duration, Effect, Either, Option, Random } from "effect"
 import { PermName, type TopicRouteData } from "../../protocol/bodies/TopicRouteData.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import { type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
 import { compareMessageQueues } from "../../protocol/MessageQueue.js"
 import { ProcessQueue } from "../../services/ProcessQueue.js"
+import type { PullMessageServiceService } from "../../services/PullMessageService.js"
 import { type ConsumerContext, type HeldQueue, PULL_MAX_IDLE_MILLIS } from "./ConsumerContext.js"
-import { type ConsumeService, pullLoop } from "./PullService.js"
+import { type ConsumeService, pullLoop } from "./PullLoop.js"
 
 /** How long releasing an orderly queue waits for its batch in flight (Java: `tryLock(1000 ms)`). */
 const UNLOCK_WAIT = Duration.seconds(1)
@@ -28,7 +29,8 @@ export const subscribeQueues = (topic: string, route: TopicRouteData): ReadonlyA
 /**
  * The rebalance of one push consumer (Java: `RebalanceImpl` with `RebalancePushImpl`): which queues are this
  * consumer's, dropping the ones that are not any more and taking the new ones from the offset the store or
- * consume-from-where gives, plus the broker locks of orderly consumption.
+ * consume-from-where gives (its pull loop run by the instance's pull message service), plus the broker locks of
+ * orderly consumption.
  *
  * @since 0.1.0
  * @category consumer
@@ -36,7 +38,7 @@ export const subscribeQueues = (topic: string, route: TopicRouteData): ReadonlyA
 export const make = (
   context: ConsumerContext,
   consume: ConsumeService,
-  pullLoops: FiberMap.FiberMap<string, void, never>
+  pulls: PullMessageServiceService
 ) => {
   const { api, instance, offsetStore, routes, settings } = context
   const clustering = settings.messageModel === "CLUSTERING"
@@ -126,7 +128,7 @@ export const make = (
   const release = (held: HeldQueue) =>
     Effect.gen(function*() {
       held.processQueue.dropped = true
-      yield* FiberMap.remove(pullLoops, held.key)
+      yield* pulls.stop(settings.group, held.queue)
       context.held.delete(held.key)
       const settleOffsets = Effect.zipRight(
         Effect.ignoreLogged(offsetStore.persist(held.queue)),
@@ -174,7 +176,7 @@ export const make = (
       held.nextOffset = next.right
       held.processQueue.lastPullTimestamp = yield* Clock.currentTimeMillis
       context.held.set(key, held)
-      yield* FiberMap.run(pullLoops, key, pullLoop(context, consume, held))
+      yield* pulls.start(settings.group, queue, pullLoop(context, consume, held))
       yield* Effect.logDebug("queue taken").pipe(Effect.annotateLogs({ offset: held.nextOffset }))
       return true
     }).pipe(Effect.annotateLogs({ topic: queue.topic, broker: queue.brokerName, queue: queue.queueId }))

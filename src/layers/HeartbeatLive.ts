@@ -1,0 +1,128 @@
+import { Duration, Effect, Layer } from "effect"
+import { encodeBody } from "../protocol/bodies/Body.js"
+import { HeartbeatData } from "../protocol/bodies/HeartbeatData.js"
+import { request } from "../protocol/RemotingCommand.js"
+import { RequestCode } from "../protocol/RequestCode.js"
+import { ResponseCode } from "../protocol/ResponseCode.js"
+import type { ClientConfig } from "../services/ClientConfig.js"
+import { CLIENT_INNER_PRODUCER_GROUP, GroupTable } from "../services/GroupTable.js"
+import { Heartbeat } from "../services/Heartbeat.js"
+import { RemotingClient } from "../services/RemotingClient.js"
+import { TopicRouteCache } from "../services/TopicRouteCache.js"
+import { scheduled, shutdownStep } from "./ScheduledTask.js"
+
+/**
+ * The first scheduled round after the instance starts (Java: `startScheduledTask`, 1 s).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const FIRST_DELAY = Duration.seconds(1)
+
+/**
+ * The heartbeat with its scheduled task: first after 1 s, then every `heartbeatBrokerInterval` (30 s), each round
+ * first forgetting the brokers no route names any more and closing their connections (Java: `cleanOfflineBroker`),
+ * then heartbeats. Closing its scope unregisters the groups still in the table, and the instance's own inner
+ * producer once a heartbeat announced it, from every broker (within `shutdownTimeout`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  config: Pick<ClientConfig, "apiTimeout" | "heartbeatBrokerInterval" | "shutdownTimeout"> & {
+    readonly clientId: string
+  }
+): Layer.Layer<Heartbeat, never, GroupTable | RemotingClient | TopicRouteCache> =>
+  Layer.scoped(
+    Heartbeat,
+    Effect.gen(function*() {
+      const client = yield* RemotingClient
+      const routes = yield* TopicRouteCache
+      const groups = yield* GroupTable
+      const lock = yield* Effect.makeSemaphore(1)
+      const { apiTimeout: timeout, clientId } = config
+      let announced = false
+
+      /** Broker addresses: every master, and the slaves too when asked (consumers pull from slaves). */
+      const brokers = (withSlaves: boolean) =>
+        Effect.map(routes.brokerAddresses, (table) =>
+          [...table.values()].flatMap((ids) =>
+            Object.entries(ids).filter(([brokerId]) =>
+              withSlaves || brokerId === "0"
+            ).map(([, address]) => address)
+          ))
+
+      const unregister = (group: { readonly producerGroup: string } | { readonly consumerGroup: string }) =>
+        Effect.flatMap(brokers(true), (addresses) =>
+          Effect.forEach(addresses, (address) =>
+            client.invoke(address, request(RequestCode.UNREGISTER_CLIENT, { clientID: clientId, ...group }), timeout)
+              .pipe(
+                Effect.catchAll((error) =>
+                  Effect.logWarning("unregister failed").pipe(Effect.annotateLogs({ address, error: error.message }))
+                )
+              ), { concurrency: "unbounded", discard: true }))
+
+      const heartbeatData = Effect.gen(function*() {
+        const consumerDataSet = yield* Effect.forEach(yield* groups.consumers, (c) =>
+          c.data)
+        const producerDataSet = [
+          ...(yield* groups.producers).map((p) =>
+            p.groupName
+          ),
+          CLIENT_INNER_PRODUCER_GROUP
+        ]
+          .map((groupName) => ({ groupName }))
+        return { clientID: clientId, producerDataSet, consumerDataSet }
+      })
+
+      const sendToAllBrokers = lock.withPermits(1)(Effect.gen(function*() {
+        const data = yield* heartbeatData
+        const body = encodeBody(HeartbeatData, data)
+        const addresses = yield* brokers(data.consumerDataSet.length > 0)
+        if (addresses.length > 0) announced = true
+        yield* Effect.forEach(addresses, (address) =>
+          client.invoke(address, request(RequestCode.HEART_BEAT, {}, { body }), timeout).pipe(
+            Effect.flatMap((answer) =>
+              answer.code === ResponseCode.SUCCESS
+                ? Effect.void
+                : Effect.logWarning("heartbeat refused").pipe(
+                  Effect.annotateLogs({ address, code: answer.code, remark: answer.remark ?? "" })
+                )
+            ),
+            Effect.catchAll((error) =>
+              Effect.logWarning("heartbeat failed").pipe(Effect.annotateLogs({ address, error: error.message }))
+            )
+          ), { concurrency: "unbounded", discard: true })
+      })).pipe(Effect.annotateLogs({ clientId }))
+
+      const cleanOfflineBrokers = Effect.flatMap(
+        routes.removeOfflineBrokers,
+        (addresses) =>
+          Effect.forEach(addresses, (address) =>
+            client.closeConnection(address), { discard: true })
+      )
+
+      // Added before the task is forked, so it runs after the task is interrupted (finalizers run in reverse).
+      yield* Effect.addFinalizer(() =>
+        shutdownStep(
+          "heartbeat: unregister",
+          config.shutdownTimeout,
+          Effect.gen(function*() {
+            const left = [
+              ...(yield* groups.consumers).map((c) => ({ consumerGroup: c.groupName })),
+              ...(yield* groups.producers).map((p) => ({ producerGroup: p.groupName })),
+              ...(announced ? [{ producerGroup: CLIENT_INNER_PRODUCER_GROUP }] : [])
+            ]
+            yield* Effect.forEach(left, unregister, { concurrency: "unbounded", discard: true })
+          })
+        ).pipe(Effect.annotateLogs({ clientId }))
+      )
+      yield* scheduled(
+        "heartbeat",
+        FIRST_DELAY,
+        config.heartbeatBrokerInterval,
+        Effect.zipRight(cleanOfflineBrokers, sendToAllBrokers)
+      )
+      return { sendToAllBrokers, unregister }
+    })
+  )

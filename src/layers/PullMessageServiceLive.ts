@@ -1,0 +1,31 @@
+import { Effect, FiberMap, Layer } from "effect"
+import { type MessageQueue, messageQueueKey } from "../protocol/MessageQueue.js"
+import { PullMessageService } from "../services/PullMessageService.js"
+
+/** A pull request's key (Java: `PullRequest`, a consumer group and a message queue). */
+const keyOf = (group: string, queue: MessageQueue) => `${group}\u0001${messageQueueKey(queue)}`
+
+/**
+ * The pull message service: one `FiberMap` keyed by consumer group and message queue, in the layer's scope, so that
+ * closing the instance interrupts every loop left.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<PullMessageService> = Layer.scoped(
+  PullMessageService,
+  Effect.gen(function*() {
+    const loops = yield* FiberMap.make<string, void, never>()
+    return {
+      start: (group, queue, loop) => Effect.asVoid(FiberMap.run(loops, keyOf(group, queue), loop)),
+      stop: (group, queue) => FiberMap.remove(loops, keyOf(group, queue)),
+      stopGroup: (group) =>
+        Effect.suspend(() => {
+          const prefix = `${group}\u0001`
+          const keys = [...loops].map(([key]) => key).filter((key) => key.startsWith(prefix))
+          return Effect.forEach(keys, (key) => FiberMap.remove(loops, key), { concurrency: "unbounded", discard: true })
+        }),
+      size: FiberMap.size(loops)
+    }
+  })
+)

@@ -1,0 +1,28 @@
+import { Context, type Effect } from "effect"
+
+/**
+ * Tells every broker which groups this client instance has (Java: `MQClientInstance.sendHeartbeatToAllBrokerWithLock`
+ * with `cleanOfflineBroker` before each scheduled round, and `unregisterClient`).
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface HeartbeatService {
+  /**
+   * Sends HEART_BEAT with every group to every broker master (slaves too when there are consumers), one round at a
+   * time; a broker that fails or refuses is logged, the others still get theirs.
+   */
+  readonly sendToAllBrokers: Effect.Effect<void>
+  /** UNREGISTER_CLIENT of one group to every broker; a broker that fails is logged. */
+  readonly unregister: (
+    group: { readonly producerGroup: string } | { readonly consumerGroup: string }
+  ) => Effect.Effect<void>
+}
+
+/**
+ * The heartbeat service.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Heartbeat extends Context.Tag("effect-rocketmq/Heartbeat")<Heartbeat, HeartbeatService>() {}
