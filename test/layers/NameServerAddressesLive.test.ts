@@ -1,6 +1,6 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, TestClock } from "effect"
+import { Chunk, Clock, Effect, Layer, Metric, MetricState, Option, TestClock } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import {
@@ -9,12 +9,14 @@ import {
   parseAddressServerAnswer
 } from "../../src/layers/NameServerAddressesLive.js"
 import { NameServerAddresses } from "../../src/services/NameServerAddresses.js"
+import { eventually } from "../support/Eventually.js"
 
 /** An address server in the test process, answering whatever `answer` holds. */
 const addressServer = Effect.acquireRelease(
   Effect.promise(async () => {
-    const state = { status: 200, body: "10.0.0.1:9876;10.0.0.2:9876\n" }
+    const state = { status: 200, body: "10.0.0.1:9876;10.0.0.2:9876\n", requests: 0 }
     const server = http.createServer((_, res) => {
+      state.requests++
       res.writeHead(state.status)
       res.end(state.body)
     })
@@ -24,14 +26,47 @@ const addressServer = Effect.acquireRelease(
   ({ server }) => Effect.promise(() => new Promise<void>((r) => server.close(() => r())))
 )
 
-/** Waits in real time until the list is `expected`: refreshes do real HTTP after the Clock moves. */
-const eventually = (expected: ReadonlyArray<string>) =>
+/** The address server's refreshes that failed so far (the layer's counter, found by its name). */
+const failedRefreshes = Effect.map(
+  Metric.snapshot,
+  (pairs) =>
+    Option.match(
+      Option.fromNullable(pairs.find((p) => p.metricKey.name === "rocketmq_namesrv_address_refresh_failures_total")),
+      { onNone: () => 0, onSome: (p) => MetricState.isCounterState(p.metricState) ? Number(p.metricState.count) : 0 }
+    )
+)
+
+/** The refresh loop sleeps (on the TestClock) until its next turn, `millis` from now. */
+const nextTurnIn = (millis: number) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    return Chunk.some(yield* TestClock.sleeps(), (wakeAt) => wakeAt === now + millis)
+  })
+
+/**
+ * Waits until the fetch or refresh is done: the list is `expected` (or, with `failures`, that many refreshes failed
+ * and the list is still `expected`) and the loop is asleep until its next turn, so the next `TestClock.adjust` is
+ * that turn's. Refreshes do real HTTP after the Clock moves.
+ */
+const refreshed = (
+  expected: ReadonlyArray<string>,
+  next: number,
+  failures?: number
+) =>
   Effect.gen(function*() {
     const addresses = yield* NameServerAddresses
-    for (let i = 0; i < 200; i++) {
-      if ((yield* addresses.get).join(";") === expected.join(";")) return
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 5)))
-    }
+    yield* eventually(
+      Effect.gen(function*() {
+        if ((yield* addresses.get).join(";") !== expected.join(";")) return false
+        if (failures !== undefined && (yield* failedRefreshes) !== failures) return false
+        return yield* nextTurnIn(next)
+      }),
+      {
+        what: `name servers ${expected.join(";")}${
+          failures === undefined ? "" : `, ${failures} failed refreshes`
+        }, next refresh in ${next} ms`
+      }
+    )
     expect(yield* addresses.get).toEqual(expected)
   })
 
@@ -46,23 +81,28 @@ describe("name servers from the address server", () => {
     Effect.gen(function*() {
       const server = yield* addressServer
       const layer = fromAddressServer({ url: server.url }).pipe(Layer.provide(NodeHttpClient.layer))
+      const failedBefore = yield* failedRefreshes
+      const twoMinutes = 120_000
       yield* Effect.gen(function*() {
-        yield* eventually(["10.0.0.1:9876", "10.0.0.2:9876"])
+        yield* refreshed(["10.0.0.1:9876", "10.0.0.2:9876"], 10_000)
+        expect(server.state.requests).toBe(1)
         server.state.body = "10.0.0.3:9876"
         yield* TestClock.adjust("10 seconds")
-        yield* eventually(["10.0.0.3:9876"])
+        yield* refreshed(["10.0.0.3:9876"], twoMinutes)
+        expect(server.state.requests).toBe(2)
         server.state.status = 500
         yield* TestClock.adjust("2 minutes")
-        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
-        yield* eventually(["10.0.0.3:9876"])
+        yield* refreshed(["10.0.0.3:9876"], twoMinutes, failedBefore + 1)
+        expect(server.state.requests).toBe(3)
         server.state.status = 200
         server.state.body = ""
         yield* TestClock.adjust("2 minutes")
-        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
-        yield* eventually(["10.0.0.3:9876"])
+        yield* refreshed(["10.0.0.3:9876"], twoMinutes, failedBefore + 2)
+        expect(server.state.requests).toBe(4)
         server.state.body = "10.0.0.4:9876;10.0.0.5:9876"
         yield* TestClock.adjust("2 minutes")
-        yield* eventually(["10.0.0.4:9876", "10.0.0.5:9876"])
+        yield* refreshed(["10.0.0.4:9876", "10.0.0.5:9876"], twoMinutes, failedBefore + 2)
+        expect(server.state.requests).toBe(5)
       }).pipe(Effect.provide(layer))
     }))
 })
