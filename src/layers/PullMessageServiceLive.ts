@@ -17,7 +17,11 @@ export const layer: Layer.Layer<PullMessageService> = Layer.scoped(
   Effect.gen(function*() {
     const loops = yield* FiberMap.make<string, void, never>()
     return {
-      start: (group, queue, loop) => Effect.asVoid(FiberMap.run(loops, keyOf(group, queue), loop)),
+      // One already running for the request is stopped, and waited for, before the new one starts.
+      start: (group, queue, loop) => {
+        const key = keyOf(group, queue)
+        return Effect.zipRight(FiberMap.remove(loops, key), Effect.asVoid(FiberMap.run(loops, key, loop)))
+      },
       stop: (group, queue) => FiberMap.remove(loops, keyOf(group, queue)),
       stopGroup: (group) =>
         Effect.suspend(() => {

@@ -12,7 +12,7 @@ import type { MessageQueue } from "../protocol/MessageQueue.js"
 export interface PullMessageServiceService {
   /**
    * Runs `loop` as the pull loop of `queue` for `group` (Java: `executePullRequestImmediately`), in place of one
-   * already running for them. The loop ends by itself when its queue is dropped.
+   * already running for them (stopped, and waited for, first). The loop ends by itself when its queue is dropped.
    */
   readonly start: (group: string, queue: MessageQueue, loop: Effect.Effect<void>) => Effect.Effect<void>
   /** Stops the pull loop of `queue` for `group` and waits for it to end. */
