@@ -35,6 +35,7 @@ import {
 import { RequestHandlers } from "../../src/services/RequestHandlers.js"
 import { type RpcHook, RpcHooks } from "../../src/services/RpcHooks.js"
 import { fixtureDir } from "../fixtures.js"
+import { eventually, fibersSettle, waitingOrDone } from "../support/Eventually.js"
 import { type OnRequest, scriptedPeer } from "../support/ScriptedPeer.js"
 
 const clientLayer = (
@@ -50,15 +51,8 @@ const clientLayer = (
     Layer.provide(NameServerAddresses.fixed(options.nameServers ?? []))
   )
 
-/** Waits (in real time) until the condition holds; for what the peer sees, which no Effect clock drives. */
-const until = (condition: () => boolean, what: string) =>
-  Effect.promise(async () => {
-    for (let i = 0; i < 2000; i++) {
-      if (condition()) return
-      await new Promise((r) => setTimeout(r, 2))
-    }
-    throw new Error(`timed out waiting until ${what}`)
-  })
+/** Waits until the condition holds (polled, bounded); for what the peer sees, which no Effect clock drives. */
+const until = (condition: () => boolean, what: string) => eventually(condition, { what })
 
 const echo: OnRequest = (command, peer) =>
   peer.send(response(command, ResponseCode.SUCCESS, { extFields: { ...command.extFields } }))
@@ -135,7 +129,11 @@ describe("RemotingClient against a scripted peer", () => {
       expect((yield* client.invoke(peer.address, ping(2))).extFields!.queueId).toBe("2")
       held[0]!()
       yield* until(() => peer.received.length === 2, "both requests arrived")
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+      yield* eventually(
+        Effect.map(Metric.value(Metrics.lateResponses), (after) => after.count === late.count + 1),
+        { what: "the late response is counted" }
+      )
+      yield* fibersSettle()
       const after = yield* Metric.value(Metrics.lateResponses)
       expect(after.count).toBe(late.count + 1)
       expect((yield* Metric.value(Metrics.requestsInFlight)).value).toBe(0)
@@ -179,11 +177,10 @@ describe("RemotingClient against a scripted peer", () => {
       yield* client.invoke(peer.address, ping(1))
       yield* Effect.promise(() => peer.stop())
       yield* until(() => peer.connections.size === 0, "the peer is down")
-      yield* Effect.promise(async () => {
-        for (let i = 0; i < 1000 && (await Effect.runPromise(client.connectedAddresses)).length > 0; i++) {
-          await new Promise((r) => setTimeout(r, 2))
-        }
-      })
+      yield* eventually(
+        Effect.map(client.connectedAddresses, (addresses) => addresses.length === 0),
+        { what: "the client has seen its connection closed" }
+      )
       const down = yield* client.invoke(peer.address, ping(2)).pipe(Effect.flip)
       expect(down).toBeInstanceOf(RemotingConnectError)
       yield* Effect.promise(() => peer.start())
@@ -241,23 +238,36 @@ describe("RemotingClient against a scripted peer", () => {
 
   it.scoped("in-flight requests are bounded: excess calls wait for a permit and are not dropped", () =>
     Effect.gen(function*() {
+      // The peer holds every request until the test answers it: the ones it holds are the calls in flight.
       let unanswered = 0
       let most = 0
+      const held: Array<() => void> = []
       const peer = yield* scriptedPeer((command, connection) => {
         most = Math.max(most, ++unanswered)
-        setTimeout(() => {
+        held.push(() => {
           unanswered--
           echo(command, connection)
-        }, 2)
+        })
       })
       const client = yield* RemotingClient
-      const answers = yield* Effect.forEach(
+      const calls = yield* Effect.fork(Effect.forEach(
         Array.from({ length: 20 }, (_, i) => i),
         (i) => Effect.map(client.invoke(peer.address, ping(i)), (r) => r.extFields!.queueId),
         { concurrency: "unbounded" }
-      )
-      expect(answers).toHaveLength(20)
-      expect(most).toBeLessThanOrEqual(3)
+      ))
+      // Each round: as many requests as there are permits (3) reach the peer, no more, and are answered together.
+      for (let answered = 0; answered < 20;) {
+        const expected = Math.min(3, 20 - answered)
+        yield* until(() => held.length >= expected, `${expected} more requests reached the peer (${answered} answered)`)
+        expect(held.length).toBeLessThanOrEqual(3)
+        const round = held.splice(0)
+        answered += round.length
+        for (const answer of round) answer()
+      }
+      const answers = yield* Fiber.join(calls)
+      expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => String(i)))
+      expect(peer.received).toHaveLength(20)
+      expect(most).toBe(3)
     }).pipe(Effect.provide(clientLayer({ config: { permitsAsync: 3 } }))))
 
   it.scoped(
@@ -272,9 +282,13 @@ describe("RemotingClient against a scripted peer", () => {
         yield* Fiber.interrupt(first)
         expect(Exit.isInterrupted(yield* Fiber.await(first))).toBe(true)
         expect((yield* Metric.value(Metrics.requestsInFlight)).value).toBe(1)
-        // The one permit is still taken: the next call waits for the first response.
+        // The one permit is still taken: the next call waits for the first response. Once its fiber has stopped to
+        // wait, had it been sent it would be in flight (the gauge, updated a microtask after, would say 2).
         const second = yield* Effect.fork(client.invoke(peer.address, ping(2)))
-        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+        yield* eventually(waitingOrDone(second), { what: "the second call waits" })
+        yield* fibersSettle()
+        expect(second.unsafePoll()).toBeNull()
+        expect((yield* Metric.value(Metrics.requestsInFlight)).value).toBe(1)
         expect(peer.received).toHaveLength(1)
         held[0]!()
         expect((yield* Fiber.join(second)).extFields!.queueId).toBe("2")
@@ -427,14 +441,32 @@ describe("RemotingClient against a scripted peer", () => {
 
   it.scoped("answered calls add their round trip (write to response bytes) to the latency histogram", () =>
     Effect.gen(function*() {
-      const peer = yield* scriptedPeer((command, connection) => void setTimeout(() => echo(command, connection), 30))
+      // The peer holds each request until the test answers it, and says for how long it held it (real time, as the
+      // round trip is measured): each round trip is at least that, and at most the whole of the calls.
+      const held: Array<() => number> = []
+      const peer = yield* scriptedPeer((command, connection) => {
+        const receivedAt = performance.now()
+        held.push(() => {
+          const answeredAt = performance.now()
+          echo(command, connection)
+          return answeredAt - receivedAt
+        })
+      })
       const client = yield* RemotingClient
       const before = yield* Metric.value(Metrics.roundTrip)
-      yield* Effect.forEach([1, 2, 3], (i) => client.invoke(peer.address, ping(i)), { concurrency: "unbounded" })
+      const startedAt = performance.now()
+      const calls = yield* Effect.fork(
+        Effect.forEach([1, 2, 3], (i) => client.invoke(peer.address, ping(i)), { concurrency: "unbounded" })
+      )
+      yield* until(() => held.length === 3, "the peer holds the three requests")
+      const heldFor = held.map((answer) => answer())
+      yield* Fiber.join(calls)
+      const elapsed = performance.now() - startedAt
       const after = yield* Metric.value(Metrics.roundTrip)
       expect(after.count).toBe(before.count + 3)
-      expect(after.sum - before.sum).toBeGreaterThanOrEqual(3 * 25)
-      expect(after.max).toBeGreaterThanOrEqual(25)
+      expect(after.sum - before.sum).toBeGreaterThanOrEqual(heldFor.reduce((a, b) => a + b, 0))
+      expect(after.sum - before.sum).toBeLessThanOrEqual(3 * elapsed)
+      expect(after.max).toBeGreaterThanOrEqual(Math.max(...heldFor))
     }).pipe(Effect.provide(clientLayer())))
 })
 
@@ -472,7 +504,8 @@ describe("RemotingClient over TLS", () => {
       const peer = yield* scriptedPeer(echo, { tls: serverTls })
       const client = yield* RemotingClient
       const fiber = yield* Effect.fork(client.invoke(peer.address, ping(5), Duration.seconds(3)))
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+      // The call has taken its deadline from the TestClock once its fiber waits (for the connection or the answer).
+      yield* eventually(waitingOrDone(fiber), { what: "the call waits, or has failed" })
       yield* TestClock.adjust("3 seconds")
       const error = yield* Fiber.join(fiber).pipe(Effect.flip)
       expect(["RemotingConnectionError", "RemotingTimeoutError"]).toContain(error._tag)
