@@ -12,6 +12,16 @@ import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
 import { RemotingClient } from "../../src/services/RemotingClient.js"
 import { RequestHandlers } from "../../src/services/RequestHandlers.js"
 import { clientOn, heartbeat, pull, send, withCluster } from "../support/EmbeddedClient.js"
+import { eventually, sleepsEndingIn } from "../support/Eventually.js"
+
+/**
+ * Waits until the broker holds a long poll: its suspend timer (15 s, on the TestClock) is running. The timer's fiber
+ * starts after the one waiting for a message, so the broker is then also listening for the next message.
+ */
+const longPollHeld = (before: number) =>
+  eventually(Effect.map(sleepsEndingIn(15_000), (sleeps) => sleeps > before), {
+    what: "the broker holds the long poll"
+  })
 
 describe("the embedded cluster, driven by the project's own client", () => {
   it.scoped("routes a created topic, in standard JSON to 4.9.4+ clients", () =>
@@ -70,14 +80,18 @@ describe("the embedded cluster, driven by the project's own client", () => {
       yield* cluster.createTopic("Orders")
       const client = yield* RemotingClient
       const broker = cluster.brokers[0]!.address
+      const timersBefore = yield* sleepsEndingIn(15_000)
       const waiting = yield* Effect.fork(client.invoke(broker, pull("Orders", 0, { suspend: true }), "30 seconds"))
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+      yield* longPollHeld(timersBefore)
       expect(waiting.unsafePoll()).toBeNull()
       yield* client.invoke(broker, send("Orders", "arrived", { TAGS: "TagA" }))
       const answer = yield* Fiber.join(waiting)
       expect(answer.remark).toBe("FOUND")
+      // The first long poll's timer, ended early, is still listed until the clock passes it.
+      const timersThen = yield* sleepsEndingIn(15_000)
       const idle = yield* Effect.fork(client.invoke(broker, pull("Orders", 1, { suspend: true }), "30 seconds"))
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+      yield* longPollHeld(timersThen)
+      expect(idle.unsafePoll()).toBeNull()
       yield* TestClock.adjust("15 seconds")
       expect(yield* Fiber.join(idle)).toMatchObject({
         code: ResponseCode.PULL_NOT_FOUND,

@@ -1,6 +1,6 @@
 // Awaiting outcomes instead of fixed stretches of time, for tests (the house rule: deterministic tests wait for what
 // they are about, never for a fixed stretch of real time).
-import { Duration, Effect, Fiber, Schedule, TestServices } from "effect"
+import { Chunk, Clock, Duration, Effect, Fiber, Schedule, TestClock, TestServices } from "effect"
 
 export interface EventuallyOptions {
   /** What is awaited, for the failure's message. */
@@ -62,3 +62,15 @@ export const fibersSettle = (rounds = yieldingLooks): Effect.Effect<void> =>
  */
 export const waitingOrDone = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Effect.Effect<boolean> =>
   Effect.map(Fiber.status(fiber), (status) => status._tag !== "Running")
+
+/**
+ * How many sleeps on the `TestClock` end exactly `millis` from its current time: a fiber that has gone to sleep on it
+ * (a timeout, a schedule's next turn, a delay line) shows here, so a test can await that before it adjusts the clock.
+ * A sleep that ended early (interrupted) stays listed until the clock passes its end: compare with a count taken
+ * before.
+ */
+export const sleepsEndingIn = (millis: number): Effect.Effect<number> =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    return Chunk.size(Chunk.filter(yield* TestClock.sleeps(), (wakeAt) => wakeAt === now + millis))
+  })
