@@ -24,6 +24,7 @@ import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
 import { RemotingClient } from "../../src/services/RemotingClient.js"
 import { RequestHandlers } from "../../src/services/RequestHandlers.js"
 import { clientOn, heartbeat, pull, send, withCluster } from "../support/EmbeddedClient.js"
+import { eventually, fibersSettle, sleepsEndingIn } from "../support/Eventually.js"
 
 const producerHeartbeat = (clientID: string, groupName: string) =>
   request(RequestCode.HEART_BEAT, {}, {
@@ -58,8 +59,23 @@ const bodies = (answer: RemotingCommand) =>
     ? []
     : Either.getOrThrow(decodeMessages(answer.body)).map((m) => Buffer.from(m.body).toString())
 
-/** Lets the broker act on a oneway request before the next one is looked at. */
-const settle = Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+/**
+ * Waits until broker-a has received `count` requests with `code` in all, then lets its fibers run: a oneway request
+ * has no answer to await, and the broker acts on these in a fiber of its own (no I/O in it) started when it received
+ * the request.
+ */
+const brokerActedOn = (code: number, count: number) =>
+  Effect.gen(function*() {
+    const cluster = yield* EmbeddedCluster
+    yield* eventually(
+      Effect.map(
+        cluster.receivedRequests("broker-a"),
+        (received) => received.filter((r) => r.code === code).length >= count
+      ),
+      { what: `broker-a received ${count} requests with code ${code}` }
+    )
+    yield* fibersSettle()
+  })
 
 describe("embedded cluster features", () => {
   it.scoped("transactions: commit shows the message, rollback never does, unknown is checked back", () =>
@@ -82,7 +98,7 @@ describe("embedded cluster features", () => {
       yield* client.invokeOneway(broker, endTransaction(commit, "c", MessageSysFlag.TRANSACTION_COMMIT_TYPE))
       yield* client.invokeOneway(broker, endTransaction(rollback, "r", MessageSysFlag.TRANSACTION_ROLLBACK_TYPE))
       yield* client.invokeOneway(broker, endTransaction(unknown, "u", MessageSysFlag.TRANSACTION_NOT_TYPE))
-      yield* settle
+      yield* brokerActedOn(RequestCode.END_TRANSACTION, 3)
       expect(bodies(yield* client.invoke(broker, pull("Orders", 0)))).toEqual(["tx TX-COMMIT"])
       // The check-back runs every 60 s for half messages older than 6 s.
       yield* TestClock.adjust("61 seconds")
@@ -107,7 +123,7 @@ describe("embedded cluster features", () => {
           { oneway: true }
         )
       )
-      yield* settle
+      yield* brokerActedOn(RequestCode.END_TRANSACTION, 4)
       const all = yield* client.invoke(broker, pull("Orders", 0))
       expect(bodies(all)).toEqual(["tx TX-COMMIT", "tx TX-UNKNOWN"])
       expect(Either.getOrThrow(decodeMessages(all.body!))[0]!.sysFlag & 0xc).toBe(
@@ -228,15 +244,21 @@ describe("embedded cluster features", () => {
         Effect.map(client.invoke(broker, send("Orders", "x", {})), (r) => r.code))
       expect(codes).toEqual([ResponseCode.SYSTEM_BUSY, ResponseCode.SYSTEM_BUSY, ResponseCode.SUCCESS])
       yield* cluster.setLatency("broker-a", "2 seconds")
+      const delayedBefore = yield* sleepsEndingIn(2000)
       const slow = yield* Effect.fork(client.invoke(broker, send("Orders", "x", {}), "10 seconds"))
-      yield* settle
+      // The answer is held back: the broker's delay line sleeps on the TestClock until it is due, 2 s from now.
+      const heldBack = Effect.map(sleepsEndingIn(2000), (sleeps) =>
+        sleeps > delayedBefore)
+      yield* eventually(heldBack, { what: "the broker holds the answer back by its latency" })
       expect(slow.unsafePoll()).toBeNull()
       yield* TestClock.adjust("2 seconds")
       expect((yield* Fiber.join(slow)).code).toBe(ResponseCode.SUCCESS)
       yield* cluster.setLatency("broker-a", 0)
       yield* client.invoke(broker, heartbeat("10.0.0.9@cut", "g"))
       yield* cluster.cutClient("10.0.0.9@cut")
-      yield* settle
+      yield* eventually(Effect.map(client.connectedAddresses, (addresses) => addresses.length === 0), {
+        what: "the client has seen its connection cut"
+      })
       expect(yield* client.connectedAddresses).toEqual([])
       expect((yield* client.invoke(broker, send("Orders", "again", {}))).code).toBe(ResponseCode.SUCCESS)
     }).pipe(Effect.provide(clientOn()), Effect.provide(withCluster())))
@@ -251,13 +273,19 @@ describe("embedded cluster features", () => {
       yield* handlers.register(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, () => Effect.sync(() => void notifications++))
       yield* client.invoke(broker, heartbeat("10.0.0.1@a", "g"))
       yield* client.invoke(broker, heartbeat("10.0.0.2@b", "g"))
+      // Every member is told of each change: a of its joining, a and b of b's (over this one connection).
+      yield* eventually(() => notifications >= 3, { what: "the members told of both joinings" })
+      yield* fibersSettle()
+      expect(notifications).toBe(3)
       yield* TestClock.adjust("60 seconds")
       yield* client.invoke(broker, heartbeat("10.0.0.1@a", "g"))
       const before = notifications
       yield* TestClock.adjust("70 seconds")
       const list = yield* client.invoke(broker, request(RequestCode.GET_CONSUMER_LIST_BY_GROUP, { consumerGroup: "g" }))
       expect(Either.getOrThrow(decodeBody(ConsumerListBody, list.body)).consumerIdList).toEqual(["10.0.0.1@a"])
-      yield* settle
-      expect(notifications).toBeGreaterThan(before)
+      // b left: a, the one member left, is told.
+      yield* eventually(() => notifications > before, { what: "the member left told that b left" })
+      yield* fibersSettle()
+      expect(notifications).toBe(before + 1)
     }).pipe(Effect.provide(clientOn()), Effect.provide(withCluster())))
 })
