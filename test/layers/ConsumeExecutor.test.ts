@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Clock, Deferred, Effect, Fiber, FiberId, TestClock } from "effect"
+import { Deferred, Effect, Fiber, FiberId, TestClock } from "effect"
 import * as ConsumeExecutor from "../../src/layers/consumer/ConsumeExecutor.js"
-import { eventually, fibersSettle } from "../support/Eventually.js"
+import { eventually, fibersSettle, sleepsEndingIn } from "../support/Eventually.js"
 
 describe("consume executor", () => {
   it.scoped("runs at most `concurrency` tasks at once, in the order they came, and a new concurrency when applied", () =>
@@ -110,13 +110,9 @@ describe("consume executor", () => {
       yield* Deferred.await(stuckStarted)
       const draining = yield* Effect.fork(executor.drain("1 second"))
       // The drain has stopped taking tasks once it waits for the running ones, until its deadline (a Clock sleep).
-      yield* eventually(
-        Effect.gen(function*() {
-          const now = yield* Clock.currentTimeMillis
-          return Chunk.some(yield* TestClock.sleeps(), (wakeAt) => wakeAt === now + 1000)
-        }),
-        { what: "the drain waits for the running tasks until its deadline" }
-      )
+      yield* eventually(Effect.map(sleepsEndingIn(1000), (sleeps) => sleeps === 1), {
+        what: "the drain waits for the running tasks until its deadline"
+      })
       yield* Deferred.succeed(quick, undefined)
       yield* eventually(() => events.length > 0, { what: "the quick task finished" })
       yield* fibersSettle()

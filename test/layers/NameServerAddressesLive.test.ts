@@ -1,6 +1,6 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Clock, Effect, Layer, Metric, MetricState, Option, TestClock } from "effect"
+import { Effect, Layer, Metric, MetricState, Option, TestClock } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import {
@@ -9,7 +9,7 @@ import {
   parseAddressServerAnswer
 } from "../../src/layers/NameServerAddressesLive.js"
 import { NameServerAddresses } from "../../src/services/NameServerAddresses.js"
-import { eventually } from "../support/Eventually.js"
+import { eventually, sleepsEndingIn } from "../support/Eventually.js"
 
 /** An address server in the test process, answering whatever `answer` holds. */
 const addressServer = Effect.acquireRelease(
@@ -37,11 +37,7 @@ const failedRefreshes = Effect.map(
 )
 
 /** The refresh loop sleeps (on the TestClock) until its next turn, `millis` from now. */
-const nextTurnIn = (millis: number) =>
-  Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    return Chunk.some(yield* TestClock.sleeps(), (wakeAt) => wakeAt === now + millis)
-  })
+const nextTurnIn = (millis: number) => Effect.map(sleepsEndingIn(millis), (sleeps) => sleeps > 0)
 
 /**
  * Waits until the fetch or refresh is done: the list is `expected` (or, with `failures`, that many refreshes failed
