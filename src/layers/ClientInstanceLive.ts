@@ -8,9 +8,9 @@ import {
   type ClientSubsystem
 } from "../services/ClientInstance.js"
 import type { ConcurrencyAdjustment } from "../services/ConcurrencyAdjustment.js"
-import { GroupTable } from "../services/GroupTable.js"
+import { CLIENT_INNER_PRODUCER_GROUP, GroupTable } from "../services/GroupTable.js"
 import { Heartbeat } from "../services/Heartbeat.js"
-import type { OffsetPersistence } from "../services/OffsetPersistence.js"
+import { OffsetPersistence } from "../services/OffsetPersistence.js"
 import type { PullMessageService } from "../services/PullMessageService.js"
 import { RebalanceService } from "../services/RebalanceService.js"
 import type { RemotingClient } from "../services/RemotingClient.js"
@@ -101,7 +101,7 @@ const starting = <A, R>(subsystem: ClientSubsystem, layer: Layer.Layer<A, unknow
 
 /**
  * The client instance itself, over its subsystems: registrations (a group added to the table, then its routes
- * refreshed and a heartbeat sent; closing the registration's scope unregisters it), and its state.
+ * refreshed and a heartbeat sent; closing the registration's scope unregisters it), its state, and its shutdown.
  *
  * @since 0.1.0
  * @category constructors
@@ -111,22 +111,47 @@ export const make = (
 ): Effect.Effect<
   ClientInstanceService,
   never,
-  Scope.Scope | GroupTable | TopicRouteRefresh | Heartbeat | RebalanceService
+  Scope.Scope | GroupTable | TopicRouteRefresh | Heartbeat | OffsetPersistence | RebalanceService
 > =>
   Effect.gen(function*() {
     const groups = yield* GroupTable
     const routeRefresh = yield* TopicRouteRefresh
     const heartbeat = yield* Heartbeat
     const rebalance = yield* RebalanceService
+    const offsets = yield* OffsetPersistence
     const id = clientId(config)
     let state: ClientInstanceState = "RUNNING"
-    yield* Effect.addFinalizer(() => Effect.sync(() => void (state = "SHUTDOWN_ALREADY")))
-
-    /** After a registration: its routes at once, and heartbeats (Java does both when a producer or consumer starts). */
-    const announce = Effect.zipRight(Effect.ignore(routeRefresh.refreshAll), heartbeat.sendToAllBrokers)
     const leaving = (step: string, work: Effect.Effect<void>) =>
       shutdownStep(step, config.shutdownTimeout, work).pipe(Effect.annotateLogs({ clientId: id }))
 
+    // The instance's own shutdown (Java: `MQClientInstance.shutdown`, only from RUNNING: after a failed start there is
+    // no instance, and nothing to persist or unregister). It runs before its subsystems stop: the offsets of the
+    // consumers still registered are persisted, then their groups, the producers' and the inner producer's are
+    // unregistered from every broker.
+    yield* Effect.addFinalizer(() =>
+      Effect.zipRight(
+        Effect.sync(() => void (state = "SHUTDOWN_ALREADY")),
+        leaving(
+          "client instance",
+          Effect.gen(function*() {
+            yield* Effect.catchAllCause(
+              offsets.persistAll,
+              (cause) => Effect.logWarning("persisting offsets at shutdown failed", cause)
+            )
+            const left = [
+              ...(yield* groups.consumers).map((c) => ({ consumerGroup: c.groupName })),
+              ...[...(yield* groups.producers).map((p) => p.groupName), CLIENT_INNER_PRODUCER_GROUP].map((g) => ({
+                producerGroup: g
+              }))
+            ]
+            yield* Effect.forEach(left, heartbeat.unregister, { concurrency: "unbounded", discard: true })
+          })
+        )
+      )
+    )
+
+    /** After a registration: its routes at once, and heartbeats (Java does both when a producer or consumer starts). */
+    const announce = Effect.zipRight(Effect.ignore(routeRefresh.refreshAll), heartbeat.sendToAllBrokers)
     return {
       clientId: id,
       config,
@@ -170,9 +195,9 @@ export const make = (
  * the transport beneath): the group table, the scheduled tasks (route refresh, heartbeat, offset persistence,
  * concurrency adjustment), the pull message service, the rebalance service, the handlers of brokers' requests, then
  * the instance. A subsystem that fails to start fails the whole with a `ClientStartError` naming it, the ones
- * started before it stopped. Closing the scope stops them in the reverse order: no more rebalancing or pulling, the
- * offsets persisted, the groups unregistered (each step within `shutdownTimeout`); the transport, beneath, closes
- * its connections after.
+ * started before it stopped, nothing persisted or unregistered. Closing the scope shuts down in Java's order: the
+ * offsets of the consumers still registered persisted and every group unregistered (within `shutdownTimeout`), then
+ * the subsystems stopped in the reverse order of their start; the transport, beneath, closes its connections after.
  *
  * @since 0.1.0
  * @category layers

@@ -9,7 +9,7 @@ import { CLIENT_INNER_PRODUCER_GROUP, GroupTable } from "../services/GroupTable.
 import { Heartbeat } from "../services/Heartbeat.js"
 import { RemotingClient } from "../services/RemotingClient.js"
 import { TopicRouteCache } from "../services/TopicRouteCache.js"
-import { scheduled, shutdownStep } from "./ScheduledTask.js"
+import { scheduled } from "./ScheduledTask.js"
 
 /**
  * The first scheduled round after the instance starts (Java: `startScheduledTask`, 1 s).
@@ -22,14 +22,13 @@ export const FIRST_DELAY = Duration.seconds(1)
 /**
  * The heartbeat with its scheduled task: first after 1 s, then every `heartbeatBrokerInterval` (30 s), each round
  * first forgetting the brokers no route names any more and closing their connections (Java: `cleanOfflineBroker`),
- * then heartbeats. Closing its scope unregisters the groups still in the table, and the instance's own inner
- * producer once a heartbeat announced it, from every broker (within `shutdownTimeout`).
+ * then heartbeats.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (
-  config: Pick<ClientConfig, "apiTimeout" | "heartbeatBrokerInterval" | "shutdownTimeout"> & {
+  config: Pick<ClientConfig, "apiTimeout" | "heartbeatBrokerInterval"> & {
     readonly clientId: string
   }
 ): Layer.Layer<Heartbeat, never, GroupTable | RemotingClient | TopicRouteCache> =>
@@ -41,7 +40,6 @@ export const layer = (
       const groups = yield* GroupTable
       const lock = yield* Effect.makeSemaphore(1)
       const { apiTimeout: timeout, clientId } = config
-      let announced = false
 
       /** Broker addresses: every master, and the slaves too when asked (consumers pull from slaves). */
       const brokers = (withSlaves: boolean) =>
@@ -79,7 +77,6 @@ export const layer = (
         const data = yield* heartbeatData
         const body = encodeBody(HeartbeatData, data)
         const addresses = yield* brokers(data.consumerDataSet.length > 0)
-        if (addresses.length > 0) announced = true
         yield* Effect.forEach(addresses, (address) =>
           client.invoke(address, request(RequestCode.HEART_BEAT, {}, { body }), timeout).pipe(
             Effect.flatMap((answer) =>
@@ -102,21 +99,6 @@ export const layer = (
             client.closeConnection(address), { discard: true })
       )
 
-      // Added before the task is forked, so it runs after the task is interrupted (finalizers run in reverse).
-      yield* Effect.addFinalizer(() =>
-        shutdownStep(
-          "heartbeat: unregister",
-          config.shutdownTimeout,
-          Effect.gen(function*() {
-            const left = [
-              ...(yield* groups.consumers).map((c) => ({ consumerGroup: c.groupName })),
-              ...(yield* groups.producers).map((p) => ({ producerGroup: p.groupName })),
-              ...(announced ? [{ producerGroup: CLIENT_INNER_PRODUCER_GROUP }] : [])
-            ]
-            yield* Effect.forEach(left, unregister, { concurrency: "unbounded", discard: true })
-          })
-        ).pipe(Effect.annotateLogs({ clientId }))
-      )
       yield* scheduled(
         "heartbeat",
         FIRST_DELAY,

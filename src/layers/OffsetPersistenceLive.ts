@@ -2,7 +2,7 @@ import { Duration, Effect, Layer } from "effect"
 import type { ClientConfig } from "../services/ClientConfig.js"
 import { GroupTable } from "../services/GroupTable.js"
 import { OffsetPersistence } from "../services/OffsetPersistence.js"
-import { forEachTried, scheduled, shutdownStep } from "./ScheduledTask.js"
+import { forEachTried, scheduled } from "./ScheduledTask.js"
 
 /**
  * The first scheduled persistence after the instance starts (Java: `startScheduledTask`, 10 s).
@@ -14,14 +14,13 @@ export const FIRST_DELAY = Duration.seconds(10)
 
 /**
  * Offset persistence with its scheduled task: first after 10 s, then every `persistConsumerOffsetInterval` (5 s), a
- * failing round logged and counted (task `persistOffsets`). Closing its scope persists once more, before the
- * heartbeat beneath it unregisters the groups (within `shutdownTimeout`).
+ * failing round logged and counted (task `persistOffsets`).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (
-  config: Pick<ClientConfig, "persistConsumerOffsetInterval" | "shutdownTimeout">
+  config: Pick<ClientConfig, "persistConsumerOffsetInterval">
 ): Layer.Layer<OffsetPersistence, never, GroupTable> =>
   Layer.scoped(
     OffsetPersistence,
@@ -31,14 +30,6 @@ export const layer = (
         groups.consumers,
         (consumers) =>
           forEachTried(consumers, (c) => c.persistOffsets.pipe(Effect.annotateLogs({ group: c.groupName })))
-      )
-      // Added before the task is forked, so it runs after the task is interrupted (finalizers run in reverse).
-      yield* Effect.addFinalizer(() =>
-        shutdownStep(
-          "offset persistence",
-          config.shutdownTimeout,
-          Effect.catchAllCause(persistAll, (cause) => Effect.logWarning("persisting offsets at shutdown failed", cause))
-        )
       )
       yield* scheduled("persistOffsets", FIRST_DELAY, config.persistConsumerOffsetInterval, persistAll)
       return { persistAll }

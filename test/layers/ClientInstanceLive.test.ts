@@ -1,18 +1,29 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Exit, Layer, Metric, Ref, Scope, TestClock } from "effect"
+import { Context, Effect, Exit, Layer, Ref, Scope, Supervisor, TestClock } from "effect"
 import * as ClientInstanceLive from "../../src/layers/ClientInstanceLive.js"
+import * as GroupTableLive from "../../src/layers/GroupTableLive.js"
 import * as TopicRouteCacheLive from "../../src/layers/TopicRouteCacheLive.js"
-import type { TopicRouteData } from "../../src/protocol/bodies/TopicRouteData.js"
 import { request } from "../../src/protocol/RemotingCommand.js"
 import { RequestCode } from "../../src/protocol/RequestCode.js"
-import { ClientConfigError } from "../../src/services/ClientConfig.js"
-import { ClientInstance, type ConsumerRegistration, DuplicateGroupError } from "../../src/services/ClientInstance.js"
+import { ClientConfigError, makeClientConfig } from "../../src/services/ClientConfig.js"
+import {
+  ClientInstance,
+  type ClientInstanceState,
+  ClientStartError,
+  type ClientSubsystem,
+  type ConsumerRegistration,
+  DuplicateGroupError
+} from "../../src/services/ClientInstance.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
+import { GroupTable } from "../../src/services/GroupTable.js"
 import { RemotingClient } from "../../src/services/RemotingClient.js"
 import { clientOn, consumerData, withCluster } from "../support/EmbeddedClient.js"
+import { eventually, fibersSettle } from "../support/Eventually.js"
+
+const settings = { clientIP: "10.0.0.7", instanceName: "test" }
 
 const instance = (input: Record<string, unknown> = {}) =>
-  ClientInstanceLive.layer({ clientIP: "10.0.0.7", instanceName: "test", ...input }).pipe(
+  ClientInstanceLive.layer({ ...settings, ...input }).pipe(
     Layer.provideMerge(TopicRouteCacheLive.layer),
     Layer.provideMerge(clientOn())
   )
@@ -23,79 +34,26 @@ const consumer = (groupName: string, persistOffsets: Effect.Effect<void, unknown
   data: Effect.succeed(consumerData(groupName))
 })
 
-const received = (name: string, code: number) =>
-  Effect.flatMap(
-    EmbeddedCluster,
-    (c) => Effect.map(c.receivedRequests(name), (all) => all.filter((r) => r.code === code))
-  )
+/** Builds `layer` in a scope closed at once, answering its failure and the fibers it forked that are still alive. */
+const failedStart = <A, E, R>(layer: Layer.Layer<A, E, R>) =>
+  Effect.gen(function*() {
+    const forked = yield* Supervisor.track
+    const error = yield* Effect.flip(Effect.scoped(Layer.build(layer)).pipe(Effect.supervised(forked)))
+    return { error, alive: yield* forked.value }
+  })
 
-/** Lets real I/O started by a Clock tick finish. */
-const settle = Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
-
-const failuresOf = (task: string) => Metric.value(ClientInstanceLive.taskFailures.pipe(Metric.tagged("task", task)))
+const received = (name: string) => Effect.flatMap(EmbeddedCluster, (c) => c.receivedRequests(name))
 
 describe("the client instance", () => {
-  it.scoped("heartbeats at once on registration, after 1 s, then every heartbeat interval", () =>
+  it.effect("is RUNNING once built, SHUTDOWN_ALREADY once its scope closed", () =>
     Effect.gen(function*() {
-      const cluster = yield* EmbeddedCluster
-      yield* cluster.createTopic("Orders")
-      const ci = yield* ClientInstance
-      expect(yield* ci.state).toBe("RUNNING")
+      const scope = yield* Scope.make()
+      const ci = Context.get(yield* Layer.buildWithScope(instance(), scope), ClientInstance)
       expect(ci.clientId).toBe("10.0.0.7@test")
-      const start = yield* TestClock.currentTimeMillis
-      yield* ci.registerProducer({ groupName: "p1", topics: Effect.succeed(["Orders"]) })
-      for (const step of ["1 second", "30 seconds", "30 seconds"] as const) {
-        yield* TestClock.adjust(step)
-        yield* settle
-      }
-      const beats = yield* received("broker-a", RequestCode.HEART_BEAT)
-      expect(beats.map((b) => b.at - start)).toEqual([0, 1000, 31000, 61000])
-    }).pipe(Effect.provide(instance()), Effect.provide(withCluster())))
-
-  it.scoped("refreshes routes after 10 ms, then every poll interval, telling producers what changed", () =>
-    Effect.gen(function*() {
-      const cluster = yield* EmbeddedCluster
-      yield* cluster.createTopic("Orders", { writeQueueNums: 2, readQueueNums: 2 })
-      const ci = yield* ClientInstance
-      const seen = yield* Ref.make<Array<number>>([])
-      yield* ci.registerProducer({
-        groupName: "p1",
-        topics: Effect.succeed(["Orders"]),
-        onRouteChanged: (_, route: TopicRouteData) =>
-          Ref.update(seen, (s) => [...s, route.queueDatas[0]!.writeQueueNums])
-      })
-      yield* cluster.createTopic("Orders", { writeQueueNums: 3, readQueueNums: 3 })
-      yield* TestClock.adjust("10 millis")
-      yield* settle
-      yield* cluster.createTopic("Orders", { writeQueueNums: 5, readQueueNums: 5 })
-      yield* TestClock.adjust("29 seconds")
-      yield* settle
-      expect(yield* Ref.get(seen)).toEqual([2, 3])
-      yield* TestClock.adjust("1 second")
-      yield* settle
-      expect(yield* Ref.get(seen)).toEqual([2, 3, 5])
-    }).pipe(Effect.provide(instance()), Effect.provide(withCluster())))
-
-  it.scoped("persists offsets after 10 s then every 5 s; a failing tick is counted and the task goes on", () =>
-    Effect.gen(function*() {
-      const cluster = yield* EmbeddedCluster
-      yield* cluster.createTopic("Orders")
-      const ci = yield* ClientInstance
-      const calls = yield* Ref.make(0)
-      const before = (yield* failuresOf("persistOffsets")).count
-      yield* ci.registerConsumer(
-        consumer("c1", Effect.zipRight(Ref.update(calls, (n) => n + 1), Effect.fail("disk full")))
-      )
-      yield* TestClock.adjust("9 seconds")
-      yield* settle
-      expect(yield* Ref.get(calls)).toBe(0)
-      for (const step of ["1 second", "5 seconds", "5 seconds"] as const) {
-        yield* TestClock.adjust(step)
-        yield* settle
-      }
-      expect(yield* Ref.get(calls)).toBe(3)
-      expect((yield* failuresOf("persistOffsets")).count).toBe(before + 3)
-    }).pipe(Effect.provide(instance()), Effect.provide(withCluster())))
+      expect(yield* ci.state).toBe<ClientInstanceState>("RUNNING")
+      yield* Scope.close(scope, Exit.void)
+      expect(yield* ci.state).toBe<ClientInstanceState>("SHUTDOWN_ALREADY")
+    }).pipe(Effect.provide(withCluster())))
 
   it.effect("shuts down in Java's order: offsets persisted, then the client unregistered from the broker", () =>
     Effect.gen(function*() {
@@ -116,15 +74,20 @@ describe("the client instance", () => {
         })
       )
       yield* ci.registerConsumer(consumer("c1", persist)).pipe(Scope.extend(scope))
-      const from = (yield* cluster.receivedRequests("broker-a")).length
+      const from = (yield* received("broker-a")).length
       yield* Scope.close(scope, Exit.void)
-      yield* settle
-      const shutdown = (yield* cluster.receivedRequests("broker-a")).slice(from).map((r) =>
-        r.code === RequestCode.UNREGISTER_CLIENT
-          ? `UNREGISTER ${r.extFields.consumerGroup ?? r.extFields.producerGroup}`
-          : String(r.code)
+      const shutdown = Effect.map(
+        received("broker-a"),
+        (all) =>
+          all.slice(from).map((r) =>
+            r.code === RequestCode.UNREGISTER_CLIENT
+              ? `UNREGISTER ${r.extFields.consumerGroup ?? r.extFields.producerGroup}`
+              : String(r.code)
+          )
       )
-      expect(shutdown).toEqual([
+      // The oneway offset update is written before the unregistrations are asked; the broker may read it last.
+      yield* eventually(Effect.map(shutdown, (s) => s.length === 3), { what: "three requests at shutdown" })
+      expect(yield* shutdown).toEqual([
         String(RequestCode.UPDATE_CONSUMER_OFFSET),
         "UNREGISTER c1",
         "UNREGISTER CLIENT_INNER_PRODUCER"
@@ -141,11 +104,10 @@ describe("the client instance", () => {
       expect(yield* Effect.flip(ci.registerConsumer(consumer("c1", Effect.void)))).toBeInstanceOf(DuplicateGroupError)
     }).pipe(Effect.provide(instance()), Effect.provide(withCluster())))
 
-  it.effect("a failed start fails with a typed error and leaves no task running", () =>
+  it.effect("a registration that fails after the instance started leaves its tasks to the instance's scope", () =>
     Effect.gen(function*() {
       const cluster = yield* EmbeddedCluster
       yield* cluster.createTopic("Orders")
-      // A start that fails after the instance's tasks were forked: a second producer of one group.
       const failing = Layer.effectDiscard(
         Effect.flatMap(ClientInstance, (ci) =>
           Effect.zipRight(
@@ -153,39 +115,83 @@ describe("the client instance", () => {
             ci.registerProducer({ groupName: "p1", topics: Effect.succeed(["Orders"]) })
           ))
       ).pipe(Layer.provideMerge(instance()))
-      const exit = yield* Effect.exit(Effect.scoped(Layer.build(failing)))
-      expect(Exit.isFailure(exit)).toBe(true)
-      const after = (yield* cluster.receivedRequests("broker-a")).length
-      yield* TestClock.adjust("2 minutes")
-      yield* settle
-      expect((yield* cluster.receivedRequests("broker-a")).length).toBe(after)
-      const badConfig = yield* Effect.exit(Effect.scoped(Layer.build(instance({ heartbeatBrokerIntervalMillis: 0 }))))
-      expect(Exit.isFailure(badConfig) && Exit.causeOption(badConfig)).toBeTruthy()
-      const error = yield* Effect.flip(Effect.scoped(Layer.build(instance({ heartbeatBrokerIntervalMillis: 0 }))))
-      expect(error).toBeInstanceOf(ClientConfigError)
+      const { alive, error } = yield* failedStart(failing)
+      expect(error).toBeInstanceOf(DuplicateGroupError)
+      expect(alive).toEqual([]) // no task of the instance, nor any fiber of the transport, is left
     }).pipe(Effect.provide(withCluster())))
 
-  it.scoped("a stopped broker leaves the heartbeat round; started again, it is back", () =>
+  it.effect("a bad setting fails the start with a ClientConfigError naming it", () =>
     Effect.gen(function*() {
-      const cluster = yield* EmbeddedCluster
-      yield* cluster.createTopic("Orders")
-      const ci = yield* ClientInstance
-      yield* ci.registerProducer({ groupName: "p1", topics: Effect.succeed(["Orders"]) })
-      const beatsOfB = Effect.map(received("broker-b", RequestCode.HEART_BEAT), (b) => b.length)
-      const first = yield* beatsOfB
-      expect(first).toBe(1)
-      yield* cluster.stopBroker("broker-b")
-      yield* TestClock.adjust("30 seconds") // routes refreshed: broker-b gone, and cleaned away before the heartbeat
-      yield* settle
-      yield* TestClock.adjust("31 seconds")
-      yield* settle
-      const whileDown = yield* beatsOfB
-      yield* cluster.startBroker("broker-b")
-      yield* TestClock.adjust("30 seconds")
-      yield* settle
-      yield* TestClock.adjust("30 seconds")
-      yield* settle
-      expect(whileDown).toBe(first)
-      expect(yield* beatsOfB).toBeGreaterThan(whileDown)
-    }).pipe(Effect.provide(instance()), Effect.provide(withCluster({ brokers: 2 }))))
+      const error = yield* Effect.flip(Effect.scoped(Layer.build(instance({ heartbeatBrokerIntervalMillis: 0 }))))
+      expect(error).toBeInstanceOf(ClientConfigError)
+      expect((error as ClientConfigError).setting).toBe("heartbeatBrokerIntervalMillis")
+    }).pipe(Effect.provide(withCluster())))
+})
+
+const subsystemOrder: ReadonlyArray<ClientSubsystem> = [
+  "groupTable",
+  "topicRouteRefresh",
+  "heartbeat",
+  "offsetPersistence",
+  "concurrencyAdjustment",
+  "pullMessageService",
+  "rebalanceService",
+  "clientRemotingProcessor"
+]
+
+describe("a client instance whose subsystem fails to start", () => {
+  for (const failing of subsystemOrder) {
+    it.effect(`${failing}: a ClientStartError naming it; every task started is stopped; nothing persisted or unregistered`, () =>
+      Effect.gen(function*() {
+        const cluster = yield* EmbeddedCluster
+        yield* cluster.createTopic("Orders")
+        const config = yield* makeClientConfig(settings)
+        const persisted = yield* Ref.make(0)
+        const started = yield* Ref.make<Array<ClientSubsystem>>([])
+        const parts = ClientInstanceLive.subsystems(config)
+        // A producer and a consumer already in the table, so that any task left running would reach the cluster.
+        const groupTable = GroupTableLive.layer.pipe(
+          Layer.tap((context) =>
+            Effect.gen(function*() {
+              const groups = Context.get(context, GroupTable)
+              yield* groups.addProducer({ groupName: "p1", topics: Effect.succeed(["Orders"]) })
+              yield* groups.addConsumer(consumer("c1", Ref.update(persisted, (n) => n + 1)))
+            })
+          )
+        )
+        const withLog = <A, R>(name: ClientSubsystem, layer: Layer.Layer<A, unknown, R>) =>
+          layer.pipe(
+            Layer.tap(() =>
+              Effect.zipRight(
+                Ref.update(started, (s) => [...s, name]),
+                name === failing ? Effect.fail(`${name} could not start`) : Effect.void
+              )
+            )
+          )
+        const composed = ClientInstanceLive.compose(config, {
+          groupTable: withLog("groupTable", groupTable),
+          topicRouteRefresh: withLog("topicRouteRefresh", parts.topicRouteRefresh),
+          heartbeat: withLog("heartbeat", parts.heartbeat),
+          offsetPersistence: withLog("offsetPersistence", parts.offsetPersistence),
+          concurrencyAdjustment: withLog("concurrencyAdjustment", parts.concurrencyAdjustment),
+          pullMessageService: withLog("pullMessageService", parts.pullMessageService),
+          rebalanceService: withLog("rebalanceService", parts.rebalanceService),
+          clientRemotingProcessor: withLog("clientRemotingProcessor", parts.clientRemotingProcessor)
+        }).pipe(Layer.provideMerge(TopicRouteCacheLive.layer), Layer.provideMerge(clientOn()))
+
+        const { alive, error } = yield* failedStart(composed)
+        expect(error).toEqual(new ClientStartError({ subsystem: failing, cause: `${failing} could not start` }))
+        expect(error.message).toBe(`the client instance's ${failing} failed to start: ${failing} could not start`)
+        // Started in Java's order, up to the one that failed.
+        expect(yield* Ref.get(started)).toEqual(subsystemOrder.slice(0, subsystemOrder.indexOf(failing) + 1))
+        // Every fiber forked was interrupted, and two minutes on, nothing reached the broker.
+        expect(alive).toEqual([])
+        const before = yield* received("broker-a")
+        yield* TestClock.adjust("2 minutes")
+        yield* fibersSettle()
+        expect(yield* received("broker-a")).toEqual(before)
+        expect(before.filter((r) => r.code === RequestCode.UNREGISTER_CLIENT)).toEqual([])
+        expect(yield* Ref.get(persisted)).toBe(0)
+      }).pipe(Effect.provide(withCluster())))
+  }
 })
