@@ -1,39 +1,20 @@
-import { Clock, Duration, Effect, Either, type FiberSet } from "effect"
-import { decodeBody, encodeBody } from "../../protocol/bodies/Body.js"
-import {
-  ConsumerListBody,
-  LockBatchRequestBody,
-  LockBatchResponseBody,
-  UnlockBatchRequestBody
-} from "../../protocol/bodies/ConsumerGroupBodies.js"
-import { HeartbeatData } from "../../protocol/bodies/HeartbeatData.js"
+import { Clock, Duration, Effect, type FiberSet } from "effect"
 import { PermName } from "../../protocol/bodies/TopicRouteData.js"
-import {
-  CreateTopicRequestHeader,
-  GetConsumerListByGroupRequestHeader,
-  UnregisterClientRequestHeader
-} from "../../protocol/headers/ClientHeaders.js"
-import {
-  GetEarliestMsgStoretimeRequestHeader,
-  GetMaxOffsetRequestHeader,
-  GetMinOffsetRequestHeader,
-  QueryConsumerOffsetRequestHeader,
-  SearchOffsetRequestHeader,
-  UpdateConsumerOffsetRequestHeader
-} from "../../protocol/headers/ConsumeHeaders.js"
-import { EndTransactionRequestHeader } from "../../protocol/headers/TransactionHeaders.js"
 import type { HostAddress } from "../../protocol/HostAddress.js"
-import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
 import { aclRefusal } from "./AclValidator.js"
-import { type BrokerOptions, DEFAULT_TOPIC, RETRY_GROUP_TOPIC_PREFIX } from "./BrokerConfig.js"
-import { type BrokerState, fail, offsetKey, withHeader } from "./BrokerState.js"
+import { makeAdminBrokerProcessor } from "./AdminBrokerProcessor.js"
+import { type BrokerOptions, DEFAULT_TOPIC } from "./BrokerConfig.js"
+import { type BrokerState, fail } from "./BrokerState.js"
+import { makeClientManageProcessor } from "./ClientManageProcessor.js"
 import { ClientRegistry } from "./ClientRegistry.js"
+import { makeConsumerManageProcessor } from "./ConsumerManageProcessor.js"
+import { makeEndTransactionProcessor } from "./EndTransactionProcessor.js"
 import { MessageStore, type TopicConfig } from "./MessageStore.js"
 import { makePullMessageProcessor } from "./PullMessageProcessor.js"
 import { QueueLocks } from "./QueueLocks.js"
-import type { ServerConnection, ServerHandler } from "./RemotingServer.js"
+import type { ServerHandler } from "./RemotingServer.js"
 import { makeSendMessageProcessor } from "./SendMessageProcessor.js"
 import { Transactions } from "./Transactions.js"
 
@@ -92,6 +73,59 @@ const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({})
 const RECEIVED_KEPT = 10_000
 
 /**
+ * The broker's request table by code (Java: the processors `BrokerController.registerProcessor` puts in the remoting
+ * server's processor table): each request code answered by its processor, any other code refused.
+ */
+const makeProcessorTable = (state: BrokerState): ServerHandler => {
+  const { consumerSendMsgBack, groupTopic, sendMessage } = makeSendMessageProcessor(state)
+  const { pullMessage } = makePullMessageProcessor(state)
+  const { heartbeat, unregisterClient } = makeClientManageProcessor(state, groupTopic)
+  const { getConsumerListByGroup, queryConsumerOffset, updateConsumerOffset } = makeConsumerManageProcessor(state)
+  const admin = makeAdminBrokerProcessor(state)
+  const endTransaction = makeEndTransactionProcessor(state)
+  return (request, connection) => {
+    switch (request.code) {
+      case RequestCode.SEND_MESSAGE:
+      case RequestCode.SEND_MESSAGE_V2:
+      case RequestCode.SEND_BATCH_MESSAGE:
+        return sendMessage(request, connection)
+      case RequestCode.PULL_MESSAGE:
+        return pullMessage(request, true)
+      case RequestCode.QUERY_CONSUMER_OFFSET:
+        return queryConsumerOffset(request)
+      case RequestCode.UPDATE_CONSUMER_OFFSET:
+        return updateConsumerOffset(request)
+      case RequestCode.GET_MAX_OFFSET:
+        return admin.getMaxOffset(request)
+      case RequestCode.GET_MIN_OFFSET:
+        return admin.getMinOffset(request)
+      case RequestCode.SEARCH_OFFSET_BY_TIMESTAMP:
+        return admin.searchOffsetByTimestamp(request)
+      case RequestCode.GET_EARLIEST_MSG_STORETIME:
+        return admin.getEarliestMsgStoretime(request)
+      case RequestCode.HEART_BEAT:
+        return heartbeat(request, connection)
+      case RequestCode.UNREGISTER_CLIENT:
+        return unregisterClient(request)
+      case RequestCode.GET_CONSUMER_LIST_BY_GROUP:
+        return getConsumerListByGroup(request)
+      case RequestCode.END_TRANSACTION:
+        return endTransaction(request)
+      case RequestCode.CONSUMER_SEND_MSG_BACK:
+        return consumerSendMsgBack(request)
+      case RequestCode.LOCK_BATCH_MQ:
+        return admin.lockBatchMQ(request)
+      case RequestCode.UNLOCK_BATCH_MQ:
+        return admin.unlockBatchMQ(request)
+      case RequestCode.UPDATE_AND_CREATE_TOPIC:
+        return admin.updateAndCreateTopic(request)
+      default:
+        return fail(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`)
+    }
+  }
+}
+
+/**
  * Builds a broker listening at `address` (the store host written into every record). The clock is the one of the
  * layer that runs it (a `TestClock` in tests).
  *
@@ -137,49 +171,7 @@ export const makeBroker = (
     background,
     clock
   }
-  const { consumerSendMsgBack, groupTopic, sendMessage } = makeSendMessageProcessor(state)
-  const { pullMessage } = makePullMessageProcessor(state)
-
-  const offsetResponse = (request: RemotingCommand, offset: number) =>
-    Effect.succeed(response(request, ResponseCode.SUCCESS, { extFields: { offset: String(offset) } }))
-
-  const lockBatch = (request: RemotingCommand) =>
-    Either.match(decodeBody(LockBatchRequestBody, request.body), {
-      onLeft: (e) => fail(request, ResponseCode.SYSTEM_ERROR, e.message),
-      onRight: (body) =>
-        Effect.map(Clock.currentTimeMillis, (now) =>
-          response(request, ResponseCode.SUCCESS, {
-            body: encodeBody(LockBatchResponseBody, {
-              lockOKMQSet: locks.tryLockBatch(body.consumerGroup, body.mqSet, body.clientId, now)
-            })
-          }))
-    })
-
-  const unlockBatch = (request: RemotingCommand) =>
-    Either.match(decodeBody(UnlockBatchRequestBody, request.body), {
-      onLeft: (e) => fail(request, ResponseCode.SYSTEM_ERROR, e.message),
-      onRight: (body) => {
-        locks.unlockBatch(body.consumerGroup, body.mqSet, body.clientId)
-        return Effect.succeed(response(request, ResponseCode.SUCCESS))
-      }
-    })
-
-  const heartbeat = (request: RemotingCommand, connection: ServerConnection) =>
-    Either.match(decodeBody(HeartbeatData, request.body), {
-      onLeft: (e) => fail(request, ResponseCode.SYSTEM_ERROR, e.message),
-      onRight: (data) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          for (const consumer of data.consumerDataSet) {
-            // Java creates the group's retry topic when it first hears of the group (`autoCreateSubscriptionGroup`).
-            groupTopic(`${RETRY_GROUP_TOPIC_PREFIX}${consumer.groupName}`)
-            clients.registerConsumer(consumer, data.clientID, connection, now)
-          }
-          for (const producer of data.producerDataSet) {
-            clients.registerProducer(producer.groupName, data.clientID, connection, now)
-          }
-          return response(request, ResponseCode.SUCCESS)
-        })
-    })
+  const dispatch = makeProcessorTable(state)
 
   const faults: BrokerFaults = { received: [], latency: Duration.zero, failures: new Map() }
 
@@ -206,96 +198,6 @@ export const makeBroker = (
       if (refused !== undefined) return fail(request, ResponseCode.SYSTEM_ERROR, refused)
     }
     return dispatch(request, connection)
-  }
-
-  const dispatch: ServerHandler = (request, connection) => {
-    switch (request.code) {
-      case RequestCode.SEND_MESSAGE:
-      case RequestCode.SEND_MESSAGE_V2:
-      case RequestCode.SEND_BATCH_MESSAGE:
-        return sendMessage(request, connection)
-      case RequestCode.PULL_MESSAGE:
-        return pullMessage(request, true)
-      case RequestCode.QUERY_CONSUMER_OFFSET:
-        return withHeader(request, QueryConsumerOffsetRequestHeader, (h) => {
-          const stored = consumerOffsets.get(offsetKey(h.consumerGroup, h.topic, h.queueId))
-          // Java answers 0 for a group with no offset when the queue's first message is still in memory: always here.
-          return offsetResponse(request, stored ?? 0)
-        })
-      case RequestCode.UPDATE_CONSUMER_OFFSET:
-        return withHeader(request, UpdateConsumerOffsetRequestHeader, (h) => {
-          consumerOffsets.set(offsetKey(h.consumerGroup, h.topic, h.queueId), h.commitOffset)
-          return Effect.succeed(response(request, ResponseCode.SUCCESS))
-        })
-      case RequestCode.GET_MAX_OFFSET:
-        return withHeader(
-          request,
-          GetMaxOffsetRequestHeader,
-          (h) => offsetResponse(request, store.maxOffset(h.topic, h.queueId))
-        )
-      case RequestCode.GET_MIN_OFFSET:
-        return withHeader(
-          request,
-          GetMinOffsetRequestHeader,
-          (h) => offsetResponse(request, store.minOffset(h.topic, h.queueId))
-        )
-      case RequestCode.SEARCH_OFFSET_BY_TIMESTAMP:
-        return withHeader(
-          request,
-          SearchOffsetRequestHeader,
-          (h) => offsetResponse(request, store.searchOffset(h.topic, h.queueId, h.timestamp))
-        )
-      case RequestCode.GET_EARLIEST_MSG_STORETIME:
-        return withHeader(request, GetEarliestMsgStoretimeRequestHeader, (h) =>
-          Effect.succeed(
-            response(request, ResponseCode.SUCCESS, {
-              extFields: { timestamp: String(store.earliestStoreTime(h.topic, h.queueId)) }
-            })
-          ))
-      case RequestCode.HEART_BEAT:
-        return heartbeat(request, connection)
-      case RequestCode.UNREGISTER_CLIENT:
-        return withHeader(request, UnregisterClientRequestHeader, (h) => {
-          if (h.producerGroup !== undefined) clients.unregisterProducer(h.producerGroup, h.clientID)
-          if (h.consumerGroup !== undefined) clients.unregisterConsumer(h.consumerGroup, h.clientID)
-          return Effect.succeed(response(request, ResponseCode.SUCCESS, { extFields: {} }))
-        })
-      case RequestCode.GET_CONSUMER_LIST_BY_GROUP:
-        return withHeader(request, GetConsumerListByGroupRequestHeader, (h) => {
-          const ids = clients.consumerIds(h.consumerGroup)
-          return ids.length === 0
-            ? fail(request, ResponseCode.SYSTEM_ERROR, `no consumer for this group, ${h.consumerGroup}`)
-            : Effect.succeed(
-              response(request, ResponseCode.SUCCESS, { body: encodeBody(ConsumerListBody, { consumerIdList: ids }) })
-            )
-        })
-      case RequestCode.END_TRANSACTION:
-        return withHeader(request, EndTransactionRequestHeader, (h) =>
-          Effect.map(Clock.currentTimeMillis, (now) => {
-            transactions.end(h, now)
-            return response(request, ResponseCode.SUCCESS)
-          }))
-      case RequestCode.CONSUMER_SEND_MSG_BACK:
-        return consumerSendMsgBack(request)
-      case RequestCode.LOCK_BATCH_MQ:
-        return lockBatch(request)
-      case RequestCode.UNLOCK_BATCH_MQ:
-        return unlockBatch(request)
-      case RequestCode.UPDATE_AND_CREATE_TOPIC:
-        return withHeader(request, CreateTopicRequestHeader, (h) => {
-          createTopic({
-            topicName: h.topic,
-            readQueueNums: h.readQueueNums,
-            writeQueueNums: h.writeQueueNums,
-            perm: h.perm,
-            topicSysFlag: h.topicSysFlag ?? 0,
-            order: h.order
-          })
-          return Effect.succeed(response(request, ResponseCode.SUCCESS))
-        })
-      default:
-        return fail(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`)
-    }
   }
 
   const checkTransactions = Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => transactions.check(now)))
