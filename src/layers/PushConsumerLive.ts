@@ -1,11 +1,7 @@
 import type { FileSystem } from "@effect/platform"
-import { Cause, Clock, type Context, Deferred, Effect, Exit, Layer, Queue, Schedule, type Scope, Stream } from "effect"
-import type { ConsumerRunningInfo, ProcessQueueInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
+import { Clock, type Context, Effect, Layer, Schedule, type Scope } from "effect"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
-import type { ConsumeMessageDirectlyResult } from "../protocol/bodies/OffsetTableBody.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
-import type { MessageExt } from "../protocol/MessageDecoder.js"
-import { type MessageQueue, messageQueueKey } from "../protocol/MessageQueue.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
 import { wrapNamespace } from "../services/Namespace.js"
 import type { OffsetStoreError } from "../services/OffsetStore.js"
@@ -19,19 +15,22 @@ import {
 import { RemotingClient } from "../services/RemotingClient.js"
 import { TopicRouteCache } from "../services/TopicRouteCache.js"
 import * as ConsumeConcurrently from "./consumer/ConsumeConcurrently.js"
+import { consumeDirectly } from "./consumer/ConsumeDirectly.js"
 import * as ConsumeExecutor from "./consumer/ConsumeExecutor.js"
 import * as ConsumeOrderly from "./consumer/ConsumeOrderly.js"
 import { makeConsumerApi } from "./consumer/ConsumerApi.js"
 import {
   type ConsumerContext,
+  type ConsumerSettings,
   ConsumeStats,
-  type HeldQueue,
   LOCK_RENEW_INTERVAL,
-  prepareMessage,
   resolveSettings,
   subscriptionData
 } from "./consumer/ConsumerContext.js"
+import { ProcessQueueTable } from "./consumer/ProcessQueueTable.js"
+import { makeQueueLocks } from "./consumer/QueueLocks.js"
 import * as Rebalance from "./consumer/Rebalance.js"
+import { queueStates, runningInfo } from "./consumer/RunningInfo.js"
 import * as LocalFileOffsetStore from "./LocalFileOffsetStore.js"
 import * as RemoteBrokerOffsetStore from "./RemoteBrokerOffsetStore.js"
 import { tracerInstalled } from "./Tracing.js"
@@ -96,18 +95,6 @@ export const make = <E, R>(
       })
     yield* offsetStore.load
 
-    const subscriptions = new Map(
-      options.subscriptions.map((s) => {
-        const topic = wrapNamespace(settings.namespace, s.topic)
-        return [topic, subscriptionData(topic, s.expression, s.type ?? "TAG", started)] as const
-      })
-    )
-    if (clustering) {
-      // Java: a clustering consumer also reads its group's retry topic.
-      const retry = RETRY_GROUP_TOPIC_PREFIX + settings.group
-      subscriptions.set(retry, subscriptionData(retry, "*", "TAG", started))
-    }
-
     const runtime = yield* Effect.context<R>()
     const context: ConsumerContext = {
       settings,
@@ -124,140 +111,32 @@ export const make = <E, R>(
             ? options.handler(messages, ctx) as Effect.Effect<ConsumeResult, E>
             : Effect.provide(options.handler(messages, ctx), runtime)
         ),
-      subscriptions,
-      held: new Map<string, HeldQueue>(),
+      subscriptions: subscriptionTable(options.subscriptions, settings, started),
+      processQueues: new ProcessQueueTable(),
       stats: new ConsumeStats(started),
       tracing: yield* tracerInstalled
     }
-    // The orderly service locks queues through the rebalance, which is made just below (called only later).
+    const locks = makeQueueLocks(context)
     const consume = settings.orderly
-      ? yield* ConsumeOrderly.make(context, (held) => Effect.suspend(() => rebalancer.lockHeld(held)))
+      ? yield* ConsumeOrderly.make(context, locks.lockHeld)
       : yield* ConsumeConcurrently.make(context)
-    const rebalancer = Rebalance.make(context, consume, pulls)
-    const rebalancing = yield* Effect.makeSemaphore(1)
-    let stopped = false
-    const rebalance = rebalancing.withPermits(1)(Effect.suspend(() => (stopped ? Effect.void : rebalancer.rebalance)))
-    const heldQueues = () => [...context.held.values()].map((h) => h.queue)
-    /** The offset to commit a held queue has now, -1 when none. */
-    const commitOffsetOf = (h: HeldQueue) =>
-      Effect.orElseSucceed(offsetStore.readOffset(h.queue, "READ_FROM_MEMORY"), () => -1)
-
-    const consumerData = Effect.sync((): ConsumerData => ({
-      groupName: settings.group,
-      consumeType: "CONSUME_PASSIVELY",
-      messageModel: settings.messageModel,
-      consumeFromWhere: settings.consumeFromWhere,
-      subscriptionDataSet: [...subscriptions.values()],
-      unitMode: false
-    }))
-
-    const runningInfo = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const mqTable: Array<{ messageQueue: MessageQueue; info: ProcessQueueInfo }> = []
-      for (const h of context.held.values()) {
-        const pq = h.processQueue
-        const range = pq.cachedRange
-        mqTable.push({
-          messageQueue: h.queue,
-          info: {
-            commitOffset: yield* commitOffsetOf(h),
-            cachedMsgMinOffset: range.min,
-            cachedMsgMaxOffset: range.max,
-            cachedMsgCount: pq.count,
-            cachedMsgSizeInMiB: Math.floor(pq.bodyBytes / (1024 * 1024)),
-            transactionMsgMinOffset: 0,
-            transactionMsgMaxOffset: 0,
-            transactionMsgCount: 0,
-            locked: pq.locked,
-            tryUnlockTimes: pq.tryUnlockTimes,
-            lastLockTimestamp: pq.lastLockTimestamp,
-            droped: pq.dropped,
-            lastPullTimestamp: pq.lastPullTimestamp,
-            lastConsumeTimestamp: pq.lastConsumeTimestamp
-          }
-        })
-      }
-      const info: ConsumerRunningInfo = {
-        properties: {
-          consumerGroup: settings.group,
-          messageModel: settings.messageModel,
-          consumeFromWhere: settings.consumeFromWhere,
-          consumeMessageBatchMaxSize: String(settings.consumeBatchSize),
-          pullBatchSize: String(settings.pullBatchSize),
-          pullThresholdForQueue: String(settings.pullThresholdForQueue),
-          maxReconsumeTimes: String(settings.maxReconsumeTimes),
-          PROP_CONSUMEORDERLY: String(settings.orderly),
-          PROP_CONSUME_TYPE: "CONSUME_PASSIVELY",
-          PROP_THREADPOOL_CORE_SIZE: String(yield* context.executor.concurrency),
-          PROP_CONSUMER_START_TIMESTAMP: String(started)
-        },
-        subscriptionSet: [...subscriptions.values()],
-        mqTable,
-        statusTable: Object.fromEntries(context.stats.status(now))
-      }
-      return info
-    })
-
-    /** CONSUME_MESSAGE_DIRECTLY (Java: `consumeMessageDirectly`): the message through the handler, nothing committed. */
-    const consumeDirectly = (message: MessageExt, brokerName: string | undefined) =>
-      Effect.gen(function*() {
-        const begin = yield* Clock.currentTimeMillis
-        const prepared = prepareMessage(message, settings.group, settings.namespace, { minOffset: 0, maxOffset: 0 })
-        const queue = { topic: prepared.topic, brokerName: brokerName ?? "", queueId: message.queueId }
-        const exit = yield* Effect.exit(context.handler([prepared], { queue }))
-        const spentTimeMills = (yield* Clock.currentTimeMillis) - begin
-        const result: ConsumeMessageDirectlyResult = Exit.isSuccess(exit)
-          ? {
-            order: settings.orderly,
-            autoCommit: true,
-            consumeResult: exit.value === "CONSUME_SUCCESS" ? "CR_SUCCESS" : "CR_LATER",
-            spentTimeMills
-          }
-          : {
-            order: settings.orderly,
-            autoCommit: true,
-            consumeResult: "CR_THROW_EXCEPTION",
-            remark: Cause.pretty(exit.cause),
-            spentTimeMills
-          }
-        return result
-      })
-
-    /**
-     * RESET_CONSUMER_CLIENT_OFFSET (Java: `MQClientInstance.resetOffset`): the topic's queues held are dropped, the
-     * new offsets stored and persisted, and the queues taken again from them.
-     */
-    const resetOffset = (topic: string, offsets: ReadonlyArray<readonly [MessageQueue, number]>) =>
-      rebalancing.withPermits(1)(Effect.gen(function*() {
-        const wanted = new Map(offsets.map(([q, o]) => [messageQueueKey(q), o]))
-        const retake: Array<readonly [MessageQueue, number]> = []
-        for (const held of [...context.held.values()]) {
-          const offset = wanted.get(held.key)
-          if (held.queue.topic !== topic || offset === undefined) continue
-          yield* offsetStore.updateOffset(held.queue, offset, false)
-          yield* rebalancer.release(held)
-          retake.push([held.queue, offset])
-        }
-        for (const [queue, offset] of retake) yield* rebalancer.take(queue, offset)
-        yield* Effect.logInfo("consume offsets reset by the broker").pipe(
-          Effect.annotateLogs({ group: settings.group, topic, queues: retake.length })
-        )
-      }))
+    const rebalancer = yield* Rebalance.make(context, consume, pulls, locks)
+    const info = runningInfo(context, started)
 
     yield* instance.registerConsumer({
       groupName: settings.group,
-      data: consumerData,
-      persistOffsets: Effect.suspend(() => offsetStore.persistAll(heldQueues())),
+      data: Effect.sync(() => consumerData(context)),
+      persistOffsets: Effect.suspend(() => offsetStore.persistAll(context.processQueues.queues())),
       adjustConcurrency: context.executor.apply,
-      rebalance,
-      runningInfo,
-      consumeDirectly,
-      resetOffset
+      rebalance: rebalancer.rebalance,
+      runningInfo: info,
+      consumeDirectly: (message, brokerName) => consumeDirectly(context, message, brokerName),
+      resetOffset: rebalancer.resetOffset
     })
 
     if (settings.orderly && clustering) {
       // Java: `ConsumeMessageOrderlyService.start`: every held queue's broker lock renewed, first after 1 s.
-      yield* rebalancer.lockAll.pipe(
+      yield* locks.lockAll.pipe(
         Effect.catchAllCause((cause) => Effect.logWarning("lock renewal failed", cause)),
         Effect.repeat(Schedule.spaced(LOCK_RENEW_INTERVAL)),
         Effect.delay("1 second"),
@@ -268,12 +147,11 @@ export const make = <E, R>(
     // Runs before the registration's release (finalizers run in reverse), which persists once more and unregisters.
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
-        stopped = true
-        yield* rebalancing.withPermits(1)(Effect.void)
+        yield* rebalancer.stop
         yield* pulls.stopGroup(settings.group)
         yield* context.executor.drain(settings.shutdownTimeout)
         yield* Effect.catchAllCause(
-          offsetStore.persistAll(heldQueues()),
+          offsetStore.persistAll(context.processQueues.queues()),
           (cause) => Effect.logWarning("persisting offsets at shutdown failed", cause)
         )
         yield* rebalancer.releaseAll
@@ -282,26 +160,46 @@ export const make = <E, R>(
 
     return {
       group: settings.group,
-      assignedQueues: Effect.sync(heldQueues),
-      queueStates: Effect.gen(function*() {
-        const states = []
-        for (const h of context.held.values()) {
-          states.push({
-            queue: h.queue,
-            cachedMessageCount: h.processQueue.count,
-            cachedMessageBytes: h.processQueue.bodyBytes,
-            commitOffset: yield* commitOffsetOf(h),
-            locked: h.processQueue.locked
-          })
-        }
-        return states
-      }),
+      assignedQueues: Effect.sync(() => context.processQueues.queues()),
+      queueStates: queueStates(context),
       setConcurrency: context.executor.setConcurrency,
       concurrency: context.executor.concurrency,
-      rebalance,
-      runningInfo
+      rebalance: rebalancer.rebalance,
+      runningInfo: info
     }
   })
+
+/**
+ * The subscriptions by topic as they travel (under the namespace), with the group's retry topic for a clustering
+ * consumer (Java: `copySubscription`).
+ */
+const subscriptionTable = (
+  subscriptions: PushConsumerOptions<unknown, unknown>["subscriptions"],
+  settings: ConsumerSettings,
+  subVersion: number
+) => {
+  const table = new Map(
+    subscriptions.map((s) => {
+      const topic = wrapNamespace(settings.namespace, s.topic)
+      return [topic, subscriptionData(topic, s.expression, s.type ?? "TAG", subVersion)] as const
+    })
+  )
+  if (settings.messageModel === "CLUSTERING") {
+    const retry = RETRY_GROUP_TOPIC_PREFIX + settings.group
+    table.set(retry, subscriptionData(retry, "*", "TAG", subVersion))
+  }
+  return table
+}
+
+/** What the consumer's heartbeats say of it (Java: `ConsumerData`). */
+const consumerData = ({ settings, subscriptions }: ConsumerContext): ConsumerData => ({
+  groupName: settings.group,
+  consumeType: "CONSUME_PASSIVELY",
+  messageModel: settings.messageModel,
+  consumeFromWhere: settings.consumeFromWhere,
+  subscriptionDataSet: [...subscriptions.values()],
+  unitMode: false
+})
 
 /**
  * A push consumer as a layer.
@@ -313,57 +211,3 @@ export const layer = <E, R>(
   options: PushConsumerOptions<E, R>
 ): Layer.Layer<PushConsumer, DuplicateGroupError | OffsetStoreError, PushConsumerRequirements | R> =>
   Layer.scoped(PushConsumer, make(options))
-
-/**
- * Settings of a consumer seen as a stream: those of a push consumer but the handler (the stream's consumer is the
- * handler) and the batch size (one message at a time).
- *
- * @since 0.1.0
- * @category consumer
- */
-export type PushConsumerStreamOptions = Omit<
-  PushConsumerOptions<never, never>,
-  "handler" | "consumeMessageBatchMaxSize"
->
-
-/**
- * A push consumer as a `Stream` of messages (see `PushConsumer.stream`). Each message is handed over one at a time;
- * it counts as consumed (its offset may be committed) once the stream's consumer has taken it and asks for the next
- * element. When the stream ends, the messages it took but did not finish with, and those waiting, are not
- * committed: the consumer is closed and they will be delivered again.
- *
- * @since 0.1.0
- * @category consumer
- */
-export const stream = (
-  options: PushConsumerStreamOptions
-): Stream.Stream<MessageExt, PushConsumerStartError, PushConsumerRequirements> =>
-  Stream.unwrapScoped(Effect.gen(function*() {
-    const handoff = yield* Queue.bounded<{ readonly message: MessageExt; readonly consumed: Deferred.Deferred<void> }>(
-      1
-    )
-    const waiting = new Set<Deferred.Deferred<void>>()
-    yield* make({
-      ...options,
-      consumeMessageBatchMaxSize: 1,
-      handler: (messages) =>
-        Effect.flatMap(Deferred.make<void>(), (consumed) =>
-          Effect.gen(function*() {
-            waiting.add(consumed)
-            yield* Queue.offer(handoff, { message: messages[0]!, consumed })
-            yield* Deferred.await(consumed)
-            return "CONSUME_SUCCESS" as const
-          }).pipe(Effect.ensuring(Effect.sync(() => waiting.delete(consumed)))))
-    })
-    // Runs before the consumer's own shutdown: handlers waiting on the stream are let go, uncommitted.
-    yield* Effect.addFinalizer(() =>
-      Effect.zipRight(Queue.shutdown(handoff), Effect.forEach(waiting, (d) => Deferred.interrupt(d), { discard: true }))
-    )
-    let previous: Deferred.Deferred<void> | undefined
-    return Stream.repeatEffect(Effect.gen(function*() {
-      if (previous !== undefined) yield* Deferred.succeed(previous, undefined)
-      const next = yield* Queue.take(handoff)
-      previous = next.consumed
-      return next.message
-    }))
-  }))

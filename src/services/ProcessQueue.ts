@@ -76,16 +76,59 @@ export class ProcessQueue {
   private readonly consumingOrderly = new OffsetTree()
   private size = 0
   private maxOffset = -1
+  private isDropped = false
+  private consumingNow = false
+  private isLocked = false
+  private lockTimestamp = 0
+  private pullTimestamp = 0
+  private consumeTimestamp = 0
+
   /** Taken out of the consumer's hands by a rebalance or shutdown: results of its messages are not committed. */
-  dropped = false
-  /** Orderly: a batch is being consumed (Java: `consuming`). */
-  consuming = false
+  get dropped(): boolean {
+    return this.isDropped
+  }
+  /** Orderly: a batch is being consumed, or waiting to be (Java: `consuming`). */
+  get consuming(): boolean {
+    return this.consumingNow
+  }
   /** Orderly: the broker's lock on this queue is held (Java: `locked`). */
-  locked = false
-  lastLockTimestamp = 0
-  lastPullTimestamp = 0
-  lastConsumeTimestamp = 0
-  tryUnlockTimes = 0
+  get locked(): boolean {
+    return this.isLocked
+  }
+  /** When the broker's lock was last taken or renewed. */
+  get lastLockTimestamp(): number {
+    return this.lockTimestamp
+  }
+  /** When the queue was last pulled (a queue idle too long is dropped and taken again). */
+  get lastPullTimestamp(): number {
+    return this.pullTimestamp
+  }
+  /** When a batch of the queue was last consumed. */
+  get lastConsumeTimestamp(): number {
+    return this.consumeTimestamp
+  }
+  /** Java's `tryUnlockTimes`, reported in the running info: this client never retries an unlock, so always 0. */
+  get tryUnlockTimes(): number {
+    return 0
+  }
+
+  /** Drops the queue (Java: `setDropped(true)`): for good, its results no longer committed. */
+  drop(): void {
+    this.isDropped = true
+  }
+  /** The broker's answer to a lock (Java: `setLocked`, `setLastLockTimestamp` when taken). */
+  setLocked(locked: boolean, now: number): void {
+    this.isLocked = locked
+    if (locked) this.lockTimestamp = now
+  }
+  /** A pull of the queue starts (Java: `setLastPullTimestamp`). */
+  pulledAt(now: number): void {
+    this.pullTimestamp = now
+  }
+  /** A batch of the queue was consumed (Java: `setLastConsumeTimestamp`). */
+  consumedAt(now: number): void {
+    this.consumeTimestamp = now
+  }
 
   /** How many messages are cached (pulled and not consumed), the orderly consuming ones included. */
   get count(): number {
@@ -120,8 +163,8 @@ export class ProcessQueue {
         if (message.queueOffset > this.maxOffset) this.maxOffset = message.queueOffset
       }
     }
-    const dispatch = this.tree.size > 0 && !this.consuming
-    if (dispatch) this.consuming = true
+    const dispatch = this.tree.size > 0 && !this.consumingNow
+    if (dispatch) this.consumingNow = true
     return dispatch
   }
 
@@ -141,7 +184,7 @@ export class ProcessQueue {
   takeMessages(batchSize: number): ReadonlyArray<MessageExt> {
     const taken = this.tree.takeFirst(batchSize)
     for (const message of taken) this.consumingOrderly.put(message)
-    if (taken.length === 0) this.consuming = false
+    if (taken.length === 0) this.consumingNow = false
     return taken
   }
 

@@ -4,9 +4,9 @@ import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import { withProperties } from "../../protocol/MessageProperties.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
-import { queueLogAnnotations } from "./ConsumerContext.js"
-import { type ConsumerContext, type HeldQueue, LOCAL_RETRY_DELAY } from "./ConsumerContext.js"
+import { type ConsumerContext, LOCAL_RETRY_DELAY, queueLogAnnotations } from "./ConsumerContext.js"
 import { tagged } from "./ConsumerMetrics.js"
+import type { HeldQueue } from "./ProcessQueueTable.js"
 import type { ConsumeService } from "./PullLoop.js"
 
 /** Messages consumed by push consumers, by result (tag `result`). */
@@ -39,7 +39,7 @@ export const runHandler = (
       const finish = Effect.flatMap(Clock.currentTimeMillis, (ended) => {
         const ok = result === "CONSUME_SUCCESS" ? messages.length : 0
         context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
-        held.processQueue.lastConsumeTimestamp = ended
+        held.processQueue.consumedAt(ended)
         return Effect.as(
           Metric.incrementBy(result === "CONSUME_SUCCESS" ? consumedOk : consumedLater, messages.length),
           result

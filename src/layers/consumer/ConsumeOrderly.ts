@@ -2,7 +2,8 @@ import { Clock, Duration, Effect, Either, FiberSet, type Scope } from "effect"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
 import { runHandler } from "./ConsumeConcurrently.js"
-import { type ConsumerContext, type HeldQueue, LOCK_MAX_LIVE_MILLIS } from "./ConsumerContext.js"
+import { type ConsumerContext, LOCK_MAX_LIVE_MILLIS } from "./ConsumerContext.js"
+import type { HeldQueue } from "./ProcessQueueTable.js"
 import type { ConsumeService } from "./PullLoop.js"
 
 /** Java: `tryLockLaterAndReconsume`'s waits: shortly after a lock was taken, longer when it was refused. */

@@ -1,4 +1,4 @@
-import { Duration, type Effect } from "effect"
+import { Duration } from "effect"
 import type { ConsumeFromWhere, MessageModel, SubscriptionData } from "../../protocol/bodies/HeartbeatData.js"
 import { MessageConst, RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
@@ -9,11 +9,11 @@ import { type AllocateMessageQueueStrategy, averagely } from "../../services/All
 import type { ClientInstanceService } from "../../services/ClientInstance.js"
 import { withoutNamespace, wrapNamespace } from "../../services/Namespace.js"
 import type { OffsetStoreService } from "../../services/OffsetStore.js"
-import type { ProcessQueue } from "../../services/ProcessQueue.js"
 import type { MessageHandler, PushConsumerOptions } from "../../services/PushConsumer.js"
 import type { TopicRouteCacheService } from "../../services/TopicRouteCache.js"
 import type { ConsumeExecutor } from "./ConsumeExecutor.js"
 import type { ConsumerApi } from "./ConsumerApi.js"
+import type { ProcessQueueTable } from "./ProcessQueueTable.js"
 
 /**
  * A push consumer's settings with every default filled in (Java's defaults, see `PushConsumerOptions`).
@@ -141,24 +141,8 @@ export const subscriptionData = (
 }
 
 /**
- * A queue held by this consumer (Java: a `processQueueTable` entry with its `PullRequest`): its cache, where the next
- * pull starts, and which of the broker's nodes to pull from.
- *
- * @since 0.1.0
- * @category consumer
- */
-export interface HeldQueue {
-  readonly key: string
-  readonly queue: MessageQueue
-  readonly processQueue: ProcessQueue
-  nextOffset: number
-  pullFromBrokerId: number
-  /** Orderly: held while a batch is consumed, so a rebalance can wait for it before unlocking the queue. */
-  readonly consumeLock: Effect.Semaphore
-}
-
-/**
- * Everything the pull, consume and rebalance parts of one push consumer share.
+ * What the pull, consume and rebalance parts of one push consumer share: its settings, the services it calls, and
+ * the table of the queues it holds (whose per-queue state only `ProcessQueueTable` and `ProcessQueue` change).
  *
  * @since 0.1.0
  * @category consumer
@@ -173,7 +157,8 @@ export interface ConsumerContext {
   readonly handler: MessageHandler<unknown, never>
   /** Subscriptions by topic as it travels (the retry topic included for clustering). */
   readonly subscriptions: ReadonlyMap<string, SubscriptionData>
-  readonly held: Map<string, HeldQueue>
+  /** The queues held, with their caches and per-queue state. */
+  readonly processQueues: ProcessQueueTable
   readonly stats: ConsumeStats
   /** A tracer is installed: consume batches are spans (without one, nothing would record them). */
   readonly tracing: boolean

@@ -1,16 +1,16 @@
 import { Clock, Duration, Effect, Either, Metric } from "effect"
 import { PullSysFlag } from "../../protocol/headers/ConsumeHeaders.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
-import { queueLogAnnotations } from "./ConsumerContext.js"
 import {
   type ConsumerContext,
   FLOW_CONTROL_DELAY,
-  type HeldQueue,
   OFFSET_ILLEGAL_DROP_DELAY,
   passesTagFilter,
-  prepareMessage
+  prepareMessage,
+  queueLogAnnotations
 } from "./ConsumerContext.js"
 import { tagged } from "./ConsumerMetrics.js"
+import type { HeldQueue } from "./ProcessQueueTable.js"
 
 /**
  * What the pull loop hands pulled messages to: the concurrent or the orderly consume service.
@@ -44,8 +44,7 @@ const pulledMessages = Metric.counter("rocketmq_consumer_pulled_messages_total",
 export const overLimit = (context: ConsumerContext, held: HeldQueue): string | undefined => {
   const { settings } = context
   const pq = held.processQueue
-  const topicQueues = () =>
-    Math.max(1, [...context.held.values()].filter((h) => h.queue.topic === held.queue.topic).length)
+  const topicQueues = () => Math.max(1, context.processQueues.countOfTopic(held.queue.topic))
   const maxCount = settings.pullThresholdForTopic > 0
     ? Math.max(1, Math.floor(settings.pullThresholdForTopic / topicQueues()))
     : settings.pullThresholdForQueue
@@ -61,21 +60,30 @@ export const overLimit = (context: ConsumerContext, held: HeldQueue): string | u
 /**
  * The pull loop of one queue (Java: `PullMessageService` running `DefaultMQPushConsumerImpl.pullMessage` for a
  * `PullRequest`): long polls from the offset the rebalance gave, caches what it finds and hands it to the consume
- * service, and follows Java's answers to each pull status. It ends when the queue is dropped, or after an illegal
- * offset once the corrected offset is stored (the next rebalance takes the queue again from there).
+ * service, and follows Java's answers to each pull status. Where the next pull starts and which of the broker's nodes
+ * it goes to are the loop's own (Java: `PullRequest.nextOffset`, `PullAPIWrapper.pullFromWhichNodeTable`). It ends
+ * when the queue is dropped, or after an illegal offset once the corrected offset is stored (the queue leaves the
+ * table, and the next rebalance takes it again from there).
  *
  * @since 0.1.0
  * @category consumer
  */
-export const pullLoop = (context: ConsumerContext, consume: ConsumeService, held: HeldQueue): Effect.Effect<void> => {
+export const pullLoop = (
+  context: ConsumerContext,
+  consume: ConsumeService,
+  held: HeldQueue,
+  startOffset: number
+): Effect.Effect<void> => {
   const { api, offsetStore, settings, stats } = context
   const pq = held.processQueue
   const { queue } = held
   const clustering = settings.messageModel === "CLUSTERING"
+  let nextOffset = startOffset
+  let pullFromBrokerId = 0
 
   const once: Effect.Effect<"again" | "stop"> = Effect.gen(function*() {
     if (pq.dropped) return "stop"
-    pq.lastPullTimestamp = yield* Clock.currentTimeMillis
+    pq.pulledAt(yield* Clock.currentTimeMillis)
     const limit = overLimit(context, held)
     if (limit !== undefined) {
       yield* Metric.increment(tagged(flowControlWaits, "limit", limit))
@@ -96,9 +104,9 @@ export const pullLoop = (context: ConsumerContext, consume: ConsumeService, held
     const sysFlag = (commitOffset > 0 ? PullSysFlag.COMMIT_OFFSET : 0) | PullSysFlag.SUSPEND |
       PullSysFlag.SUBSCRIPTION
     const started = yield* Clock.currentTimeMillis
-    const result = yield* Effect.either(api.pull(queue, held.pullFromBrokerId, {
+    const result = yield* Effect.either(api.pull(queue, pullFromBrokerId, {
       consumerGroup: settings.group,
-      queueOffset: held.nextOffset,
+      queueOffset: nextOffset,
       maxMsgNums: settings.pullBatchSize,
       sysFlag,
       commitOffset: Math.max(0, commitOffset),
@@ -110,17 +118,17 @@ export const pullLoop = (context: ConsumerContext, consume: ConsumeService, held
     if (Either.isLeft(result)) {
       if (pq.dropped) return "stop"
       yield* Effect.logWarning("pull failed; trying again later").pipe(
-        Effect.annotateLogs({ error: result.left.message, offset: held.nextOffset })
+        Effect.annotateLogs({ error: result.left.message, offset: nextOffset })
       )
       yield* Effect.sleep(settings.pullDelayWhenException)
       return "again"
     }
     const pulled = result.right
     stats.pulled(queue.topic, (yield* Clock.currentTimeMillis) - started)
-    held.pullFromBrokerId = pulled.suggestWhichBrokerId
+    pullFromBrokerId = pulled.suggestWhichBrokerId
     switch (pulled.status) {
       case "FOUND": {
-        held.nextOffset = pulled.nextBeginOffset
+        nextOffset = pulled.nextBeginOffset
         const messages = pulled.messages
           .filter((m) => passesTagFilter(subscription, m))
           .map((m) => prepareMessage(m, settings.group, settings.namespace, pulled))
@@ -133,21 +141,21 @@ export const pullLoop = (context: ConsumerContext, consume: ConsumeService, held
       }
       case "NO_NEW_MSG":
       case "NO_MATCHED_MSG": {
-        held.nextOffset = pulled.nextBeginOffset
+        nextOffset = pulled.nextBeginOffset
         // Java's `correctTagsOffset`: with nothing cached, the offset may move past messages filtered out.
-        if (pq.count === 0) yield* offsetStore.updateOffset(queue, held.nextOffset, true)
+        if (pq.count === 0) yield* offsetStore.updateOffset(queue, nextOffset, true)
         return "again"
       }
       case "OFFSET_ILLEGAL": {
         yield* Effect.logWarning("the pull offset is illegal; the queue is dropped and taken again").pipe(
-          Effect.annotateLogs({ offset: held.nextOffset, nextBeginOffset: pulled.nextBeginOffset })
+          Effect.annotateLogs({ offset: nextOffset, nextBeginOffset: pulled.nextBeginOffset })
         )
-        held.nextOffset = pulled.nextBeginOffset
-        pq.dropped = true
+        nextOffset = pulled.nextBeginOffset
+        pq.drop()
         yield* Effect.sleep(OFFSET_ILLEGAL_DROP_DELAY)
-        yield* offsetStore.updateOffset(queue, held.nextOffset, false)
+        yield* offsetStore.updateOffset(queue, nextOffset, false)
         yield* Effect.ignoreLogged(offsetStore.persist(queue))
-        context.held.delete(held.key)
+        context.processQueues.remove(held)
         return "stop"
       }
     }
@@ -157,7 +165,7 @@ export const pullLoop = (context: ConsumerContext, consume: ConsumeService, held
     while: () => !pq.dropped,
     body: () =>
       Effect.map(once, (next) => {
-        if (next === "stop") pq.dropped = true
+        if (next === "stop") pq.drop()
       }),
     step: () => {}
   }).pipe(

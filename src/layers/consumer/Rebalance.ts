@@ -1,12 +1,13 @@
 import { Clock, Duration, Effect, Either, Option, Random } from "effect"
 import { PermName, type TopicRouteData } from "../../protocol/bodies/TopicRouteData.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
-import { type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
-import { compareMessageQueues } from "../../protocol/MessageQueue.js"
+import { compareMessageQueues, type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
 import { ProcessQueue } from "../../services/ProcessQueue.js"
 import type { PullMessageServiceService } from "../../services/PullMessageService.js"
-import { type ConsumerContext, type HeldQueue, PULL_MAX_IDLE_MILLIS } from "./ConsumerContext.js"
+import { type ConsumerContext, PULL_MAX_IDLE_MILLIS } from "./ConsumerContext.js"
+import type { HeldQueue } from "./ProcessQueueTable.js"
 import { type ConsumeService, pullLoop } from "./PullLoop.js"
+import type { QueueLocks } from "./QueueLocks.js"
 
 /** How long releasing an orderly queue waits for its batch in flight (Java: `tryLock(1000 ms)`). */
 const UNLOCK_WAIT = Duration.seconds(1)
@@ -27,10 +28,103 @@ export const subscribeQueues = (topic: string, route: TopicRouteData): ReadonlyA
     .sort(compareMessageQueues)
 
 /**
+ * What a rebalance of one topic changes (Java: `updateProcessQueueTableInRebalance`): the queues held that are not
+ * this consumer's any more, or were not pulled for too long, are let go; the queues allocated that are not held
+ * are taken. Pure: the held queues with their last pull time, the allocation, and the time now.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const rebalanceDiff = (
+  held: ReadonlyArray<{ readonly queue: MessageQueue; readonly lastPullTimestamp: number }>,
+  mine: ReadonlyArray<MessageQueue>,
+  now: number
+): {
+  readonly release: ReadonlyArray<{ readonly queue: MessageQueue; readonly idle: boolean }>
+  readonly take: ReadonlyArray<MessageQueue>
+} => {
+  const wanted = new Set(mine.map(messageQueueKey))
+  const heldKeys = new Set(held.map((h) => messageQueueKey(h.queue)))
+  const release = held.flatMap((h) => {
+    const idle = now - h.lastPullTimestamp > PULL_MAX_IDLE_MILLIS
+    return !wanted.has(messageQueueKey(h.queue)) || idle ? [{ queue: h.queue, idle }] : []
+  })
+  const taken = new Set<string>()
+  const take = mine.filter((q) => {
+    const key = messageQueueKey(q)
+    if (heldKeys.has(key) || taken.has(key)) return false
+    taken.add(key)
+    return true
+  })
+  return { release, take }
+}
+
+/**
+ * Where a newly taken queue starts (Java: `RebalancePushImpl.computePullFromWhere`): its stored offset, else by
+ * consume-from-where: the last offset (max offset; 0 for a retry topic), the first (0), or the one at the consume
+ * timestamp.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const computePullFromWhere = (context: ConsumerContext, queue: MessageQueue) =>
+  Effect.gen(function*() {
+    const { api, offsetStore, settings } = context
+    const stored = yield* offsetStore.readOffset(queue, "READ_FROM_STORE")
+    if (stored >= 0) return stored
+    const retry = queue.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)
+    switch (settings.consumeFromWhere) {
+      case "CONSUME_FROM_FIRST_OFFSET":
+      case "CONSUME_FROM_MIN_OFFSET":
+        return 0
+      case "CONSUME_FROM_TIMESTAMP":
+        return retry ? yield* api.maxOffset(queue) : yield* api.searchOffset(queue, settings.consumeTimestamp)
+      default:
+        return retry ? 0 : yield* api.maxOffset(queue)
+    }
+  })
+
+/**
+ * The queues of a topic this consumer should hold now (Java: `rebalanceByTopic`): every readable queue in
+ * broadcasting; in clustering, the allocation strategy's share among the group's client ids (asked of one broker of
+ * the topic). `undefined` when the topic has no route or the group no member yet.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const allocation = (context: ConsumerContext, topic: string) =>
+  Effect.gen(function*() {
+    const { api, instance, routes, settings } = context
+    const cached = yield* routes.route(topic)
+    const route = Option.isSome(cached) ? cached : (yield* Effect.either(routes.refresh(topic))).pipe(
+      Either.map((r) => r.route),
+      Either.getOrElse(() => Option.none<TopicRouteData>())
+    )
+    if (Option.isNone(route)) return undefined
+    const mqAll = subscribeQueues(topic, route.value)
+    if (settings.messageModel !== "CLUSTERING") return mqAll
+    /** The client ids of the group, from one broker of the topic (Java: `findConsumerIdList`). */
+    const consumerIds = Effect.gen(function*() {
+      const brokers = route.value.brokerDatas
+      if (brokers.length === 0) return []
+      const broker = brokers[yield* Random.nextIntBetween(0, brokers.length)]!
+      const address = broker.brokerAddrs["0"] ?? Object.values(broker.brokerAddrs)[0]
+      if (address === undefined) return []
+      return yield* api.consumerIds(settings.group, address)
+    })
+    // A broker this client never sent a heartbeat to (its topic is new here) does not know the group yet: tell it,
+    // and ask once more, rather than wait for the next heartbeat round.
+    const ids = yield* consumerIds.pipe(Effect.catchAll(() => Effect.zipRight(instance.sendHeartbeat, consumerIds)))
+    const cidAll = [...ids].sort()
+    if (cidAll.length === 0) return undefined
+    return settings.strategy.allocate(settings.clientId, mqAll, cidAll)
+  })
+
+/**
  * The rebalance of one push consumer (Java: `RebalanceImpl` with `RebalancePushImpl`): which queues are this
- * consumer's, dropping the ones that are not any more and taking the new ones from the offset the store or
- * consume-from-where gives (its pull loop run by the instance's pull message service), plus the broker locks of
- * orderly consumption.
+ * consumer's, letting go of the ones that are not any more and taking the new ones from the offset the store or
+ * consume-from-where gives (its pull loop run by the instance's pull message service), with the broker locks of
+ * orderly consumption. One round at a time: a round, an offset reset and the stop wait for each other.
  *
  * @since 0.1.0
  * @category consumer
@@ -38,88 +132,22 @@ export const subscribeQueues = (topic: string, route: TopicRouteData): ReadonlyA
 export const make = (
   context: ConsumerContext,
   consume: ConsumeService,
-  pulls: PullMessageServiceService
+  pulls: PullMessageServiceService,
+  locks: QueueLocks
+) => Effect.map(Effect.makeSemaphore(1), (rounds) => makeWith(context, consume, pulls, locks, rounds))
+
+const makeWith = (
+  context: ConsumerContext,
+  consume: ConsumeService,
+  pulls: PullMessageServiceService,
+  locks: QueueLocks,
+  rounds: Effect.Semaphore
 ) => {
-  const { api, instance, offsetStore, routes, settings } = context
-  const clustering = settings.messageModel === "CLUSTERING"
-  const orderlyLocks = settings.orderly && clustering
-  const lockBody = (queues: ReadonlyArray<MessageQueue>) => ({
-    clientId: settings.clientId,
-    consumerGroup: settings.group,
-    mqSet: queues
-  })
-
-  /** LOCK_BATCH_MQ for one queue (Java: `RebalanceImpl.lock`). */
-  const lock = (queue: MessageQueue) =>
-    api.lockBatch(lockBody([queue]), queue).pipe(
-      Effect.map((locked) => locked.some((q) => messageQueueKey(q) === messageQueueKey(queue))),
-      Effect.catchAll((error) =>
-        Effect.as(Effect.logWarning("lock failed").pipe(Effect.annotateLogs({ error: error.message })), false)
-      )
-    )
-
-  const lockHeld = (held: HeldQueue) =>
-    Effect.flatMap(lock(held.queue), (locked) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        held.processQueue.locked = locked
-        if (locked) held.processQueue.lastLockTimestamp = now
-        return locked
-      }))
-
-  const byBroker = (queues: ReadonlyArray<MessageQueue>) => {
-    const groups = new Map<string, Array<MessageQueue>>()
-    for (const q of queues) groups.set(q.brokerName, [...(groups.get(q.brokerName) ?? []), q])
-    return groups
-  }
-
-  /** Renews the lock of every queue held, broker by broker (Java: `lockAll`, every 20 s). */
-  const lockAll = Effect.gen(function*() {
-    const held = [...context.held.values()]
-    for (const [, queues] of byBroker(held.map((h) => h.queue))) {
-      const locked = yield* Effect.either(api.lockBatch(lockBody(queues), queues[0]!))
-      if (Either.isLeft(locked)) {
-        yield* Effect.logWarning("lock renewal failed").pipe(Effect.annotateLogs({ error: locked.left.message }))
-        continue
-      }
-      const now = yield* Clock.currentTimeMillis
-      const ok = new Set(locked.right.map(messageQueueKey))
-      for (const h of held) {
-        if (h.queue.brokerName !== queues[0]!.brokerName) continue
-        h.processQueue.locked = ok.has(h.key)
-        if (h.processQueue.locked) h.processQueue.lastLockTimestamp = now
-      }
-    }
-  })
-
-  /** Releases the locks of these queues (Java: `unlockAll` / `unlock`). */
-  const unlock = (queues: ReadonlyArray<MessageQueue>) =>
-    Effect.forEach(byBroker(queues), ([, qs]) =>
-      api.unlockBatch(lockBody(qs), qs[0]!).pipe(
-        Effect.catchAll((error) =>
-          Effect.logWarning("unlock failed").pipe(Effect.annotateLogs({ error: error.message }))
-        )
-      ), { discard: true })
-
-  /**
-   * Where a newly taken queue starts (Java: `RebalancePushImpl.computePullFromWhere`): its stored offset, else by
-   * consume-from-where: the last offset (max offset; 0 for a retry topic), the first (0), or the one at the
-   * consume timestamp.
-   */
-  const computePullFromWhere = (queue: MessageQueue) =>
-    Effect.gen(function*() {
-      const stored = yield* offsetStore.readOffset(queue, "READ_FROM_STORE")
-      if (stored >= 0) return stored
-      const retry = queue.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)
-      switch (settings.consumeFromWhere) {
-        case "CONSUME_FROM_FIRST_OFFSET":
-        case "CONSUME_FROM_MIN_OFFSET":
-          return 0
-        case "CONSUME_FROM_TIMESTAMP":
-          return retry ? yield* api.maxOffset(queue) : yield* api.searchOffset(queue, settings.consumeTimestamp)
-        default:
-          return retry ? 0 : yield* api.maxOffset(queue)
-      }
-    })
+  const { instance, offsetStore, processQueues, settings } = context
+  let stopped = false
+  const orderlyLocks = settings.orderly && settings.messageModel === "CLUSTERING"
+  const annotateQueue = (queue: MessageQueue) =>
+    Effect.annotateLogs({ topic: queue.topic, broker: queue.brokerName, queue: queue.queueId })
 
   /**
    * Lets go of a queue (Java: `removeUnnecessaryMessageQueue`): the pull loop stops, its offset is persisted and
@@ -127,9 +155,9 @@ export const make = (
    */
   const release = (held: HeldQueue) =>
     Effect.gen(function*() {
-      held.processQueue.dropped = true
+      held.processQueue.drop()
       yield* pulls.stop(settings.group, held.queue)
-      context.held.delete(held.key)
+      processQueues.remove(held)
       const settleOffsets = Effect.zipRight(
         Effect.ignoreLogged(offsetStore.persist(held.queue)),
         offsetStore.removeOffset(held.queue)
@@ -142,109 +170,70 @@ export const make = (
         yield* settleOffsets
         return yield* Effect.logWarning("an orderly batch is still running; the queue's broker lock is left to expire")
       }
-      yield* Effect.ensuring(Effect.zipRight(settleOffsets, unlock([held.queue])), held.consumeLock.release(1))
-    }).pipe(Effect.annotateLogs({ topic: held.queue.topic, broker: held.queue.brokerName, queue: held.queue.queueId }))
+      yield* Effect.ensuring(Effect.zipRight(settleOffsets, locks.unlock([held.queue])), held.consumeLock.release(1))
+    }).pipe(annotateQueue(held.queue))
 
   /**
    * Takes a queue: from `startAt` when given (an offset reset), else from where `computePullFromWhere` says; its pull
-   * loop is forked into the consumer's `FiberMap`.
+   * loop is started in the instance's pull message service.
    */
   const take = (queue: MessageQueue, startAt?: number) =>
     Effect.gen(function*() {
-      const key = messageQueueKey(queue)
       const held: HeldQueue = {
-        key,
+        key: messageQueueKey(queue),
         queue,
         processQueue: new ProcessQueue(),
-        nextOffset: 0,
-        pullFromBrokerId: 0,
         consumeLock: yield* Effect.makeSemaphore(1)
       }
-      if (orderlyLocks && !(yield* lockHeld(held))) {
+      if (orderlyLocks && !(yield* locks.lockHeld(held))) {
         yield* Effect.logInfo("queue locked by another consumer; not taken this time")
         return false
       }
       if (startAt === undefined) yield* offsetStore.removeOffset(queue)
-      const next = yield* Effect.either(startAt === undefined ? computePullFromWhere(queue) : Effect.succeed(startAt))
+      const next = yield* Effect.either(
+        startAt === undefined ? computePullFromWhere(context, queue) : Effect.succeed(startAt)
+      )
       if (Either.isLeft(next)) {
         yield* Effect.logWarning("cannot compute where to pull from; the queue waits for the next rebalance").pipe(
           Effect.annotateLogs({ error: next.left.message })
         )
-        if (orderlyLocks) yield* unlock([queue])
+        if (orderlyLocks) yield* locks.unlock([queue])
         return false
       }
-      held.nextOffset = next.right
-      held.processQueue.lastPullTimestamp = yield* Clock.currentTimeMillis
-      context.held.set(key, held)
-      yield* pulls.start(settings.group, queue, pullLoop(context, consume, held))
-      yield* Effect.logDebug("queue taken").pipe(Effect.annotateLogs({ offset: held.nextOffset }))
+      held.processQueue.pulledAt(yield* Clock.currentTimeMillis)
+      processQueues.add(held)
+      yield* pulls.start(settings.group, queue, pullLoop(context, consume, held, next.right))
+      yield* Effect.logDebug("queue taken").pipe(Effect.annotateLogs({ offset: next.right }))
       return true
-    }).pipe(Effect.annotateLogs({ topic: queue.topic, broker: queue.brokerName, queue: queue.queueId }))
+    }).pipe(annotateQueue(queue))
 
-  /** The client ids of the group, from one broker of the topic (Java: `findConsumerIdList`). */
-  const consumerIds = (topic: string) =>
-    Effect.gen(function*() {
-      const route = yield* routes.route(topic)
-      if (Option.isNone(route) || route.value.brokerDatas.length === 0) return []
-      const brokers = route.value.brokerDatas
-      const broker = brokers[yield* Random.nextIntBetween(0, brokers.length)]!
-      const address = broker.brokerAddrs["0"] ?? Object.values(broker.brokerAddrs)[0]
-      if (address === undefined) return []
-      return yield* api.consumerIds(settings.group, address)
-    })
-
-  /** The queues of a topic this consumer should hold now. */
-  const allocation = (topic: string) =>
-    Effect.gen(function*() {
-      const cached = yield* routes.route(topic)
-      const route = Option.isSome(cached) ? cached : (yield* Effect.either(routes.refresh(topic))).pipe(
-        Either.map((r) => r.route),
-        Either.getOrElse(() => Option.none<TopicRouteData>())
-      )
-      if (Option.isNone(route)) return undefined
-      const mqAll = subscribeQueues(topic, route.value)
-      if (!clustering) return mqAll
-      // A broker this client never sent a heartbeat to (its topic is new here) does not know the group yet: tell it,
-      // and ask once more, rather than wait for the next heartbeat round.
-      const ids = yield* consumerIds(topic).pipe(
-        Effect.catchAll(() => Effect.zipRight(instance.sendHeartbeat, consumerIds(topic)))
-      )
-      const cidAll = [...ids].sort()
-      if (cidAll.length === 0) return undefined
-      return settings.strategy.allocate(settings.clientId, mqAll, cidAll)
-    })
-
-  /** Java: `updateProcessQueueTableInRebalance`: drops what is not ours (or idle too long), takes what is new. */
+  /** Java: `updateProcessQueueTableInRebalance` for one topic: answers whether anything changed. */
   const updateTopic = (topic: string, mine: ReadonlyArray<MessageQueue>) =>
     Effect.gen(function*() {
-      const wanted = new Set(mine.map(messageQueueKey))
       const now = yield* Clock.currentTimeMillis
-      let changed = false
-      for (const held of [...context.held.values()]) {
-        if (held.queue.topic !== topic) continue
-        const idle = now - held.processQueue.lastPullTimestamp > PULL_MAX_IDLE_MILLIS
-        if (!wanted.has(held.key) || idle) {
-          if (idle) {
-            yield* Effect.logWarning("queue not pulled for too long; dropped").pipe(
-              Effect.annotateLogs({ key: held.key })
-            )
-          }
-          yield* release(held)
-          changed = true
+      const held = processQueues.all().filter((h) => h.queue.topic === topic)
+      const diff = rebalanceDiff(
+        held.map((h) => ({ queue: h.queue, lastPullTimestamp: h.processQueue.lastPullTimestamp })),
+        mine,
+        now
+      )
+      const heldByKey = new Map(held.map((h) => [h.key, h]))
+      for (const { idle, queue } of diff.release) {
+        if (idle) {
+          yield* Effect.logWarning("queue not pulled for too long; dropped").pipe(annotateQueue(queue))
         }
+        yield* release(heldByKey.get(messageQueueKey(queue))!)
       }
-      for (const queue of mine) {
-        if (context.held.has(messageQueueKey(queue))) continue
-        if (yield* take(queue)) changed = true
-      }
-      return changed
+      let taken = 0
+      for (const queue of diff.take) if (yield* take(queue)) taken++
+      return diff.release.length > 0 || taken > 0
     })
 
   /** One rebalance of every subscribed topic (Java: `doRebalance`). */
-  const rebalance = Effect.gen(function*() {
+  const doRebalance = Effect.gen(function*() {
     let changed = false
     for (const topic of context.subscriptions.keys()) {
-      const mine = yield* Effect.either(allocation(topic))
+      const mine = yield* Effect.either(allocation(context, topic))
       if (Either.isLeft(mine)) {
         yield* Effect.logWarning("rebalance of a topic failed").pipe(
           Effect.annotateLogs({ topic, error: mine.left.message })
@@ -255,7 +244,7 @@ export const make = (
       if (yield* updateTopic(topic, mine.right)) changed = true
     }
     // Java: `truncateMessageQueueNotMyTopic`.
-    for (const held of [...context.held.values()]) {
+    for (const held of processQueues.all()) {
       if (!context.subscriptions.has(held.queue.topic)) {
         yield* release(held)
         changed = true
@@ -266,14 +255,42 @@ export const make = (
   }).pipe(Effect.annotateLogs({ group: settings.group }))
 
   /**
+   * RESET_CONSUMER_CLIENT_OFFSET (Java: `MQClientInstance.resetOffset`): the topic's queues held are let go, the new
+   * offsets stored and persisted, and the queues taken again from them.
+   */
+  const resetOffset = (topic: string, offsets: ReadonlyArray<readonly [MessageQueue, number]>) =>
+    rounds.withPermits(1)(Effect.gen(function*() {
+      const wanted = new Map(offsets.map(([q, o]) => [messageQueueKey(q), o]))
+      const retake: Array<readonly [MessageQueue, number]> = []
+      for (const held of processQueues.all()) {
+        const offset = wanted.get(held.key)
+        if (held.queue.topic !== topic || offset === undefined) continue
+        yield* offsetStore.updateOffset(held.queue, offset, false)
+        yield* release(held)
+        retake.push([held.queue, offset])
+      }
+      for (const [queue, offset] of retake) yield* take(queue, offset)
+      yield* Effect.logInfo("consume offsets reset by the broker").pipe(
+        Effect.annotateLogs({ group: settings.group, topic, queues: retake.length })
+      )
+    }))
+
+  /**
    * At shutdown, once offsets are persisted: every queue is dropped and orderly locks are released (Java:
    * `unlockAll(false)`). The queues stay listed, so the client instance persists their offsets once more.
    */
-  const releaseAll = Effect.gen(function*() {
-    const held = [...context.held.values()]
-    for (const h of held) h.processQueue.dropped = true
-    if (orderlyLocks) yield* unlock(held.map((h) => h.queue))
+  const releaseAll = Effect.suspend(() => {
+    const held = processQueues.all()
+    for (const h of held) h.processQueue.drop()
+    return orderlyLocks ? locks.unlock(held.map((h) => h.queue)) : Effect.void
   })
 
-  return { rebalance, lockAll, releaseAll, lockHeld, release, take }
+  return {
+    /** One round, unless the consumer stopped. */
+    rebalance: rounds.withPermits(1)(Effect.suspend(() => (stopped ? Effect.void : doRebalance))),
+    resetOffset,
+    /** No round after this; waits for the one running. */
+    stop: Effect.zipRight(Effect.sync(() => void (stopped = true)), rounds.withPermits(1)(Effect.void)),
+    releaseAll
+  }
 }
