@@ -1,16 +1,15 @@
-import { type Clock, type Duration, Effect, Exit, type Tracer } from "effect"
+import { type Clock, type Duration, Effect, type Tracer } from "effect"
 import type { ProtocolError } from "../../protocol/ProtocolError.js"
 import { encodeFrameParts, Flag, type FrameParts, type RemotingCommand } from "../../protocol/RemotingCommand.js"
 import { type RemotingClientService, type RemotingError, RemotingTimeoutError } from "../../services/RemotingClient.js"
 import { type RpcHook, runAfterResponse, runBeforeRequest } from "../../services/RpcHooks.js"
 import type { CallSpans } from "./CallSpans.js"
-import type { Connection, PendingCall } from "./Connection.js"
+import type { Connection } from "./Connection.js"
 import { type Connector, notConnectedWithin } from "./Connector.js"
-import type { WriteBatch } from "./FrameWriter.js"
 import type { Framing } from "./Framing.js"
 import type { PermitPool } from "./PermitPool.js"
-import * as Metrics from "./RemotingMetrics.js"
-import { type CallMetrics, NO_LABELS } from "./RemotingMetrics.js"
+import type { CallMetrics } from "./RemotingMetrics.js"
+import { makeSendRequest, type SendRequest } from "./ResponseFuture.js"
 import type { TimedWaits } from "./TimedWaits.js"
 
 /**
@@ -33,77 +32,13 @@ export interface CallContext {
 }
 
 /**
- * Requests with a response (Java: `invokeSync`): each call is one object in its connection's pending table until its
- * response comes, its connection is lost or the sweeper passes its deadline (`deadlineRegistered` tells it of each).
- *
- * @since 0.1.0
- * @category internal
+ * The general path of a call (Java: `invokeSync` with its RPC hooks, `semaphoreAsync` and `getAndCreateChannel`):
+ * hooks run, a permit waited for (until the call's deadline), the connection opened if need be (waited for until
+ * `connectBy`), then the call sent.
  */
-export const makeInvoke = (
-  context: CallContext,
-  asyncPermits: PermitPool,
-  deadlineRegistered: (deadline: number) => void
-): RemotingClientService["invoke"] => {
-  const { clock, connector, framing, hooks, metrics, spans, timeoutMillisOf, tracing, waits } = context
-
-  /**
-   * A call in the pending table: one object per call, whose `resume` ends it (response, timeout or lost
-   * connection), updates the metrics, gives back its permit and resumes the caller.
-   */
-  class InFlightCall implements PendingCall {
-    resumeCaller: ((exit: Exit.Exit<RemotingCommand, RemotingError>) => void) | undefined = undefined
-    batch: WriteBatch | undefined = undefined
-    constructor(
-      readonly deadline: number,
-      readonly code: number,
-      readonly timeoutMillis: number,
-      readonly permitHeld: boolean,
-      readonly observed: { readonly span: Tracer.Span | undefined } | undefined
-    ) {}
-
-    resume(exit: Exit.Exit<RemotingCommand, RemotingError>, receivedAt?: number): void {
-      metrics.callEnded()
-      if (this.permitHeld) asyncPermits.release()
-      // The round trip: from the write of the call's batch to the arrival of the bytes that hold its response.
-      if (receivedAt !== undefined && this.batch !== undefined && Exit.isSuccess(exit)) {
-        Metrics.roundTrip.unsafeUpdate(receivedAt - this.batch.sentAt, NO_LABELS)
-      }
-      if (this.observed !== undefined) spans.observeExit(exit, this.observed.span)
-      this.resumeCaller!(exit)
-    }
-  }
-
-  /**
-   * Registers a prepared call in the pending table and writes its frame; `resume` is told how it ends. Called from
-   * the call's one `Effect.async`: the call is in the pending table (and holds its permit, when `permitHeld`) until
-   * the response comes, the connection is lost or the timeout sweeper passes its deadline (Clock milliseconds). An
-   * interrupted caller leaves it there until then (Java's response table does the same), so no interruption handler
-   * is set up for each call. When `observed` is given, the call's failure is counted and its span (if any) ended
-   * then too.
-   */
-  const send = (
-    connection: Connection,
-    command: RemotingCommand,
-    frame: FrameParts,
-    deadline: number,
-    timeoutMillis: number,
-    permitHeld: boolean,
-    observed: { readonly span: Tracer.Span | undefined } | undefined,
-    resume: (exit: Exit.Exit<RemotingCommand, RemotingError>) => void
-  ): void => {
-    const call = new InFlightCall(deadline, command.code, timeoutMillis, permitHeld, observed)
-    call.resumeCaller = resume
-    connection.pending.set(command.opaque, call)
-    metrics.callStarted()
-    deadlineRegistered(deadline)
-    call.batch = connection.write(frame)
-  }
-
-  /**
-   * The general path of a call: hooks run, a permit waited for (until the call's deadline), the connection opened
-   * if need be (waited for until `connectBy`).
-   */
-  const invokeGeneral = (
+const makeInvokeGeneral = (context: CallContext, asyncPermits: PermitPool, send: SendRequest) => {
+  const { clock, connector, framing, hooks, waits } = context
+  return (
     address: string,
     request: RemotingCommand,
     deadline: number,
@@ -165,6 +100,23 @@ export const makeInvoke = (
           : Effect.as(runAfterResponse(hooks, address, command, response), response)
       )
     )
+}
+
+/**
+ * Requests with a response (Java: `invokeSync`): each call is one object in its connection's pending table until its
+ * response comes, its connection is lost or the sweeper passes its deadline (`deadlineRegistered` tells it of each).
+ *
+ * @since 0.1.0
+ * @category internal
+ */
+export const makeInvoke = (
+  context: CallContext,
+  asyncPermits: PermitPool,
+  deadlineRegistered: (deadline: number) => void
+): RemotingClientService["invoke"] => {
+  const { clock, connector, framing, hooks, metrics, spans, timeoutMillisOf, tracing } = context
+  const send = makeSendRequest(metrics, spans, asyncPermits, deadlineRegistered)
+  const invokeGeneral = makeInvokeGeneral(context, asyncPermits, send)
 
   /**
    * A call as one `Effect.async`. Most calls take the fast path (an open connection, no hooks, a free permit): the
