@@ -12,8 +12,8 @@ import type { ScheduleMessage } from "./ScheduleMessageService.js"
 
 /**
  * Messages consumers send back (Java: `SendMessageProcessor.asyncConsumerSendMsgBack`): `consumerSendMsgBack` puts
- * the message onto its group's retry topic with the next delay level, or past its max reconsume times onto the
- * group's dead-letter topic (Java: the retry/DLQ choice of `handleRetryAndDLQ`); `groupTopic` creates those topics.
+ * the message onto its group's retry topic with the next delay level, or past its max reconsume times (or with a
+ * negative delay level) onto the group's dead-letter topic; `groupTopic` creates those topics.
  *
  * @since 0.1.0
  * @category embedded
