@@ -1,33 +1,25 @@
-import { type Duration, Effect, Either, Metric, Option } from "effect"
+import { type Duration, Effect } from "effect"
 import { decodeBody, encodeBody } from "../../protocol/bodies/Body.js"
 import {
   ConsumerListBody,
   LockBatchRequestBody,
   LockBatchResponseBody
 } from "../../protocol/bodies/ConsumerGroupBodies.js"
-import { type CommandHeader, decodeHeader, encodeHeader } from "../../protocol/headers/CommandHeader.js"
-import {
-  GetMaxOffsetRequestHeader,
-  OffsetResponseHeader,
-  PullMessageRequestHeader,
-  PullMessageResponseHeader,
-  QueryConsumerOffsetRequestHeader,
-  QueryConsumerOffsetResponseHeader,
-  SearchOffsetRequestHeader,
-  UpdateConsumerOffsetRequestHeader
-} from "../../protocol/headers/ConsumeHeaders.js"
+import { decodeHeader } from "../../protocol/headers/CommandHeader.js"
+import { PullMessageRequestHeader, PullMessageResponseHeader } from "../../protocol/headers/ConsumeHeaders.js"
 import { ConsumerSendMsgBackRequestHeader } from "../../protocol/headers/SendHeaders.js"
 import { decodeMessages, type MessageExt } from "../../protocol/MessageDecoder.js"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import type { ProtocolError } from "../../protocol/ProtocolError.js"
-import { type RemotingCommand, request } from "../../protocol/RemotingCommand.js"
+import { request } from "../../protocol/RemotingCommand.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
-import { BrokerResponseError } from "../../services/BrokerResponseError.js"
-import { BrokerNotFoundError } from "../../services/PushConsumer.js"
-import type { RemotingClientService, RemotingError } from "../../services/RemotingClient.js"
-import type { RouteError, TopicRouteCacheService } from "../../services/TopicRouteCache.js"
-import { tagged } from "./ConsumerMetrics.js"
+import type { BrokerResponseError } from "../../services/BrokerResponseError.js"
+import type { BrokerNotFoundError } from "../../services/PushConsumer.js"
+import type { RemotingError } from "../../services/RemotingClient.js"
+import type { RouteError } from "../../services/TopicRouteCache.js"
+import { type BrokerCallsDeps, makeBrokerCalls } from "./BrokerCalls.js"
+import { makeOffsetApi } from "./OffsetApi.js"
 
 /**
  * What a pull found (Java: `PullStatus`).
@@ -76,11 +68,6 @@ const pullStatusOf = (code: number): PullStatus | undefined => {
   }
 }
 
-/** Requests to brokers made by consumers, by request code (tag `code`). */
-const consumerRequests = Metric.counter("rocketmq_consumer_requests_total", {
-  description: "Requests consumers sent to brokers"
-})
-
 /**
  * The broker calls of a consumer (Java: the consumer half of `MQClientAPIImpl`, with
  * `MQClientInstance.findBrokerAddressInSubscribe`): pulls, offsets, send-back, queue locks and the group's members.
@@ -89,67 +76,9 @@ const consumerRequests = Metric.counter("rocketmq_consumer_requests_total", {
  * @since 0.1.0
  * @category consumer
  */
-export const makeConsumerApi = (deps: {
-  readonly client: RemotingClientService
-  readonly routes: TopicRouteCacheService
-  readonly timeout: Duration.Duration
-}) => {
-  const { client, routes, timeout } = deps
-
-  /**
-   * The address to read a broker's queues from (Java: `findBrokerAddressInSubscribe`): the broker id asked for, else
-   * the next slave, else (unless `onlyThisBroker`) any; a broker the cache does not know has its topic's route
-   * refreshed once.
-   */
-  const findBrokerAddress = (
-    queue: MessageQueue,
-    brokerId: number,
-    onlyThisBroker: boolean
-  ): Effect.Effect<{ readonly address: string; readonly slave: boolean }, BrokerNotFoundError | RouteError> => {
-    const lookup = Effect.map(routes.brokerAddresses, (table) => {
-      const ids = table.get(queue.brokerName)
-      if (ids === undefined) return undefined
-      const asked = ids[String(brokerId)] ?? (brokerId !== 0 ? ids[String(brokerId + 1)] : undefined)
-      if (asked !== undefined) return { address: asked, slave: brokerId !== 0 }
-      if (onlyThisBroker) return undefined
-      const [first] = Object.entries(ids)
-      return first === undefined ? undefined : { address: first[1], slave: first[0] !== "0" }
-    })
-    return Effect.flatMap(lookup, (found) =>
-      found !== undefined
-        ? Effect.succeed(found)
-        : Effect.zipRight(
-          routes.refresh(queue.topic),
-          Effect.flatMap(lookup, (again) =>
-            again !== undefined
-              ? Effect.succeed(again)
-              : Effect.fail(new BrokerNotFoundError({ brokerName: queue.brokerName, topic: queue.topic })))
-        ))
-  }
-
-  const masterOf = (queue: MessageQueue) => Effect.map(findBrokerAddress(queue, 0, true), (b) => b.address)
-
-  const call = (name: string, address: string, command: RemotingCommand, callTimeout: Duration.Duration = timeout) =>
-    client.invoke(address, command, callTimeout).pipe(
-      Effect.tap(() => Metric.increment(tagged(consumerRequests, "request", name))),
-      Effect.withSpan(`Consumer.${name}`, {
-        kind: "client",
-        captureStackTrace: false,
-        attributes: { "rocketmq.broker.address": address }
-      })
-    )
-
-  const brokerError = (address: string, requestCode: number, answer: RemotingCommand) =>
-    new BrokerResponseError({ address, requestCode, responseCode: answer.code, remark: answer.remark })
-
-  /** A call whose answer must be SUCCESS; any other code is the broker's typed error. */
-  const callOk = (name: string, address: string, command: RemotingCommand) =>
-    Effect.flatMap(call(name, address, command), (answer) =>
-      answer.code === ResponseCode.SUCCESS
-        ? Effect.succeed(answer)
-        : Effect.fail(brokerError(address, command.code, answer)))
-
-  const headerOrDie = <A>(schema: CommandHeader<A>, value: A) => Effect.orDie(encodeHeader(schema, value))
+export const makeConsumerApi = (deps: BrokerCallsDeps) => {
+  const calls = makeBrokerCalls(deps)
+  const { brokerError, call, callOk, findBrokerAddress, headerOrDie, masterOf } = calls
 
   /** PULL_MESSAGE to the broker the last pull suggested (Java: `PullAPIWrapper.pullKernelImpl`). */
   const pull = (
@@ -186,63 +115,6 @@ export const makeConsumerApi = (deps: {
         messages
       }
     })
-
-  /** QUERY_CONSUMER_OFFSET: the group's offset on the broker, `None` when it has none (QUERY_NOT_FOUND). */
-  const queryConsumerOffset = (group: string, queue: MessageQueue) =>
-    Effect.gen(function*() {
-      const address = yield* masterOf(queue)
-      const extFields = yield* headerOrDie(QueryConsumerOffsetRequestHeader, {
-        consumerGroup: group,
-        topic: queue.topic,
-        queueId: queue.queueId
-      })
-      const answer = yield* call("queryConsumerOffset", address, request(RequestCode.QUERY_CONSUMER_OFFSET, extFields))
-      if (answer.code === ResponseCode.QUERY_NOT_FOUND) return Option.none<number>()
-      if (answer.code !== ResponseCode.SUCCESS) {
-        return yield* brokerError(address, RequestCode.QUERY_CONSUMER_OFFSET, answer)
-      }
-      const fields = Either.getOrUndefined(decodeHeader(QueryConsumerOffsetResponseHeader, answer.extFields))
-      return Option.fromNullable(fields?.offset)
-    })
-
-  /** UPDATE_CONSUMER_OFFSET, oneway as Java's `persistAll` sends it. */
-  const updateConsumerOffset = (group: string, queue: MessageQueue, commitOffset: number) =>
-    Effect.gen(function*() {
-      const address = yield* masterOf(queue)
-      const extFields = yield* headerOrDie(UpdateConsumerOffsetRequestHeader, {
-        consumerGroup: group,
-        topic: queue.topic,
-        queueId: queue.queueId,
-        commitOffset
-      })
-      yield* client.invokeOneway(address, request(RequestCode.UPDATE_CONSUMER_OFFSET, extFields, { oneway: true }))
-    })
-
-  /** A request answered with one offset (GET_MAX_OFFSET, SEARCH_OFFSET_BY_TIMESTAMP), to the queue's master. */
-  const offsetCall = (name: string, queue: MessageQueue, code: number, extFields: { readonly [x: string]: string }) =>
-    Effect.gen(function*() {
-      const address = yield* masterOf(queue)
-      const answer = yield* callOk(name, address, request(code, extFields))
-      const fields = yield* Effect.mapError(
-        decodeHeader(OffsetResponseHeader, answer.extFields),
-        () => brokerError(address, code, answer)
-      )
-      return fields.offset
-    })
-
-  /** GET_MAX_OFFSET: the offset after a queue's last message (Java: `maxOffset`). */
-  const maxOffset = (queue: MessageQueue) =>
-    Effect.flatMap(
-      headerOrDie(GetMaxOffsetRequestHeader, { topic: queue.topic, queueId: queue.queueId }),
-      (extFields) => offsetCall("maxOffset", queue, RequestCode.GET_MAX_OFFSET, extFields)
-    )
-
-  /** SEARCH_OFFSET_BY_TIMESTAMP: the offset of a queue's first message stored at or after `timestamp`. */
-  const searchOffset = (queue: MessageQueue, timestamp: number) =>
-    Effect.flatMap(
-      headerOrDie(SearchOffsetRequestHeader, { topic: queue.topic, queueId: queue.queueId, timestamp }),
-      (extFields) => offsetCall("searchOffset", queue, RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, extFields)
-    )
 
   /**
    * CONSUMER_SEND_MSG_BACK (Java: `consumerSendMessageBack`): a message the consumer could not consume goes back to
@@ -306,10 +178,7 @@ export const makeConsumerApi = (deps: {
   return {
     findBrokerAddress,
     pull,
-    queryConsumerOffset,
-    updateConsumerOffset,
-    maxOffset,
-    searchOffset,
+    ...makeOffsetApi(calls),
     sendMessageBack,
     consumerIds,
     lockBatch,

@@ -1,0 +1,107 @@
+import { type Duration, Effect, Metric } from "effect"
+import { type CommandHeader, encodeHeader } from "../../protocol/headers/CommandHeader.js"
+import type { MessageQueue } from "../../protocol/MessageQueue.js"
+import type { RemotingCommand } from "../../protocol/RemotingCommand.js"
+import { ResponseCode } from "../../protocol/ResponseCode.js"
+import { BrokerResponseError } from "../../services/BrokerResponseError.js"
+import { BrokerNotFoundError } from "../../services/PushConsumer.js"
+import type { RemotingClientService } from "../../services/RemotingClient.js"
+import type { RouteError, TopicRouteCacheService } from "../../services/TopicRouteCache.js"
+import { tagged } from "./ConsumerMetrics.js"
+
+/** Requests to brokers made by consumers, by request code (tag `code`). */
+const consumerRequests = Metric.counter("rocketmq_consumer_requests_total", {
+  description: "Requests consumers sent to brokers"
+})
+
+/**
+ * What a consumer's broker calls stand on: the transport, the route cache and the API timeout.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface BrokerCallsDeps {
+  readonly client: RemotingClientService
+  readonly routes: TopicRouteCacheService
+  readonly timeout: Duration.Duration
+}
+
+/**
+ * How a consumer reaches a broker (Java: `MQClientInstance.findBrokerAddressInSubscribe` and the request plumbing
+ * of `MQClientAPIImpl`): the address of a queue's broker, a call counted and traced as a span named after what it
+ * does, a call whose answer must be SUCCESS (any other code the broker's typed error), and a header encoded.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const makeBrokerCalls = (deps: BrokerCallsDeps) => {
+  const { client, routes, timeout } = deps
+
+  /**
+   * The address to read a broker's queues from (Java: `findBrokerAddressInSubscribe`): the broker id asked for, else
+   * the next slave, else (unless `onlyThisBroker`) any; a broker the cache does not know has its topic's route
+   * refreshed once.
+   */
+  const findBrokerAddress = (
+    queue: MessageQueue,
+    brokerId: number,
+    onlyThisBroker: boolean
+  ): Effect.Effect<{ readonly address: string; readonly slave: boolean }, BrokerNotFoundError | RouteError> => {
+    const lookup = Effect.map(routes.brokerAddresses, (table) => {
+      const ids = table.get(queue.brokerName)
+      if (ids === undefined) return undefined
+      const asked = ids[String(brokerId)] ?? (brokerId !== 0 ? ids[String(brokerId + 1)] : undefined)
+      if (asked !== undefined) return { address: asked, slave: brokerId !== 0 }
+      if (onlyThisBroker) return undefined
+      const [first] = Object.entries(ids)
+      return first === undefined ? undefined : { address: first[1], slave: first[0] !== "0" }
+    })
+    return Effect.flatMap(lookup, (found) =>
+      found !== undefined
+        ? Effect.succeed(found)
+        : Effect.zipRight(
+          routes.refresh(queue.topic),
+          Effect.flatMap(lookup, (again) =>
+            again !== undefined
+              ? Effect.succeed(again)
+              : Effect.fail(new BrokerNotFoundError({ brokerName: queue.brokerName, topic: queue.topic })))
+        ))
+  }
+
+  const masterOf = (queue: MessageQueue) => Effect.map(findBrokerAddress(queue, 0, true), (b) => b.address)
+
+  const call = (name: string, address: string, command: RemotingCommand, callTimeout: Duration.Duration = timeout) =>
+    client.invoke(address, command, callTimeout).pipe(
+      Effect.tap(() => Metric.increment(tagged(consumerRequests, "request", name))),
+      Effect.withSpan(`Consumer.${name}`, {
+        kind: "client",
+        captureStackTrace: false,
+        attributes: { "rocketmq.broker.address": address }
+      })
+    )
+
+  const brokerError = (address: string, requestCode: number, answer: RemotingCommand) =>
+    new BrokerResponseError({ address, requestCode, responseCode: answer.code, remark: answer.remark })
+
+  /** A call whose answer must be SUCCESS; any other code is the broker's typed error. */
+  const callOk = (name: string, address: string, command: RemotingCommand) =>
+    Effect.flatMap(call(name, address, command), (answer) =>
+      answer.code === ResponseCode.SUCCESS
+        ? Effect.succeed(answer)
+        : Effect.fail(brokerError(address, command.code, answer)))
+
+  const headerOrDie = <A>(schema: CommandHeader<A>, value: A) => Effect.orDie(encodeHeader(schema, value))
+
+  /** A oneway request (no answer awaited). */
+  const oneway = (address: string, command: RemotingCommand) => client.invokeOneway(address, command)
+
+  return { findBrokerAddress, masterOf, call, callOk, oneway, brokerError, headerOrDie }
+}
+
+/**
+ * A consumer's way to its brokers.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export type BrokerCalls = ReturnType<typeof makeBrokerCalls>
