@@ -1,13 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Ref } from "effect"
+import { Deferred, Effect, Either, Metric, MetricState, Queue, Ref } from "effect"
 import { decodeMessages, type MessageExt } from "../../src/protocol/MessageDecoder.js"
 import { type MessageQueue, messageQueueKey } from "../../src/protocol/MessageQueue.js"
 import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
 import type { ConsumeResult, PushConsumerService } from "../../src/services/PushConsumer.js"
 import { RemotingClient } from "../../src/services/RemotingClient.js"
-import { bodyText, eventually, produce, producerLayer, startConsumer } from "../support/ConsumerStack.js"
+import { bodyText, produce, producerLayer, startConsumer } from "../support/ConsumerStack.js"
 import { pull, withCluster } from "../support/EmbeddedClient.js"
+import { eventually, fibersSettle } from "../support/Eventually.js"
 
 /** A handler that records what it is given (by body) and answers what `decide` says. */
 const recorder = (decide: (message: MessageExt, seenBefore: number) => ConsumeResult = () => "CONSUME_SUCCESS") =>
@@ -32,6 +33,19 @@ const recorder = (decide: (message: MessageExt, seenBefore: number) => ConsumeRe
 const ordersQueues = (c: PushConsumerService) =>
   Effect.map(c.assignedQueues, (qs) => qs.filter((q) => q.topic === "Orders"))
 
+/** How many times a pull loop put a pull off because a queue's cache was over a limit (the consumer's metric). */
+const flowControlWaits = Effect.map(
+  Metric.snapshot,
+  (pairs) =>
+    pairs.reduce(
+      (n, pair) =>
+        pair.metricKey.name === "rocketmq_consumer_flow_control_total" && MetricState.isCounterState(pair.metricState)
+          ? n + Number(pair.metricState.count)
+          : n,
+      0
+    )
+)
+
 /** Immediate retries: every delay level of 0 s. */
 const noDelays = { broker: { messageDelayLevel: Array.from({ length: 18 }, () => "0s").join(" ") } }
 
@@ -47,7 +61,7 @@ describe("the push consumer", () => {
         subscriptions: [{ topic: "Orders" }],
         handler
       })
-      yield* eventually(Effect.map(distinct, (n) => n === 200))
+      yield* eventually(Effect.map(distinct, (n) => n === 200), { what: "200 messages consumed", bound: "20 seconds" })
       expect((yield* ordersQueues(consumer)).length).toBe(8)
       yield* close
       expect(yield* deliveries).toBe(200)
@@ -63,11 +77,14 @@ describe("the push consumer", () => {
         (name) => startConsumer(name, { group: "orders_consumer", subscriptions: [{ topic: "Orders" }], handler })
       )
       const assignments = Effect.forEach(consumers, (c) => ordersQueues(c.consumer))
-      yield* eventually(Effect.map(assignments, (all) => all.flat().length === 8 && all.every((a) => a.length >= 2)))
+      yield* eventually(
+        Effect.map(assignments, (all) => all.flat().length === 8 && all.every((a) => a.length >= 2)),
+        { what: "the 8 queues shared among the 3 consumers", bound: "20 seconds" }
+      )
       const all = (yield* assignments).flat().map(messageQueueKey)
       expect(new Set(all).size).toBe(8)
       yield* produce("Orders", 300)
-      yield* eventually(Effect.map(distinct, (n) => n === 300))
+      yield* eventually(Effect.map(distinct, (n) => n === 300), { what: "300 messages consumed", bound: "20 seconds" })
       yield* Effect.forEach(consumers, (c) => c.close)
       expect(yield* deliveries).toBe(300)
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 2 }))))
@@ -79,7 +96,10 @@ describe("the push consumer", () => {
       const { handler } = yield* recorder()
       const options = { group: "orders_consumer", subscriptions: [{ topic: "Orders" }], handler }
       const first = yield* startConsumer("c1", options)
-      yield* eventually(Effect.map(ordersQueues(first.consumer), (qs) => qs.length === 8))
+      yield* eventually(Effect.map(ordersQueues(first.consumer), (qs) => qs.length === 8), {
+        what: "the first consumer holds the 8 queues",
+        bound: "20 seconds"
+      })
       const second = yield* startConsumer("c2", options)
       // The broker tells the group it changed; both rebalance at once (long before the 20 s period).
       yield* eventually(
@@ -87,10 +107,13 @@ describe("the push consumer", () => {
           Effect.all([ordersQueues(first.consumer), ordersQueues(second.consumer)]),
           ([a, b]) => a.length === 4 && b.length === 4
         ),
-        "5 seconds"
+        { what: "4 queues each", bound: "5 seconds" }
       )
       yield* second.close
-      yield* eventually(Effect.map(ordersQueues(first.consumer), (qs) => qs.length === 8), "5 seconds")
+      yield* eventually(Effect.map(ordersQueues(first.consumer), (qs) => qs.length === 8), {
+        what: "the first consumer holds the 8 queues again",
+        bound: "5 seconds"
+      })
       yield* first.close
     }).pipe(Effect.provide(withCluster({ brokers: 2 }))))
 
@@ -107,7 +130,10 @@ describe("the push consumer", () => {
         handler
       })
       yield* produce("Orders", 20)
-      yield* eventually(Effect.map(Ref.get(seen), (m) => m.size === 20 && [...m.values()].every((l) => l.length === 2)))
+      yield* eventually(
+        Effect.map(Ref.get(seen), (m) => m.size === 20 && [...m.values()].every((l) => l.length === 2)),
+        { what: "20 messages consumed twice each", bound: "20 seconds" }
+      )
       for (const [, [first, second]] of yield* Ref.get(seen)) {
         expect(first!.reconsumeTimes).toBe(0)
         expect(second!.reconsumeTimes).toBe(1)
@@ -135,7 +161,10 @@ describe("the push consumer", () => {
         client.invoke(cluster.brokers[0]!.address, pull("%DLQ%orders_consumer", 0)),
         (answer) => answer.body === undefined ? [] : Either.getOrElse(decodeMessages(answer.body), () => [])
       ).pipe(Effect.orElseSucceed(() => []))
-      yield* eventually(Effect.map(dlq, (messages) => messages.length === 1))
+      yield* eventually(Effect.map(dlq, (messages) => messages.length === 1), {
+        what: "the message in the dead-letter topic",
+        bound: "20 seconds"
+      })
       // Consumed 3 times: the first delivery and 2 reconsumes; then moved to the DLQ.
       expect((yield* Ref.get(seen)).get("m-0")!.map((m) => m.reconsumeTimes)).toEqual([0, 1, 2])
       expect(bodyText((yield* dlq)[0]!)).toBe("m-0")
@@ -150,11 +179,11 @@ describe("the push consumer", () => {
       const options = { group: "orders_consumer", subscriptions: [{ topic: "Orders" }], handler }
       const first = yield* startConsumer("c1", options)
       yield* produce("Orders", 100, "a")
-      yield* eventually(Effect.map(distinct, (n) => n === 100))
+      yield* eventually(Effect.map(distinct, (n) => n === 100), { what: "the first 100 consumed", bound: "20 seconds" })
       yield* first.close
       yield* produce("Orders", 100, "b")
       const second = yield* startConsumer("c1", options)
-      yield* eventually(Effect.map(distinct, (n) => n === 200))
+      yield* eventually(Effect.map(distinct, (n) => n === 200), { what: "all 200 consumed", bound: "20 seconds" })
       yield* second.close
       expect(yield* deliveries).toBe(200)
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
@@ -165,25 +194,40 @@ describe("the push consumer", () => {
       yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
       yield* produce("Orders", 300)
       const consumed = yield* Ref.make(0)
+      // The handlers are held until the test opens the gate: as slow as can be, then as quick.
+      const gate = yield* Effect.makeLatch(false)
+      const waitsBefore = yield* flowControlWaits
       const { close, consumer } = yield* startConsumer("c1", {
         group: "orders_consumer",
         subscriptions: [{ topic: "Orders" }],
-        handler: () =>
-          Effect.as(Effect.zipRight(Effect.sleep("2 millis"), Ref.update(consumed, (n) => n + 1)), "CONSUME_SUCCESS"),
+        handler: () => gate.whenOpen(Effect.as(Ref.update(consumed, (n) => n + 1), "CONSUME_SUCCESS")),
         concurrency: 2,
         pullBatchSize: 10,
         pullThresholdForQueue: 50
       })
-      let peak = 0
+      const largestCache = Effect.map(
+        consumer.queueStates,
+        (states) => states.reduce((n, s) => Math.max(n, s.cachedMessageCount), 0)
+      )
+      // Nothing is consumed: the cache fills past its limit, and then the pull loop puts its pulls off.
+      yield* eventually(Effect.map(flowControlWaits, (n) => n > waitsBefore), {
+        what: "the pull loop put a pull off, the queue's cache being over its limit",
+        bound: "20 seconds"
+      })
+      const held = yield* largestCache
+      expect(held).toBeGreaterThan(50)
+      // Java checks the limit before each pull: at most the limit plus one pull batch.
+      expect(held).toBeLessThanOrEqual(50 + 10)
+      expect(yield* Ref.get(consumed)).toBe(0)
+      yield* gate.open
+      let peak = held
       yield* eventually(
         Effect.gen(function*() {
-          for (const s of yield* consumer.queueStates) peak = Math.max(peak, s.cachedMessageCount)
+          peak = Math.max(peak, yield* largestCache)
           return (yield* Ref.get(consumed)) === 300
         }),
-        "30 seconds"
+        { what: "the 300 messages consumed", bound: "30 seconds" }
       )
-      expect(peak).toBeGreaterThan(0)
-      // Java checks the limit before each pull: at most the limit plus one pull batch.
       expect(peak).toBeLessThanOrEqual(50 + 10)
       yield* close
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
@@ -197,13 +241,24 @@ describe("the push consumer", () => {
       >([])
       const active = new Map<string, string>()
       let overlaps = 0
+      // Each batch is held until the test lets it go, once every fiber ready to run has run: a batch of the same
+      // queue started meanwhile, by either consumer, would be seen as an overlap.
+      const holding = yield* Queue.unbounded<Deferred.Deferred<void>>()
+      yield* Effect.forkScoped(Effect.forever(
+        Effect.flatMap(
+          Queue.take(holding),
+          (held) => Effect.zipRight(fibersSettle(), Deferred.succeed(held, undefined))
+        )
+      ))
       const handlerOf =
         (name: string) => (messages: ReadonlyArray<MessageExt>, context: { readonly queue: MessageQueue }) =>
           Effect.gen(function*() {
             const key = messageQueueKey(context.queue)
             if (active.has(key)) overlaps++
             active.set(key, name)
-            yield* Effect.sleep("1 millis")
+            const release = yield* Deferred.make<void>()
+            yield* Queue.offer(holding, release)
+            yield* Deferred.await(release)
             active.delete(key)
             yield* Ref.update(
               log,
@@ -223,13 +278,13 @@ describe("the push consumer", () => {
       yield* produce("Orders", 200, "b")
       yield* eventually(
         Effect.map(Ref.get(log), (l) => new Set(l.map((e) => `${e.queue}@${e.offset}`)).size === 400),
-        "30 seconds"
+        { what: "the 400 messages of a and b consumed", bound: "30 seconds" }
       )
       yield* second.close
       yield* produce("Orders", 100, "c")
       yield* eventually(
         Effect.map(Ref.get(log), (l) => new Set(l.map((e) => `${e.queue}@${e.offset}`)).size === 500),
-        "30 seconds"
+        { what: "the 500 messages consumed", bound: "30 seconds" }
       )
       yield* first.close
       expect(overlaps).toBe(0)

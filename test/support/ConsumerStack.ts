@@ -1,7 +1,8 @@
 // Producers and push consumers on an embedded cluster, each with a client instance of its own, started and stopped
 // inside a test.
 import { NodeFileSystem } from "@effect/platform-node"
-import { Context, Duration, Effect, Exit, Layer, Scope } from "effect"
+import type { Duration } from "effect"
+import { Context, Effect, Exit, Layer, Scope } from "effect"
 import * as ClientInstanceLive from "../../src/layers/ClientInstanceLive.js"
 import * as ProducerLive from "../../src/layers/ProducerLive.js"
 import * as PushConsumerLive from "../../src/layers/PushConsumerLive.js"
@@ -11,6 +12,7 @@ import { Producer } from "../../src/services/Producer.js"
 import { PushConsumer, type PushConsumerOptions } from "../../src/services/PushConsumer.js"
 import { RequestHandlers } from "../../src/services/RequestHandlers.js"
 import { clientOn } from "./EmbeddedClient.js"
+import { eventually as awaitCondition } from "./Eventually.js"
 
 /** A client instance of its own (its own client id) on the embedded cluster. */
 export const clientStack = (instanceName: string, config: Record<string, unknown> = {}) =>
@@ -56,12 +58,12 @@ export const produce = (topic: string, count: number, prefix = "m", tags = "TagA
 /** The body of a message as text. */
 export const bodyText = (m: MessageExt) => Buffer.from(m.body).toString("utf8")
 
-/** Waits (real time) until `done` holds, failing after `within`. */
-export const eventually = (done: Effect.Effect<boolean>, within: Duration.DurationInput = "20 seconds") =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + Duration.toMillis(within)
-    while (!(yield* done)) {
-      if (Date.now() > deadline) return yield* Effect.dieMessage(`not done within ${Duration.format(within)}`)
-      yield* Effect.sleep("25 millis")
-    }
-  })
+/**
+ * Waits until `done` holds, failing after `within` of real time: the shared `eventually` of Eventually.ts (it looks
+ * first after letting the ready fibers run, then every 25 millis of real time, whatever clock the test runs on).
+ */
+export const eventually = (
+  done: Effect.Effect<boolean>,
+  within: Duration.DurationInput = "20 seconds",
+  what = "the awaited condition holds"
+) => awaitCondition(done, { what, bound: within, interval: "25 millis" })
