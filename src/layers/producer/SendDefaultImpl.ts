@@ -85,11 +85,9 @@ const connectBudget = (left: number, triesLeft: number) => Math.max(1, Math.floo
 
 /**
  * Sends on a queue of the topic, trying again on another broker while that can help and time is left (Java:
- * `sendDefaultImpl`); a pinned queue (chosen, or by a selector) is tried once.
- *
- * The usual send is one request with nothing around it: the route and the broker's address are cached, no
- * tracer is installed. It is written without `Effect.gen` (a quarter of the producer's time went to the
- * generators). Anything else, and every retry, goes the general way.
+ * `sendDefaultImpl`); a pinned queue (chosen, or by a selector) is tried once. Every send goes this one way, traced
+ * or not (with a tracer, each try is a span); the route and the broker's address are read from the cache when there,
+ * fetched when not. It is written without `Effect.gen`: a quarter of the producer's time went to the generators.
  *
  * @since 0.1.0
  * @category producer
@@ -103,55 +101,67 @@ export const sendDefaultImpl = (
   timeout: Duration.DurationInput | undefined
 ): Effect.Effect<SendResult, SendError> =>
   Effect.suspend(() => {
-    const { client, clock, faults, publishInfo } = context
-    const deadline = clock.unsafeCurrentTimeMillis() + timeoutMillisOf(context, timeout)
-    const queues = context.tracing ? undefined : publishInfo.cachedQueuesOf(topic)
-    if (queues === undefined) return sendGeneral(context, topic, pin, build, msgId, deadline)
-    const pinned = pin(queues)
-    const queue = pinned ?? faults.selectOneMessageQueue(queues, publishInfo.nextCounter(topic), undefined)
-    const address = queue === undefined ? undefined : publishInfo.cachedBrokerOf(queue)
-    if (queue === undefined || address === undefined) return sendGeneral(context, topic, pin, build, msgId, deadline)
-    const started = clock.unsafeCurrentTimeMillis()
-    if (started >= deadline) return sendGeneral(context, topic, pin, build, msgId, deadline)
-    const left = deadline - started
-    const connectTimeout = pinned === undefined
-      ? connectBudget(left, 1 + context.settings.retryTimesWhenSendFailed)
-      : left
-    return Effect.matchEffect(client.invoke(address, build(queue), left, { connectTimeout }), {
-      onFailure: (error) => {
-        faults.failed(queue.brokerName)
-        return pinned !== undefined || !isRetryable(error)
-          ? Effect.fail(error)
-          : retryAfter(context, topic, queues, queue, error, build, msgId, deadline)
-      },
-      onSuccess: (answer) => {
-        faults.answered(queue.brokerName, started)
-        const result = processSendResponse(answer, address, queue, msgId)
-        if (Either.isRight(result)) return Effect.succeed(result.right)
-        return isRetryable(result.left)
-          ? retryAfter(context, topic, queues, queue, result.left, build, msgId, deadline)
-          : Effect.fail(result.left)
-      }
-    })
+    const deadline = context.clock.unsafeCurrentTimeMillis() + timeoutMillisOf(context, timeout)
+    const cached = context.publishInfo.cachedQueuesOf(topic)
+    const send = (queues: ReadonlyArray<MessageQueue>) =>
+      tries(context, { topic, queues, pinned: pin(queues), build, msgId, deadline }, 0, undefined, undefined)
+    return cached !== undefined ? send(cached) : Effect.flatMap(context.publishInfo.queuesOf(topic), send)
   })
 
-/** After a failed first try on `queue`: the warning, then the remaining tries (on other brokers). */
-const retryAfter = (
+/** One send's fixed parts: its topic and queues, the queue it is pinned to if any, its request and its deadline. */
+interface Send {
+  readonly topic: string
+  readonly queues: ReadonlyArray<MessageQueue>
+  readonly pinned: MessageQueue | undefined
+  readonly build: BuildRequest
+  readonly msgId: string
+  readonly deadline: number
+}
+
+/** The error of a send that had no time left for any try. */
+const timedOutUntried = () =>
+  new BrokerResponseError({
+    address: "",
+    requestCode: RequestCode.SEND_MESSAGE_V2,
+    responseCode: ResponseCode.SYSTEM_ERROR,
+    remark: "the send timed out before it could be tried"
+  })
+
+/**
+ * Try `attempt` and the ones after it: one more than the retries, or once on a pinned queue, while time is left;
+ * each retry goes to another broker than the last when it can (Java: `selectOneMessageQueue(tpInfo, lastBrokerName)`).
+ */
+const tries = (
   context: SendContext,
-  topic: string,
-  queues: ReadonlyArray<MessageQueue>,
-  queue: MessageQueue,
-  error: SendError,
-  build: BuildRequest,
-  msgId: string,
-  deadline: number
-) =>
-  context.settings.retryTimesWhenSendFailed === 0
-    ? Effect.fail(error)
-    : Effect.zipRight(
-      warnRetry(context, topic, queue, error),
-      tries(context, topic, queues, undefined, build, msgId, deadline, 1, queue.brokerName, error)
+  send: Send,
+  attempt: number,
+  lastBroker: string | undefined,
+  lastError: SendError | undefined
+): Effect.Effect<SendResult, SendError> => {
+  const { clock, faults, publishInfo, settings } = context
+  const count = send.pinned === undefined ? 1 + settings.retryTimesWhenSendFailed : 1
+  const left = send.deadline - clock.unsafeCurrentTimeMillis()
+  if (attempt >= count || left <= 0) return Effect.fail(lastError ?? timedOutUntried())
+  const queue = send.pinned ??
+    faults.selectOneMessageQueue(send.queues, publishInfo.nextCounter(send.topic), lastBroker)
+  if (queue === undefined) {
+    return Effect.flatMap(
+      context.nameServers.get,
+      (nameServers) => Effect.fail(new NoRouteError({ topic: send.topic, nameServers }))
     )
+  }
+  const connectTimeout = connectBudget(left, count - attempt)
+  return Effect.catchAll(
+    tryOnce(context, send, queue, left, connectTimeout),
+    (error) =>
+      !isRetryable(error) || attempt + 1 >= count
+        ? Effect.fail(error)
+        : Effect.zipRight(
+          warnRetry(context, send.topic, queue, error),
+          tries(context, send, attempt + 1, queue.brokerName, error)
+        )
+  )
+}
 
 const warnRetry = (context: SendContext, topic: string, queue: MessageQueue, error: SendError) =>
   Effect.logWarning("send failed; trying again").pipe(
@@ -164,91 +174,40 @@ const warnRetry = (context: SendContext, topic: string, queue: MessageQueue, err
     })
   )
 
-/** The general way: the route found or fetched, then the tries. */
-const sendGeneral = (
-  context: SendContext,
-  topic: string,
-  pin: PinQueue,
-  build: BuildRequest,
-  msgId: string,
-  deadline: number
-) =>
-  Effect.flatMap(context.publishInfo.queuesOf(topic), (queues) => {
-    const pinned = pin(queues)
-    return tries(context, topic, queues, pinned, build, msgId, deadline, 0, undefined, undefined)
-  })
-
-/** Tries from `attempt` on: one more than the retries, or once on a pinned queue, while time is left. */
-const tries = (
-  context: SendContext,
-  topic: string,
-  queues: ReadonlyArray<MessageQueue>,
-  pinned: MessageQueue | undefined,
-  build: BuildRequest,
-  msgId: string,
-  deadline: number,
-  first: number,
-  brokerBefore: string | undefined,
-  errorBefore: SendError | undefined
-): Effect.Effect<SendResult, SendError> =>
-  Effect.gen(function*() {
-    const { clock, faults, publishInfo } = context
-    const count = pinned === undefined ? 1 + context.settings.retryTimesWhenSendFailed : 1
-    let lastBroker = brokerBefore
-    let lastError = errorBefore
-    for (let attempt = first; attempt < count; attempt++) {
-      const left = deadline - clock.unsafeCurrentTimeMillis()
-      if (left <= 0) break
-      const queue = pinned ?? faults.selectOneMessageQueue(queues, publishInfo.nextCounter(topic), lastBroker)
-      if (queue === undefined) return yield* new NoRouteError({ topic, nameServers: yield* context.nameServers.get })
-      const connectTimeout = connectBudget(left, count - attempt)
-      const result = yield* Effect.either(tryOnce(context, queue, build, msgId, Duration.millis(left), connectTimeout))
-      if (Either.isRight(result)) return result.right
-      lastError = result.left
-      lastBroker = queue.brokerName
-      if (!isRetryable(result.left)) break
-      if (attempt + 1 < count) yield* warnRetry(context, topic, queue, result.left)
-    }
-    return yield* Effect.fail(
-      lastError ??
-        new BrokerResponseError({
-          address: "",
-          requestCode: RequestCode.SEND_MESSAGE_V2,
-          responseCode: ResponseCode.SYSTEM_ERROR,
-          remark: "the send timed out before it could be tried"
-        })
-    )
-  })
-
 /** One try on one queue: the broker's answer or the failure; its latency goes to the fault table. */
 const tryOnce = (
   context: SendContext,
+  send: Send,
   queue: MessageQueue,
-  build: BuildRequest,
-  msgId: string,
-  timeout: Duration.Duration,
+  timeoutMillis: number,
   connectTimeout: number
-) =>
-  Effect.gen(function*() {
-    const { clock, faults } = context
-    const address = yield* context.publishInfo.brokerOf(queue)
-    const command = build(queue)
+): Effect.Effect<SendResult, SendError> => {
+  const { client, clock, faults, publishInfo } = context
+  const onAddress = (address: string): Effect.Effect<SendResult, SendError> => {
     const started = clock.unsafeCurrentTimeMillis()
-    const answer = yield* context.client.invoke(address, command, timeout, { connectTimeout }).pipe(
-      Effect.tapError(() => Effect.sync(() => faults.failed(queue.brokerName)))
-    )
-    faults.answered(queue.brokerName, started)
-    return yield* processSendResponse(answer, address, queue, msgId)
-  }).pipe((attempt) =>
-    context.tracing
-      ? Effect.withSpan(attempt, "Producer.send", {
-        kind: "producer",
-        captureStackTrace: false,
-        attributes: {
-          "rocketmq.topic": queue.topic,
-          "rocketmq.broker": queue.brokerName,
-          "rocketmq.queue": queue.queueId
-        }
-      })
-      : attempt
-  )
+    return Effect.matchEffect(client.invoke(address, send.build(queue), timeoutMillis, { connectTimeout }), {
+      onFailure: (error) => {
+        faults.failed(queue.brokerName)
+        return Effect.fail(error)
+      },
+      onSuccess: (answer) => {
+        faults.answered(queue.brokerName, started)
+        const result = processSendResponse(answer, address, queue, send.msgId)
+        return Either.isRight(result) ? Effect.succeed(result.right) : Effect.fail(result.left)
+      }
+    })
+  }
+  const cached = publishInfo.cachedBrokerOf(queue)
+  const attempt = cached !== undefined ? onAddress(cached) : Effect.flatMap(publishInfo.brokerOf(queue), onAddress)
+  return context.tracing
+    ? Effect.withSpan(attempt, "Producer.send", {
+      kind: "producer",
+      captureStackTrace: false,
+      attributes: {
+        "rocketmq.topic": queue.topic,
+        "rocketmq.broker": queue.brokerName,
+        "rocketmq.queue": queue.queueId
+      }
+    })
+    : attempt
+}
