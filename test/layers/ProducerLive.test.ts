@@ -14,6 +14,7 @@ import { NoRouteError, Producer, QueueSelectors } from "../../src/services/Produ
 import { RemotingClient } from "../../src/services/RemotingClient.js"
 import { LatencyFaultTable, publishQueues, selectQueue } from "../../src/services/TopicPublishInfo.js"
 import { clientOn, pull, withCluster } from "../support/EmbeddedClient.js"
+import { eventually, fibersSettle, sleepsEndingIn } from "../support/Eventually.js"
 
 const producer = (options: Partial<ProducerLive.ProducerOptions> = {}) =>
   ProducerLive.layer({ group: "orders_producer", ...options }).pipe(
@@ -29,6 +30,21 @@ const sends = (broker: string) =>
   )
 
 const text = (s: string) => Buffer.from(s)
+
+/**
+ * Waits until broker-a has received `count` requests with `code` in all, then lets its fibers run: a oneway request
+ * has no answer to await, and the broker acts on it when it receives it.
+ */
+const brokerReceived = (code: number, count: number) =>
+  Effect.gen(function*() {
+    const cluster = yield* EmbeddedCluster
+    yield* eventually(
+      Effect.map(cluster.receivedRequests("broker-a"), (received) =>
+        received.filter((r) => r.code === code).length >= count),
+      { what: `broker-a received ${count} requests with code ${code}` }
+    )
+    yield* fibersSettle()
+  })
 
 describe("the producer", () => {
   it.scoped("sends a message and reports where it went; the broker stores it with its keys, tags and unique id", () =>
@@ -139,7 +155,7 @@ describe("the producer", () => {
       const chosen = { topic: "Orders", brokerName: "broker-a", queueId: (results[0]!.messageQueue.queueId + 1) % 4 }
       expect((yield* p.send({ topic: "Orders", body: text("here") }, { queue: chosen })).messageQueue).toEqual(chosen)
       yield* p.sendOneway({ topic: "Orders", body: text("fire and forget") })
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+      yield* brokerReceived(RequestCode.SEND_MESSAGE_V2, 7)
       expect((yield* sends("broker-a")).length).toBe(7)
     }).pipe(Effect.provide(producer()), Effect.provide(withCluster())))
 
@@ -313,10 +329,11 @@ describe("transactions", () => {
         () => Effect.fail("the database went away")
       )
       expect(failed.localTransactionState).toBe("UNKNOW")
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+      // The three oneway END_TRANSACTIONs (commit, rollback, unknown) acted on.
+      yield* brokerReceived(RequestCode.END_TRANSACTION, 3)
       expect(yield* bodies).toEqual(["commit"])
       yield* TestClock.adjust("61 seconds") // the broker's check-back; the checker commits TX-UNKNOWN
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+      yield* brokerReceived(RequestCode.END_TRANSACTION, 4)
       expect(yield* bodies).toEqual(["commit", "unknown"])
     }).pipe(Effect.provide(txProducer), Effect.provide(withCluster())))
 })
@@ -329,8 +346,13 @@ describe("latency fault tolerance", () => {
       const p = yield* Producer
       const send = p.send({ topic: "Orders", body: text("x") }, { timeout: "10 seconds" })
       yield* cluster.setLatency("broker-a", "600 millis")
+      const delayedBefore = yield* sleepsEndingIn(600)
       const slow = yield* Effect.fork(send)
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)))
+      // The answer is held back: the broker's delay line sleeps on the TestClock until it is due, 600 ms from now.
+      yield* eventually(Effect.map(sleepsEndingIn(600), (sleeps) => sleeps > delayedBefore), {
+        what: "broker-a holds the answer back by its latency"
+      })
+      expect(slow.unsafePoll()).toBeNull()
       yield* TestClock.adjust("600 millis")
       expect((yield* Fiber.join(slow)).messageQueue.brokerName).toBe("broker-a")
       yield* cluster.setLatency("broker-a", 0)
