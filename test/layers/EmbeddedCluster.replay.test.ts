@@ -13,6 +13,7 @@ import { decodeMessages } from "../../src/protocol/MessageDecoder.js"
 import { decodeCommand, decodeFrame, type RemotingCommand } from "../../src/protocol/RemotingCommand.js"
 import { EmbeddedCluster, type EmbeddedClusterService } from "../../src/services/EmbeddedCluster.js"
 import { type CapturedFrame, loadScenario } from "../fixtures.js"
+import { eventually, fibersSettle } from "../support/Eventually.js"
 
 /** A raw connection that sends captured bytes and collects responses by opaque. */
 const rawConnection = (address: string): Effect.Effect<
@@ -110,16 +111,19 @@ const compareBody = (code: number, actual: RemotingCommand, expected: RemotingCo
 
 /**
  * Waits for an answer the real broker gave after a while (a long poll, a delayed retry): while it has not come, Clock
- * time moves on a second at a time, up to a minute, as it did during the capture.
+ * time moves on a second at a time, up to a minute, as it did during the capture. Time moves only once the broker
+ * has received every request sent to it so far (`sent`, counted as `receivedRequests` counts) and its fibers have
+ * run: an answer that needs no Clock time has been given by then.
  */
-const awaitAdvancingClock = <A>(answer: Effect.Effect<A>) =>
+const awaitAdvancingClock = <A>(cluster: EmbeddedClusterService, sent: number, answer: Effect.Effect<A>) =>
   Effect.gen(function*() {
     const fiber = yield* Effect.fork(answer)
+    const received = Effect.map(cluster.receivedRequests(cluster.brokers[0]!.name), (requests) => requests.length)
     for (let second = 0; second <= 60; second++) {
-      // Real time first: an answer that needs no Clock time comes within a few event-loop turns.
-      for (let turn = 0; turn < 15 && fiber.unsafePoll() === null; turn++) {
-        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 2)))
-      }
+      yield* eventually(Effect.map(received, (n) => fiber.unsafePoll() !== null || n >= sent), {
+        what: `the broker received the ${sent} requests sent to it`
+      })
+      yield* fibersSettle()
       const done = fiber.unsafePoll()
       if (done !== null) return yield* done
       yield* TestClock.adjust("1 second")
@@ -147,6 +151,8 @@ const replay = (cluster: EmbeddedClusterService, frames: ReadonlyArray<CapturedF
     const connections = new Map<number, Effect.Effect.Success<ReturnType<typeof rawConnection>>>()
     const requests = new Map<string, CapturedFrame>()
     let compared = 0
+    // Requests the broker will have received once it has all those sent to it (it keeps every one it received).
+    let brokerSent = (yield* cluster.receivedRequests(cluster.brokers[0]!.name)).length
     for (const frame of frames) {
       if (frame.from === "client" && !isResponse(frame)) {
         let connection = connections.get(frame.conn)
@@ -156,13 +162,18 @@ const replay = (cluster: EmbeddedClusterService, frames: ReadonlyArray<CapturedF
           connections.set(frame.conn, connection)
         }
         connection.send(frame.hex)
+        if (frame.to !== "namesrv") brokerSent++
         if (!isOneway(frame)) requests.set(`${frame.conn}/${frame.header.opaque}`, frame)
         continue
       }
       if (frame.from === "client" || !isResponse(frame)) continue // the broker's own requests and their answers
       const request = requests.get(`${frame.conn}/${frame.header.opaque}`)!
       if (CAPTURE_RACES.has(`${request.file}:${request.line}`)) continue
-      const actual = yield* awaitAdvancingClock(connections.get(frame.conn)!.response(frame.header.opaque))
+      const actual = yield* awaitAdvancingClock(
+        cluster,
+        brokerSent,
+        connections.get(frame.conn)!.response(frame.header.opaque)
+      )
       const expected = Either.getOrThrow(decodeCommand(Buffer.from(frame.hex, "hex")))
       const where = `${request.file}:${request.line} (request ${request.header.code})`
       expect(actual.code, where).toBe(expected.code)
