@@ -9,11 +9,9 @@ import {
   Fiber,
   Layer,
   Metric,
-  Option,
   Redacted,
   Scope,
-  TestClock,
-  Tracer
+  TestClock
 } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -36,6 +34,7 @@ import { RequestHandlers } from "../../src/services/RequestHandlers.js"
 import { type RpcHook, RpcHooks } from "../../src/services/RpcHooks.js"
 import { fixtureDir } from "../fixtures.js"
 import { eventually, fibersSettle, waitingOrDone } from "../support/Eventually.js"
+import { recordingTracer } from "../support/RecordingTracer.js"
 import { type OnRequest, scriptedPeer } from "../support/ScriptedPeer.js"
 
 const clientLayer = (
@@ -383,39 +382,7 @@ describe("RemotingClient against a scripted peer", () => {
   it.scoped("every call is a span named after its request code, under the caller's span", () =>
     Effect.gen(function*() {
       const peer = yield* scriptedPeer(echo)
-      const spans: Array<
-        { name: string; parent: string | undefined; attributes: Map<string, unknown>; ended: boolean }
-      > = []
-      const tracer = Tracer.make({
-        span: (name, parent, _context, _links, _start, _kind) => {
-          const attributes = new Map<string, unknown>()
-          const record = {
-            name,
-            parent: Option.getOrUndefined(Option.map(parent, (p) => p.spanId)),
-            attributes,
-            ended: false
-          }
-          spans.push(record)
-          return {
-            _tag: "Span",
-            name,
-            spanId: `span-${spans.length}`,
-            traceId: "trace",
-            parent,
-            context: Context.empty(),
-            status: { _tag: "Started", startTime: 0n },
-            attributes,
-            links: [],
-            sampled: true,
-            kind: "client",
-            end: () => void (record.ended = true),
-            attribute: (key: string, value: unknown) => void attributes.set(key, value),
-            event: () => undefined,
-            addLinks: () => undefined
-          }
-        },
-        context: (f) => f()
-      })
+      const { spans, tracer } = recordingTracer()
       yield* Effect.flatMap(RemotingClient, (client) => client.invoke(peer.address, ping(1))).pipe(
         Effect.withSpan("user operation"),
         Effect.provide(clientLayer().pipe(Layer.provide(Layer.setTracer(tracer)))),
