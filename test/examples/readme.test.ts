@@ -19,6 +19,7 @@ import {
   RequestHandlersLive,
   RpcHooks
 } from "../../src/index.js"
+import { eventually } from "../support/Eventually.js"
 import { scriptedPeer } from "../support/ScriptedPeer.js"
 
 describe("README", () => {
@@ -111,9 +112,10 @@ describe("README push consumer example", () => {
         Effect.forEach(["TagA", "TagB", "TagC", "TagA"], (tags, i) =>
           p.send({ topic: "Orders", body: Buffer.from(`order ${i}`), tags }))).pipe(Effect.provide(producer))
       yield* Layer.build(OrdersConsumer)
-      while (got.length < 3) {
-        yield* Effect.sleep("20 millis")
-      }
+      const three = Effect.sync(() =>
+        got.length >= 3
+      )
+      yield* eventually(three, { what: "the handler got the 3 orders of TagA and TagB" })
       expect(got.sort()).toEqual(["order 0", "order 1", "order 3"]) // TagC is not subscribed
       expect((yield* firstThree).length).toBe(3)
     }).pipe(Effect.scoped, Effect.provide(EmbeddedClusterLive.layer()))) // the consumer closes before the cluster
