@@ -1,18 +1,17 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import * as LocalFileOffsetStore from "../../src/layers/LocalFileOffsetStore.js"
 import { OffsetStoreError } from "../../src/services/OffsetStore.js"
+import { tempDir } from "../support/TempDir.js"
 
 const q = (queueId: number) => ({ topic: "News", brokerName: "broker-a", queueId })
 
 describe("the local file offset store", () => {
-  it.effect("writes Java's offsets.json atomically, keeps a backup, and reads the backup when the file is damaged", () =>
+  it.scoped("writes Java's offsets.json atomically, keeps a backup, and reads the backup when the file is damaged", () =>
     Effect.gen(function*() {
-      const dir = mkdtempSync(join(tmpdir(), "offsets-"))
+      const dir = yield* tempDir("offsets-")
       const options = { dir, clientId: "10.0.0.7@b1", group: "readers" }
       const file = LocalFileOffsetStore.offsetsFilePath(dir, options.clientId, options.group)
       const store = yield* LocalFileOffsetStore.make(options)

@@ -3,13 +3,13 @@ import { describe, expect, it } from "@effect/vitest"
 import type { Console } from "effect"
 import { Effect, Exit } from "effect"
 import { execFile } from "node:child_process"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { runCli } from "../../src/programs/commands.js"
 import type { InspectedCommand } from "../../src/protocol/FrameInspection.js"
 import { fixtureDir, loadScenario } from "../fixtures.js"
+import { tempDir } from "../support/TempDir.js"
 
 /** Runs the CLI in this process, collecting what it prints. */
 const cli = (...args: Array<string>) =>
@@ -62,10 +62,10 @@ describe("effect-rocketmq decode", () => {
       expect(out[0]!.messages![0]!.properties.TRAN_MSG).toBe("true")
     }))
 
-  it.effect("reads a binary stream of frames from a file", () =>
+  it.scoped("reads a binary stream of frames from a file", () =>
     Effect.gen(function*() {
       const frames = loadScenario("binary-produce.jsonl")
-      const file = join(mkdtempSync(join(tmpdir(), "decode-")), "stream.bin")
+      const file = join(yield* tempDir("decode-"), "stream.bin")
       writeFileSync(file, Buffer.concat(frames.map((f) => Buffer.from(f.hex, "hex"))))
       const { exit, out } = yield* cli("decode", "--file", file)
       expect(Exit.isSuccess(exit)).toBe(true)
