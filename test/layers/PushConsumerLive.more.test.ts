@@ -15,8 +15,7 @@ import {
   Stream,
   TestClock
 } from "effect"
-import { mkdtempSync, readFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as PushConsumerLive from "../../src/layers/PushConsumerLive.js"
 import { PushConsumer } from "../../src/layers/PushConsumerStream.js"
@@ -42,6 +41,7 @@ import { RequestHandlers } from "../../src/services/RequestHandlers.js"
 import { bodyText, clientStack, produce, producerLayer, startConsumer } from "../support/ConsumerStack.js"
 import { pull, withCluster } from "../support/EmbeddedClient.js"
 import { eventually, fibersSettle, sleepsEndingIn } from "../support/Eventually.js"
+import { tempDir } from "../support/TempDir.js"
 
 const noDelays = { broker: { messageDelayLevel: Array.from({ length: 18 }, () => "0s").join(" ") } }
 
@@ -85,7 +85,7 @@ describe("the push consumer, more", () => {
     Effect.gen(function*() {
       const cluster = yield* EmbeddedCluster
       yield* cluster.createTopic("News", { readQueueNums: 2, writeQueueNums: 2 })
-      const dir = mkdtempSync(join(tmpdir(), "offsets-"))
+      const dir = yield* tempDir("offsets-")
       const got = yield* Ref.make(new Map<string, Array<string>>())
       const options = (name: string) => ({
         group: "news_readers",
