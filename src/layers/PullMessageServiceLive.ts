@@ -20,7 +20,11 @@ export const layer: Layer.Layer<PullMessageService> = Layer.scoped(
       // One already running for the request is stopped, and waited for, before the new one starts.
       start: (group, queue, loop) => {
         const key = keyOf(group, queue)
-        return Effect.zipRight(FiberMap.remove(loops, key), Effect.asVoid(FiberMap.run(loops, key, loop)))
+        // Interruptible wherever it is started from, so that stopping it never waits on a region it inherited.
+        return Effect.zipRight(
+          FiberMap.remove(loops, key),
+          Effect.asVoid(FiberMap.run(loops, key, Effect.interruptible(loop)))
+        )
       },
       stop: (group, queue) => FiberMap.remove(loops, keyOf(group, queue)),
       stopGroup: (group) =>

@@ -140,6 +140,7 @@ export const make = <E, R>(
         Effect.catchAllCause((cause) => Effect.logWarning("lock renewal failed", cause)),
         Effect.repeat(Schedule.spaced(LOCK_RENEW_INTERVAL)),
         Effect.delay("1 second"),
+        Effect.interruptible,
         Effect.forkScoped
       )
     }

@@ -157,7 +157,9 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
         if (retryLocally.length > 0) {
           yield* FiberSet.run(
             later,
-            Effect.zipRight(Effect.sleep(LOCAL_RETRY_DELAY), executor.submit(consumeBatch(held, retryLocally)))
+            Effect.interruptible(
+              Effect.zipRight(Effect.sleep(LOCAL_RETRY_DELAY), executor.submit(consumeBatch(held, retryLocally)))
+            )
           )
         }
       }))
@@ -203,7 +205,12 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
         yield* settle(batch.held, batch.messages, "RECONSUME_LATER", 3)
       }
     })
-    yield* sweep.pipe(Effect.repeat(Schedule.spaced(sweepEvery)), Effect.delay(sweepEvery), Effect.forkScoped)
+    yield* sweep.pipe(
+      Effect.repeat(Schedule.spaced(sweepEvery)),
+      Effect.delay(sweepEvery),
+      Effect.interruptible,
+      Effect.forkScoped
+    )
 
     return {
       submit: (held, messages) =>

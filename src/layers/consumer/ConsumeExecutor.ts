@@ -60,7 +60,7 @@ export const make = (initial: number): Effect.Effect<ConsumeExecutor, never, Sco
     const startWorkers = () => {
       while (!stopping && live < applied) {
         live++
-        start(worker)
+        start(Effect.interruptible(worker))
       }
     }
     startWorkers()

@@ -32,7 +32,11 @@ export const make = (
     const resubmitAfter = (held: HeldQueue, delay: Duration.Duration, before: Effect.Effect<unknown> = Effect.void) =>
       Effect.asVoid(FiberSet.run(
         later,
-        Effect.sleep(delay).pipe(Effect.zipRight(before), Effect.zipRight(executor.submit(consumeQueue(held))))
+        Effect.sleep(delay).pipe(
+          Effect.zipRight(before),
+          Effect.zipRight(executor.submit(consumeQueue(held))),
+          Effect.interruptible
+        )
       ))
 
     /** What to do after a batch: go on with the next, stop (queue empty or dropped), or pause the queue. */
