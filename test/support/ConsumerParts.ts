@@ -28,6 +28,16 @@ import type { MessageHandler, PushConsumerOptions } from "../../src/services/Pus
 import { RemotingConnectError, RemotingTimeoutError } from "../../src/services/RemotingClient.js"
 import type { RouteError, TopicRouteCacheService } from "../../src/services/TopicRouteCache.js"
 
+const lockAsked = (
+  body: { readonly clientId: string; readonly consumerGroup: string; readonly mqSet: ReadonlyArray<MessageQueue> },
+  brokerQueue: MessageQueue
+): LockAsked => ({
+  brokerName: brokerQueue.brokerName,
+  queues: body.mqSet,
+  clientId: body.clientId,
+  group: body.consumerGroup
+})
+
 /** The address every broker of the fake answers at (the fake does not look at it). */
 export const BROKER_ADDRESS = "10.0.0.9:10911"
 
@@ -103,6 +113,14 @@ export interface PullAsked {
   readonly subscription: string
 }
 
+/** A LOCK_BATCH_MQ or UNLOCK_BATCH_MQ as the broker received it. */
+export interface LockAsked {
+  readonly brokerName: string
+  readonly queues: ReadonlyArray<MessageQueue>
+  readonly clientId: string
+  readonly group: string
+}
+
 /**
  * The broker side of a consumer, scripted: pulls are answered in turn from `pullScript` (an empty script blocks the
  * pull, as a long poll with nothing to give), and every call is recorded. Offsets the group stored on the broker are
@@ -134,8 +152,9 @@ export class FakeBroker {
   lockable: (queue: MessageQueue) => boolean = () => true
   /** The brokers whose lock calls fail. */
   readonly lockCallsFail = new Set<string>()
-  readonly lockRequests: Array<{ readonly brokerName: string; readonly queues: ReadonlyArray<MessageQueue> }> = []
-  readonly unlockRequests: Array<{ readonly brokerName: string; readonly queues: ReadonlyArray<MessageQueue> }> = []
+  /** LOCK_BATCH_MQ as received: the broker asked, the queues, and who asked (client id and group). */
+  readonly lockRequests: Array<LockAsked> = []
+  readonly unlockRequests: Array<LockAsked> = []
 
   private failure(requestCode: number): BrokerResponseError {
     return new BrokerResponseError({ address: BROKER_ADDRESS, requestCode, responseCode: 1, remark: "scripted" })
@@ -202,13 +221,13 @@ export class FakeBroker {
       }),
     lockBatch: (body, brokerQueue) =>
       Effect.suspend(() => {
-        this.lockRequests.push({ brokerName: brokerQueue.brokerName, queues: body.mqSet })
+        this.lockRequests.push(lockAsked(body, brokerQueue))
         if (this.lockCallsFail.has(brokerQueue.brokerName)) return Effect.fail(this.failure(41))
         return Effect.succeed(body.mqSet.filter(this.lockable))
       }),
     unlockBatch: (body, brokerQueue) =>
       Effect.suspend(() => {
-        this.unlockRequests.push({ brokerName: brokerQueue.brokerName, queues: body.mqSet })
+        this.unlockRequests.push(lockAsked(body, brokerQueue))
         return this.lockCallsFail.has(brokerQueue.brokerName) ? Effect.fail(this.failure(42)) : Effect.void
       })
   }
@@ -276,8 +295,8 @@ export interface ConsumerParts {
   readonly heartbeats: () => number
   /** The batches the handler was given, in order. */
   readonly handled: Array<ReadonlyArray<MessageExt>>
-  /** What the handler does with a batch: `CONSUME_SUCCESS` unless a test sets it. */
-  answer: MessageHandler<unknown, never>
+  /** Sets what the handler does with a batch (by default what the consumer's options say: `CONSUME_SUCCESS`). */
+  readonly handleWith: (handler: MessageHandler<unknown, never>) => void
 }
 
 /** The consumer's subscriptions as it sends them, with the group's retry topic in clustering (as the consumer has). */
@@ -324,7 +343,8 @@ export const makeConsumerParts = (
     }
     const settings = resolveSettings(consumerOptions, instance, 0)
     const handled: Array<ReadonlyArray<MessageExt>> = []
-    const parts: ConsumerParts = {
+    let answer = consumerOptions.handler
+    return {
       context: {
         settings,
         instance,
@@ -335,7 +355,7 @@ export const makeConsumerParts = (
         handler: (messages, ctx) =>
           Effect.suspend(() => {
             handled.push(messages)
-            return parts.answer(messages, ctx)
+            return answer(messages, ctx)
           }),
         subscriptions: subscriptionTable(
           consumerOptions.subscriptions,
@@ -350,9 +370,8 @@ export const makeConsumerParts = (
       routes,
       heartbeats: () => heartbeats,
       handled,
-      answer: consumerOptions.handler
+      handleWith: (handler) => void (answer = handler)
     }
-    return parts
   })
 
 /** A queue held by the consumer (as a rebalance takes it): a fresh process queue, in the table. */
