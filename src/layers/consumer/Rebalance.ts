@@ -30,7 +30,8 @@ export const subscribeQueues = (topic: string, route: TopicRouteData): ReadonlyA
 /**
  * What a rebalance of one topic changes (Java: `updateProcessQueueTableInRebalance`): the queues held that are not
  * this consumer's any more, or were not pulled for too long, are let go; the queues allocated that are not held
- * are taken. Pure: the held queues with their last pull time, the allocation, and the time now.
+ * once that is done are taken (an idle queue still allocated is taken again in the same round). Pure: the held
+ * queues with their last pull time, the allocation, and the time now.
  *
  * @since 0.1.0
  * @category consumer
@@ -44,16 +45,17 @@ export const rebalanceDiff = (
   readonly take: ReadonlyArray<MessageQueue>
 } => {
   const wanted = new Set(mine.map(messageQueueKey))
-  const heldKeys = new Set(held.map((h) => messageQueueKey(h.queue)))
   const release = held.flatMap((h) => {
     const idle = now - h.lastPullTimestamp > PULL_MAX_IDLE_MILLIS
     return !wanted.has(messageQueueKey(h.queue)) || idle ? [{ queue: h.queue, idle }] : []
   })
-  const taken = new Set<string>()
+  // What stays held once the releases are done: an idle queue still allocated is let go and taken again at once.
+  const released = new Set(release.map((r) => messageQueueKey(r.queue)))
+  const kept = new Set(held.map((h) => messageQueueKey(h.queue)).filter((key) => !released.has(key)))
   const take = mine.filter((q) => {
     const key = messageQueueKey(q)
-    if (heldKeys.has(key) || taken.has(key)) return false
-    taken.add(key)
+    if (kept.has(key)) return false
+    kept.add(key)
     return true
   })
   return { release, take }
@@ -136,18 +138,18 @@ export const make = (
   locks: QueueLocks
 ) => Effect.map(Effect.makeSemaphore(1), (rounds) => makeWith(context, consume, pulls, locks, rounds))
 
-const makeWith = (
+/**
+ * Taking and letting go of one queue (Java: `RebalancePushImpl`'s `removeUnnecessaryMessageQueue` and the new
+ * `PullRequest`s of `updateProcessQueueTableInRebalance`).
+ */
+const queueTaking = (
   context: ConsumerContext,
   consume: ConsumeService,
   pulls: PullMessageServiceService,
-  locks: QueueLocks,
-  rounds: Effect.Semaphore
+  locks: QueueLocks
 ) => {
-  const { instance, offsetStore, processQueues, settings } = context
-  let stopped = false
+  const { offsetStore, processQueues, settings } = context
   const orderlyLocks = settings.orderly && settings.messageModel === "CLUSTERING"
-  const annotateQueue = (queue: MessageQueue) =>
-    Effect.annotateLogs({ topic: queue.topic, broker: queue.brokerName, queue: queue.queueId })
 
   /**
    * Lets go of a queue (Java: `removeUnnecessaryMessageQueue`): the pull loop stops, its offset is persisted and
@@ -206,6 +208,25 @@ const makeWith = (
       yield* Effect.logDebug("queue taken").pipe(Effect.annotateLogs({ offset: next.right }))
       return true
     }).pipe(annotateQueue(queue))
+
+  return { release, take }
+}
+
+/** The log annotations of one queue. */
+const annotateQueue = (queue: MessageQueue) =>
+  Effect.annotateLogs({ topic: queue.topic, broker: queue.brokerName, queue: queue.queueId })
+
+const makeWith = (
+  context: ConsumerContext,
+  consume: ConsumeService,
+  pulls: PullMessageServiceService,
+  locks: QueueLocks,
+  rounds: Effect.Semaphore
+) => {
+  const { instance, offsetStore, processQueues, settings } = context
+  let stopped = false
+  const orderlyLocks = settings.orderly && settings.messageModel === "CLUSTERING"
+  const { release, take } = queueTaking(context, consume, pulls, locks)
 
   /** Java: `updateProcessQueueTableInRebalance` for one topic: answers whether anything changed. */
   const updateTopic = (topic: string, mine: ReadonlyArray<MessageQueue>) =>
