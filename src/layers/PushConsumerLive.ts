@@ -1,5 +1,5 @@
 import type { FileSystem } from "@effect/platform"
-import { Clock, type Context, Effect, Layer, Option, Schedule, type Scope } from "effect"
+import { Clock, type Context, Effect, Layer, Schedule, type Scope } from "effect"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
@@ -148,9 +148,9 @@ export const make = <E, R>(
     // Runs before the registration's release (finalizers run in reverse), which persists once more and unregisters.
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
-        // A round still running (each of its requests has its own timeout) is waited for up to the shutdown deadline.
-        const stopped = yield* Effect.timeoutOption(Effect.interruptible(rebalancer.stop), settings.shutdownTimeout)
-        if (Option.isNone(stopped)) yield* Effect.logWarning("a rebalance still ran at the shutdown deadline; closing")
+        if (!(yield* rebalancer.stop(settings.shutdownTimeout))) {
+          yield* Effect.logWarning("a rebalance still ran at the shutdown deadline; closing")
+        }
         yield* pulls.stopGroup(settings.group)
         yield* context.executor.drain(settings.shutdownTimeout)
         yield* Effect.catchAllCause(

@@ -310,8 +310,21 @@ const makeWith = (
     /** One round, unless the consumer stopped. */
     rebalance: rounds.withPermits(1)(Effect.suspend(() => (stopped ? Effect.void : doRebalance))),
     resetOffset,
-    /** No round after this; waits for the one running. */
-    stop: Effect.zipRight(Effect.sync(() => void (stopped = true)), rounds.withPermits(1)(Effect.void)),
+    /**
+     * No round after this; waits for the one running, if any, up to `within` (each of its requests has its own
+     * timeout, which may be longer): answers whether no round runs any more.
+     */
+    stop: (within: Duration.Duration) =>
+      Effect.zipRight(
+        Effect.sync(() => void (stopped = true)),
+        Effect.flatMap(rounds.withPermitsIfAvailable(1)(Effect.void), (free) =>
+          Option.isSome(free)
+            ? Effect.succeed(true)
+            : Effect.map(
+              Effect.timeoutOption(Effect.interruptible(rounds.withPermits(1)(Effect.void)), within),
+              Option.isSome
+            ))
+      ),
     releaseAll
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, FastCheck as fc, Fiber, TestClock } from "effect"
+import { Duration, Effect, FastCheck as fc, Fiber, TestClock } from "effect"
 import { PULL_MAX_IDLE_MILLIS } from "../../../src/layers/consumer/ConsumerContext.js"
 import type { ConsumeService } from "../../../src/layers/consumer/PullLoop.js"
 import { makeQueueLocks } from "../../../src/layers/consumer/QueueLocks.js"
@@ -301,7 +301,7 @@ describe("the rebalance of a push consumer", () => {
     Effect.gen(function*() {
       const c = yield* consumer()
       yield* c.rebalancer.rebalance
-      yield* c.rebalancer.stop
+      expect(yield* c.rebalancer.stop(Duration.seconds(1))).toBe(true) // no round was running
       c.broker.members = [CLIENT_ID, OTHER_CLIENT]
       yield* c.rebalancer.rebalance
       expect(c.held()).toHaveLength(4)
