@@ -122,6 +122,7 @@ export const makeInvoke = (
    * A call as one `Effect.async`. Most calls take the fast path (an open connection, no hooks, a free permit): the
    * call is registered and its frame written at once. Any other goes the general way, which the async resumes with.
    */
+  // Fast path kept for bench/remoting.ts: 2.4x (64 in flight) and 3.0x (1024) the general way alone (2026-12-03).
   const untraced = { span: undefined }
   const observing = (span: Tracer.Span | undefined) => span === undefined ? untraced : { span }
 
