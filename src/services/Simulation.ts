@@ -128,7 +128,7 @@ export type FaultKind = Fault["_tag"]
 
 /**
  * What the arbitrary of schedules draws: how many brokers, producers and consumers there are, how long the schedule
- * spans, how many faults at most, and which kinds.
+ * spans, how many faults, and which kinds.
  * @since 0.1.0
  * @category faults
  */
@@ -137,6 +137,7 @@ export interface ScheduleShape {
   readonly producers: number
   readonly consumers: number
   readonly spanMillis: number
+  readonly minFaults?: number | undefined
   readonly maxFaults: number
   readonly kinds: ReadonlyArray<FaultKind>
 }
@@ -173,7 +174,7 @@ const faultArbitrary = (shape: ScheduleShape, kind: FaultKind): FastCheck.Arbitr
 }
 
 /**
- * The arbitrary of schedules: up to `maxFaults` faults of the given kinds at times within `spanMillis`. It shrinks
+ * The arbitrary of schedules: `minFaults` (0) to `maxFaults` faults of the given kinds at times within `spanMillis`. It shrinks
  * towards fewer faults, earlier times and shorter spans, so a failing run is reported with a small schedule.
  * @since 0.1.0
  * @category faults
@@ -184,7 +185,7 @@ export const scheduleArbitrary = (shape: ScheduleShape): FastCheck.Arbitrary<Fau
       atMillis: FastCheck.integer({ min: 0, max: shape.spanMillis }),
       fault: FastCheck.constantFrom(...shape.kinds).chain((kind) => faultArbitrary(shape, kind))
     }),
-    { maxLength: shape.maxFaults }
+    { minLength: shape.minFaults ?? 0, maxLength: shape.maxFaults }
   ).map((faults) => ({ faults }))
 
 const describeFault = (fault: Fault): string => {
@@ -262,7 +263,7 @@ export type Violation = Data.TaggedEnum<{
   OutOfOrder: { readonly consumer: string; readonly queue: string; readonly offsets: ReadonlyArray<number> } & {
     readonly consumedUpTo: number
   }
-  /** A committed offset lower than one read before it. */
+  /** A committed offset lower than the one read before it, on a queue only one consumer start ever held. */
   OffsetWentBack: { readonly queue: string; readonly from: number; readonly to: number }
   /** A committed offset past a message no handler had finished. */
   OffsetPassedUnconsumed: { readonly queue: string; readonly offset: number; readonly consumedUpTo: number }
@@ -356,28 +357,53 @@ export const orderlyPerQueueOrder = (history: History): ReadonlyArray<Violation>
   return violations
 }
 
+/** Each drop of a queue's committed offset between two reads, with how many consumer starts ever held the queue. */
+const offsetDrops = (history: History) => {
+  const holders = new Map<string, Set<string>>()
+  const last = new Map<string, number>()
+  const drops: Array<{ readonly queue: string; readonly from: number; readonly to: number }> = []
+  for (const event of history.events) {
+    if (event._tag === "Delivered") {
+      const queue = messageQueueKey(event.queue)
+      holders.set(queue, (holders.get(queue) ?? new Set()).add(event.consumer))
+    }
+    if (event._tag !== "OffsetRead" || event.queue.topic !== history.topic) continue
+    const queue = messageQueueKey(event.queue)
+    const before = last.get(queue)
+    if (before !== undefined && event.offset < before) drops.push({ queue, from: before, to: event.offset })
+    last.set(queue, event.offset)
+  }
+  return drops.map((drop) => ({ ...drop, holders: holders.get(drop.queue)?.size ?? 0 }))
+}
+
 /**
- * Invariant of committed offsets, per queue, as read from the broker: never lower than a value read before, and never
- * past a message no handler had finished (for concurrent consumers a batch sent back, RECONSUME_LATER or failed,
- * counts as finished: its retry lives in the `%RETRY%` topic).
+ * Committed offsets that went back (allowed, counted): a queue that changed hands may have its offset set back by a
+ * consumer that read it before its last holder's final persist (as in Java: each side of a rebalance acts on its
+ * own), which means messages delivered again, never lost.
+ * @since 0.1.0
+ * @category invariants
+ */
+export const offsetRegressions = (history: History): number => offsetDrops(history).length
+
+/**
+ * Invariant of committed offsets, per queue, as read from the broker: never past a message no handler had finished
+ * (for concurrent consumers a batch sent back, RECONSUME_LATER or failed, counts as finished: its retry lives in the
+ * `%RETRY%` topic); and never lower than the read before while one consumer start alone ever held the queue (once
+ * it changed hands, see `offsetRegressions`).
  * @since 0.1.0
  * @category invariants
  */
 export const committedOffsetsSound = (history: History): ReadonlyArray<Violation> => {
-  const violations: Array<Violation> = []
-  const last = new Map<string, number>()
+  const violations: Array<Violation> = offsetDrops(history).flatMap(({ holders, ...drop }) =>
+    holders <= 1 ? [Violation.OffsetWentBack(drop)] : []
+  )
   const counts: Counts = (batch, outcome) =>
     outcome === "CONSUME_SUCCESS" || (!batch.orderly && outcome !== "INTERRUPTED")
   walkPrefixes(history, counts, (event, prefix) => {
     if (event._tag !== "OffsetRead" || event.queue.topic !== history.topic) return
-    const queue = messageQueueKey(event.queue)
-    const before = last.get(queue)
-    if (before !== undefined && event.offset < before) {
-      violations.push(Violation.OffsetWentBack({ queue, from: before, to: event.offset }))
-    }
-    last.set(queue, Math.max(before ?? event.offset, event.offset))
     const consumedUpTo = prefix(event.queue)
     if (event.offset > consumedUpTo) {
+      const queue = messageQueueKey(event.queue)
       violations.push(Violation.OffsetPassedUnconsumed({ queue, offset: event.offset, consumedUpTo }))
     }
   })
@@ -404,8 +430,12 @@ export interface SimulationReport {
   readonly acknowledged: number
   readonly consumed: number
   readonly deliveredBatches: number
+  /** Batches whose handler was interrupted (a consumer closed past its deadline). */
+  readonly interruptedBatches: number
   readonly duplicateKeys: number
   readonly extraDeliveries: number
+  /** Times a committed offset went back after its queue changed hands (allowed: see `offsetRegressions`). */
+  readonly offsetRegressions: number
   readonly offsetReads: number
   readonly stepsApplied: number
   readonly stepsSkipped: number
@@ -424,8 +454,10 @@ export const checkHistory = (history: History, fibersLeft: number): SimulationRe
     acknowledged: history.events.filter((e) => e._tag === "Acknowledged").length,
     consumed: consumedKeys(history).size,
     deliveredBatches: history.events.filter((e) => e._tag === "Delivered").length,
+    interruptedBatches: history.events.filter((e) => e._tag === "Completed" && e.outcome === "INTERRUPTED").length,
     duplicateKeys: dups.keys,
     extraDeliveries: dups.extraDeliveries,
+    offsetRegressions: offsetRegressions(history),
     offsetReads: history.events.filter((e) => e._tag === "OffsetRead").length,
     stepsApplied: steps.filter((s) => s.applied).length,
     stepsSkipped: steps.filter((s) => !s.applied).length,
@@ -446,6 +478,8 @@ export const checkHistory = (history: History, fibersLeft: number): SimulationRe
 export class SimulationFailed extends Data.TaggedError("SimulationFailed")<{
   readonly schedule: FaultSchedule
   readonly report: SimulationReport
+  /** Everything recorded, to look into the violations. */
+  readonly history: History
 }> {
   override get message(): string {
     const shown = this.report.violations.slice(0, 5).map((v) => `  ${JSON.stringify(v)}`)
