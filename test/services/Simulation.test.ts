@@ -16,6 +16,7 @@ import {
   orderlyPerQueueOrder,
   scheduleArbitrary,
   timeline,
+  TimelineAction,
   Violation
 } from "../../src/services/Simulation.js"
 
@@ -244,6 +245,20 @@ describe("committed offsets", () => {
     expect(committedOffsetsSound(h.history())).toEqual([])
     expect(offsetRegressions(h.history())).toBe(1)
     expect(checkHistory(h.history(), 0).offsetRegressions).toBe(1)
+  })
+
+  it("an offset set back after a step that moves queues (a consumer joining) is counted, not a violation", () => {
+    const h = builder()
+    h.consume("c0#0", q0, [0, 1])
+    h.offset(q0, 2)
+    const joined = HistoryEvent.Step({
+      action: TimelineAction.Begin({ fault: Fault.ConsumerJoins({ staysForMillis: 50 }), index: 0 }),
+      applied: true,
+      at: 0
+    })
+    const events = [...h.history().events, joined, HistoryEvent.OffsetRead({ queue: q0, offset: 0, at: 0 })]
+    expect(committedOffsetsSound({ topic, events })).toEqual([])
+    expect(offsetRegressions({ topic, events })).toBe(1)
   })
 
   it("for orderly consumers only a success finishes a message", () => {
