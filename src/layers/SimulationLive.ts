@@ -11,8 +11,9 @@
  * shrinks to a small schedule, printed in the error.
  *
  * Time: the run is on the live clock (it installs one, so it also runs inside `it.effect`), with short intervals
- * (route refresh 100 ms, heartbeats 200 ms, offset persistence 100 ms, pull retry 100 ms) and every wait bounded.
- * Driving the `TestClock` in steps while awaiting the loopback I/O each step causes was not done.
+ * (route refresh 100 ms, heartbeats 200 ms, offset persistence 100 ms, pull retry 100 ms; while recovery is awaited,
+ * every consumer rebalances every 250 ms instead of every 20 s) and every wait bounded. It does not drive the
+ * `TestClock`: stepping it while awaiting the loopback I/O each step causes was not done.
  *
  * @since 0.1.0
  */
