@@ -5,7 +5,7 @@
 //
 //   tsc -p tsconfig.bench.json && node .bench-build/bench/simulate.js
 //   SIM_RUNS=500 SIM_SEED=42 (by default the time: printed, so a failing run can be repeated)
-//   SIM_MODES=concurrent,orderly SIM_MAX_FAULTS=4 SIM_SPAN_MS=600 (orderly runs draw no BrokerDown: see
+//   SIM_MODES=concurrent,orderly SIM_MAX_FAULTS=4 SIM_SPAN_MS=600 (every fault kind in both modes:
 //   SimulationLive.defaultKinds)
 import { Effect, Logger, LogLevel } from "effect"
 import * as SimulationLive from "../src/layers/SimulationLive.js"

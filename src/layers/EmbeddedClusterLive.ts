@@ -94,6 +94,7 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
       )
       running.set(brokerOptions.brokerName, { broker, server, up: true })
     }
+    const nameServerState = { up: true }
     const find = (name: string) =>
       Effect.suspend(() => {
         const entry = running.get(name)
@@ -131,6 +132,16 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
           find(name),
           (entry) => entry.up ? Effect.void : Effect.zipRight(entry.server.resume, Effect.sync(() => (entry.up = true)))
         ),
+      stopNameServer: Effect.suspend(() =>
+        nameServerState.up
+          ? Effect.zipRight(Effect.sync(() => (nameServerState.up = false)), nameServer.pause)
+          : Effect.void
+      ),
+      startNameServer: Effect.suspend(() =>
+        nameServerState.up
+          ? Effect.void
+          : Effect.zipRight(nameServer.resume, Effect.sync(() => (nameServerState.up = true)))
+      ),
       setLatency: (name, latency) =>
         Effect.flatMap(find(name), (entry) =>
           Effect.sync(() => (entry.broker.faults.latency = Duration.decode(latency)))),

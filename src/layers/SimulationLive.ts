@@ -10,14 +10,33 @@
  * closed (`Supervisor.track` over the whole run). `check` draws schedules with fast-check and runs each; a failure
  * shrinks to a small schedule, printed in the error.
  *
- * Time: the run is on the live clock (it installs one, so it also runs inside `it.effect`), with short intervals
- * (route refresh 100 ms, heartbeats 200 ms, offset persistence 100 ms, pull retry 100 ms; while recovery is awaited,
- * every consumer rebalances every 250 ms instead of every 20 s) and every wait bounded. It does not drive the
- * `TestClock`: stepping it while awaiting the loopback I/O each step causes was not done.
+ * Time: the run is under a `TestClock` of its own (it provides `TestContext`, so it runs the same inside `it.effect`
+ * or `it.live`), set to the wall-clock time when the run starts and driven by the runner: `TestClock.adjust` by
+ * `timeStep` (20 ms) again and again, each adjustment letting the event loop run (the loopback I/O of the cluster and
+ * the clients) before it wakes the sleeps due. Every time in the workload, the clients and the cluster (intervals,
+ * timeouts, latencies, lock expiries, the fault times of the schedule) is virtual: a minute of it (Java's 60 s broker
+ * lock) passes in a few real seconds, while a request in flight still meets its answer long before its timeout comes
+ * round in virtual time. The clients use short intervals (route refresh 100 ms, heartbeats 200 ms, offset persistence
+ * 100 ms, pull retry 100 ms; while recovery is awaited, every consumer rebalances every 250 ms instead of every 20 s)
+ * and every wait is bounded.
  *
  * @since 0.1.0
  */
-import { Chunk, Clock, Duration, Effect, FastCheck, Fiber, Layer, Ref, Runtime, Schedule, Supervisor } from "effect"
+import {
+  Chunk,
+  Clock,
+  Duration,
+  Effect,
+  FastCheck,
+  Fiber,
+  Layer,
+  Ref,
+  Runtime,
+  Schedule,
+  Supervisor,
+  TestClock,
+  TestContext
+} from "effect"
 import * as Simulation from "../services/Simulation.js"
 import * as EmbeddedClusterLive from "./EmbeddedClusterLive.js"
 import {
@@ -65,6 +84,7 @@ const simulate = <E>(schedule: Simulation.FaultSchedule, settings: Settings<E>) 
       const applied = yield* play(cluster, consumers, action)
       yield* record(Simulation.HistoryEvent.Step({ action, applied, at: yield* Clock.currentTimeMillis }))
     }
+    yield* cluster.startNameServer
     yield* Effect.forEach(cluster.brokers, (b) =>
       Effect.zipRight(cluster.startBroker(b.name), cluster.setLatency(b.name, 0)), { discard: true })
     yield* Effect.forEach(range(settings.consumers), (i) =>
@@ -82,6 +102,19 @@ const simulate = <E>(schedule: Simulation.FaultSchedule, settings: Settings<E>) 
     return yield* history
   })
 
+/** Runs `effect` while its `TestClock` moves `step` further each time the event loop has had its turn (module doc). */
+const withVirtualTime = (step: Duration.Duration) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.fork(Effect.interruptible(Effect.forever(TestClock.adjust(step)))),
+    () => effect,
+    Fiber.interrupt
+  )
+
+/** The sockets and listening servers of this process's event loop, as Node lists its active resources. */
+const openSockets = Effect.sync(() =>
+  process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap" || r === "TCPServerWrap").length
+)
+
 /**
  * Runs one schedule and checks every invariant: the report, or `SimulationFailed` with the violations.
  *
@@ -93,25 +126,46 @@ export const run = <E = unknown>(
   options: SimulationOptions<E> = {}
 ): Effect.Effect<Simulation.SimulationReport, Simulation.SimulationFailed | Simulation.SimulationSetupError> =>
   Effect.gen(function*() {
+    const settings = settingsOf(options)
+    yield* TestClock.setTime(Date.now())
+    const socketsBefore = yield* openSockets
     const forked = yield* Supervisor.track
-    const history = yield* Effect.scoped(simulate(schedule, settingsOf(options))).pipe(Effect.supervised(forked))
-    const report = Simulation.checkHistory(history, (yield* forked.value).length)
+    const { history, socketsLeft } = yield* Effect.gen(function*() {
+      const history = yield* Effect.scoped(simulate(schedule, settings)).pipe(Effect.supervised(forked))
+      // A closed socket leaves the process's list of resources a turn of the event loop later.
+      const socketsLeft = yield* Effect.map(openSockets, (n) => Math.max(0, n - socketsBefore)).pipe(
+        Effect.repeat(
+          Schedule.spaced("20 millis").pipe(
+            Schedule.upTo("2 seconds"),
+            Schedule.whileInput((n: number) => n > 0),
+            Schedule.passthrough
+          )
+        )
+      )
+      return { history, socketsLeft }
+    }).pipe(withVirtualTime(settings.timeStep))
+    const report = Simulation.checkHistory(history, { fibersLeft: (yield* forked.value).length, socketsLeft })
     if (report.violations.length > 0) return yield* new Simulation.SimulationFailed({ schedule, report, history })
     return report
-  }).pipe(Effect.withClock(Clock.make()))
+  }).pipe(Effect.provide(TestContext.TestContext))
 
 /**
- * The fault kinds `check` draws by default: all of them for concurrent consumers; for orderly ones all but
- * `BrokerDown`, since a consumer that leaves while its queues' broker is down cannot unlock them, and the broker keeps
- * those locks for 60 s (Java's `REBALANCE_LOCK_MAX_LIVE_TIME`), past the recovery bound: not lost, only late.
+ * The fault kinds `check` draws by default: all of them, for concurrent and orderly consumers alike. (An orderly
+ * consumer that leaves while its queues' broker is down cannot unlock them, and the broker keeps those locks 60 s,
+ * Java's `REBALANCE_LOCK_MAX_LIVE_TIME`: in virtual time that is within the default recovery bound.)
  *
  * @since 0.1.0
  * @category running
  */
-export const defaultKinds = (orderly: boolean): ReadonlyArray<Simulation.FaultKind> =>
-  orderly
-    ? ["Latency", "FailRequests", "CutClient", "ConsumerJoins", "ConsumerClosesMidBatch"]
-    : ["BrokerDown", "Latency", "FailRequests", "CutClient", "ConsumerJoins", "ConsumerClosesMidBatch"]
+export const defaultKinds: ReadonlyArray<Simulation.FaultKind> = [
+  "BrokerDown",
+  "NameServerDown",
+  "Latency",
+  "FailRequests",
+  "CutClient",
+  "ConsumerJoins",
+  "ConsumerClosesMidBatch"
+]
 
 /**
  * Draws `runs` schedules with fast-check (from `seed`) and runs each with `run`. A failing schedule is shrunk (fewer
@@ -133,7 +187,7 @@ export const check = <E = unknown>(
       spanMillis: options.spanMillis ?? 600,
       minFaults: options.minFaults ?? 1,
       maxFaults: options.maxFaults ?? 4,
-      kinds: options.kinds ?? defaultKinds(settings.orderly)
+      kinds: options.kinds ?? defaultKinds
     })
     const property = FastCheck.asyncProperty(arbitrary, (schedule) =>
       Runtime.runPromise(runtime)(run(schedule, options)).then(() => true))

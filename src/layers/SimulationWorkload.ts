@@ -40,7 +40,7 @@ export interface SimulationOptions<E = unknown> {
   readonly producers?: number | undefined
   /** Messages each producer sends, keyed `p{producer}-{sequence}` (15). */
   readonly messagesPerProducer?: number | undefined
-  /** Real time between two sends of a producer (40 ms). */
+  /** Time between two sends of a producer (40 ms). */
   readonly sendInterval?: Duration.DurationInput | undefined
   /** Consumers of the group when the run starts (2). */
   readonly consumers?: number | undefined
@@ -48,8 +48,16 @@ export interface SimulationOptions<E = unknown> {
   readonly orderly?: boolean | undefined
   /** The handler under test; by default every batch succeeds. It is wrapped to record what it is given. */
   readonly handler?: MessageHandler<E> | undefined
-  /** How long to wait, once the schedule has played, for every acknowledged message to be consumed (15 s). */
+  /**
+   * How long to wait (virtual time), once the schedule has played, for every acknowledged message to be consumed
+   * (90 s: past the broker's 60 s queue locks).
+   */
   readonly recoveryWithin?: Duration.DurationInput | undefined
+  /**
+   * How far the run's `TestClock` moves at each turn of the event loop (20 ms): larger runs faster, smaller leaves the
+   * I/O more turns per virtual second.
+   */
+  readonly timeStep?: Duration.DurationInput | undefined
 }
 
 /**
@@ -68,7 +76,7 @@ export interface PropertyOptions {
   /** Faults in a schedule: at least `minFaults` (1), at most `maxFaults` (4). */
   readonly minFaults?: number | undefined
   readonly maxFaults?: number | undefined
-  /** The kinds of faults drawn (`defaultKinds`: all, or all but `BrokerDown` for orderly consumers). */
+  /** The kinds of faults drawn (`defaultKinds`: all). */
   readonly kinds?: ReadonlyArray<Simulation.FaultKind> | undefined
 }
 
@@ -113,7 +121,8 @@ export const settingsOf = <E>(options: SimulationOptions<E>) => ({
   consumers: options.consumers ?? 2,
   orderly: options.orderly ?? false,
   handler: options.handler ?? (() => Effect.succeed("CONSUME_SUCCESS" as const)),
-  recoveryWithin: Duration.decode(options.recoveryWithin ?? "15 seconds")
+  recoveryWithin: Duration.decode(options.recoveryWithin ?? "90 seconds"),
+  timeStep: Duration.decode(options.timeStep ?? "20 millis")
 })
 
 export type Settings<E> = ReturnType<typeof settingsOf<E>>
@@ -312,6 +321,8 @@ export const play = (
   switch (action._tag) {
     case "StartBroker":
       return done(cluster.startBroker(broker(action.broker)))
+    case "StartNameServer":
+      return done(cluster.startNameServer)
     case "RemoveLatency":
       return done(cluster.setLatency(broker(action.broker), 0))
     case "JoinerLeaves":
@@ -323,6 +334,8 @@ export const play = (
   switch (fault._tag) {
     case "BrokerDown":
       return done(cluster.stopBroker(broker(fault.broker)))
+    case "NameServerDown":
+      return done(cluster.stopNameServer)
     case "Latency":
       return done(cluster.setLatency(broker(fault.broker), Duration.millis(fault.latencyMillis)))
     case "FailRequests":

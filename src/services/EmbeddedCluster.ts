@@ -43,6 +43,13 @@ export interface EmbeddedClusterService {
   /** Starts a stopped broker again on the same port, with its data. */
   readonly startBroker: (name: string) => Effect.Effect<void>
   /**
+   * Stops the name server: its connections drop and it accepts none (its port stays reserved) until
+   * `startNameServer`. Brokers go on serving; clients go on with the routes they have.
+   */
+  readonly stopNameServer: Effect.Effect<void>
+  /** Starts the stopped name server again on the same port. */
+  readonly startNameServer: Effect.Effect<void>
+  /**
    * Delays every answer of a broker by `latency` (zero removes the delay): requests are worked on when they arrive,
    * their answers held back that long (Clock time), as a network round trip away would.
    */

@@ -1,11 +1,10 @@
 /**
  * Fault simulations as property tests: the pure half. A simulation runs a workload (producers sending keyed, numbered
  * messages; push consumers, concurrent or orderly, with a handler of the user's) on the embedded cluster while a
- * `FaultSchedule` drawn by fast-check stops brokers, adds latency, fails requests, cuts clients, and makes consumers
- * join, leave and close mid-batch. Everything that happened is recorded as a `History`; the invariants below are
- * plain functions over it, so each has tests of its own and a failing run shrinks to a small schedule. The runner is
- * `SimulationLive` (`src/layers/SimulationLive.ts`). Not simulated: a name server going down (the embedded cluster
- * has no such operation yet).
+ * `FaultSchedule` drawn by fast-check stops brokers and the name server, adds latency, fails requests, cuts clients,
+ * and makes consumers join, leave and close mid-batch. Everything that happened is recorded as a `History`; the
+ * invariants below are plain functions over it, so each has tests of its own and a failing run shrinks to a small
+ * schedule. The runner is `SimulationLive` (`src/layers/SimulationLive.ts`), under a `TestClock` it drives.
  * @since 0.1.0
  */
 import { Data } from "effect"

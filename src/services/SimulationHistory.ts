@@ -69,6 +69,8 @@ export type Violation = Data.TaggedEnum<{
   OffsetPassedUnconsumed: { readonly queue: string; readonly offset: number; readonly consumedUpTo: number }
   /** Fibers still alive after every scope of the simulation closed. */
   FibersLeft: { readonly count: number }
+  /** Sockets (connections or listening servers) still open after every scope of the simulation closed. */
+  SocketsLeft: { readonly count: number }
 }>
 
 /** Constructors and matchers of `Violation`. @since 0.1.0 @category invariants */
@@ -255,11 +257,21 @@ export interface SimulationReport {
 }
 
 /**
- * Checks every invariant of a history, with the fibers the runner found alive once its scopes closed.
+ * What the runner found still there once every scope of the run closed: fibers alive, sockets open.
  * @since 0.1.0
  * @category invariants
  */
-export const checkHistory = (history: History, fibersLeft: number): SimulationReport => {
+export interface Leftovers {
+  readonly fibersLeft: number
+  readonly socketsLeft: number
+}
+
+/**
+ * Checks every invariant of a history, with the fibers and sockets the runner found left once its scopes closed.
+ * @since 0.1.0
+ * @category invariants
+ */
+export const checkHistory = (history: History, { fibersLeft, socketsLeft }: Leftovers): SimulationReport => {
   const steps = history.events.filter((e) => e._tag === "Step")
   const dups = duplicates(history)
   return {
@@ -277,7 +289,8 @@ export const checkHistory = (history: History, fibersLeft: number): SimulationRe
       ...everyAcknowledgedConsumed(history),
       ...orderlyPerQueueOrder(history),
       ...committedOffsetsSound(history),
-      ...(fibersLeft > 0 ? [Violation.FibersLeft({ count: fibersLeft })] : [])
+      ...(fibersLeft > 0 ? [Violation.FibersLeft({ count: fibersLeft })] : []),
+      ...(socketsLeft > 0 ? [Violation.SocketsLeft({ count: socketsLeft })] : [])
     ]
   }
 }

@@ -7,17 +7,19 @@ import { Data, FastCheck } from "effect"
 import { RequestCode } from "../protocol/RequestCode.js"
 
 /**
- * The requests a `FailRequests` fault may fail, chosen because their failure is recovered from within a second (the
- * producer retries a send on another broker; a pull loop tries again after `pullTimeDelayWhenException`; a heartbeat
- * is sent again on its next tick). A failed QUERY_CONSUMER_OFFSET or LOCK_BATCH_MQ would hold a queue back until the
- * next 20 s rebalance, longer than a simulation lasts.
+ * The requests a `FailRequests` fault may fail: the producer retries a send on another broker; a pull loop tries again
+ * after `pullTimeDelayWhenException`; a heartbeat is sent again on its next tick; an offset update again at the next
+ * persist; a queue whose offset query or lock failed is taken at a later rebalance.
  * @since 0.1.0
  * @category faults
  */
 export const failableRequests = {
   SEND_MESSAGE_V2: RequestCode.SEND_MESSAGE_V2,
   PULL_MESSAGE: RequestCode.PULL_MESSAGE,
-  HEART_BEAT: RequestCode.HEART_BEAT
+  HEART_BEAT: RequestCode.HEART_BEAT,
+  QUERY_CONSUMER_OFFSET: RequestCode.QUERY_CONSUMER_OFFSET,
+  UPDATE_CONSUMER_OFFSET: RequestCode.UPDATE_CONSUMER_OFFSET,
+  LOCK_BATCH_MQ: RequestCode.LOCK_BATCH_MQ
 } as const
 
 /** The name of a request a `FailRequests` fault fails. @since 0.1.0 @category faults */
@@ -43,6 +45,8 @@ export interface ClientRef {
 export type Fault = Data.TaggedEnum<{
   /** The broker stops (connections dropped, out of routes, data kept) and starts again after `downForMillis`. */
   BrokerDown: { readonly broker: number; readonly downForMillis: number }
+  /** The name server stops (connections dropped, none accepted) and starts again after `downForMillis`. */
+  NameServerDown: { readonly downForMillis: number }
   /** Every answer of the broker waits `latencyMillis`, for `forMillis`. */
   Latency: { readonly broker: number; readonly latencyMillis: number; readonly forMillis: number }
   /** The broker answers the next `count` requests of `request` with SYSTEM_BUSY. */
@@ -79,6 +83,8 @@ export interface FaultSchedule {
 export type TimelineAction = Data.TaggedEnum<{
   Begin: { readonly fault: Fault; readonly index: number }
   StartBroker: { readonly broker: number }
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- Data.TaggedEnum's way to a case with no fields
+  StartNameServer: {}
   RemoveLatency: { readonly broker: number }
   JoinerLeaves: { readonly index: number }
   RestartConsumer: { readonly consumer: number }
@@ -99,6 +105,7 @@ export const timeline = (
   const ending = (fault: Fault, index: number): readonly [number, TimelineAction] | undefined =>
     Fault.$match(fault, {
       BrokerDown: (f) => [f.downForMillis, TimelineAction.StartBroker({ broker: f.broker })] as const,
+      NameServerDown: (f) => [f.downForMillis, TimelineAction.StartNameServer()] as const,
       Latency: (f) => [f.forMillis, TimelineAction.RemoveLatency({ broker: f.broker })] as const,
       ConsumerJoins: (f) => [f.staysForMillis, TimelineAction.JoinerLeaves({ index })] as const,
       ConsumerClosesMidBatch: (f) =>
@@ -142,13 +149,15 @@ const faultArbitrary = (shape: ScheduleShape, kind: FaultKind): FastCheck.Arbitr
   switch (kind) {
     case "BrokerDown":
       return FastCheck.record({ broker, downForMillis: span }).map(Fault.BrokerDown)
+    case "NameServerDown":
+      return span.map((downForMillis) => Fault.NameServerDown({ downForMillis }))
     case "Latency":
       return FastCheck.record({ broker, latencyMillis: FastCheck.integer({ min: 1, max: 300 }), forMillis: span })
         .map(Fault.Latency)
     case "FailRequests":
       return FastCheck.record({
         broker,
-        request: FastCheck.constantFrom<FailableRequest>("SEND_MESSAGE_V2", "PULL_MESSAGE", "HEART_BEAT"),
+        request: FastCheck.constantFrom(...(Object.keys(failableRequests) as Array<FailableRequest>)),
         count: FastCheck.integer({ min: 1, max: 5 })
       }).map(Fault.FailRequests)
     case "CutClient":

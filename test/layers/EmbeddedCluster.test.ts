@@ -161,6 +161,25 @@ describe("the embedded cluster, driven by the project's own client", () => {
       ])
     }).pipe(Effect.provide(clientOn()), Effect.provide(withCluster({ brokers: 2 }))))
 
+  it.scoped("a stopped name server drops its connections and refuses new ones, brokers serve on; started, it routes", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders")
+      const client = yield* RemotingClient
+      const routeOf = client.invokeNameServer(request(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: "Orders" }))
+      yield* routeOf
+      yield* cluster.stopNameServer
+      yield* cluster.stopNameServer // stopping twice is stopping once
+      const down = yield* Effect.flip(routeOf)
+      expect(["RemotingConnectError", "RemotingConnectionError"]).toContain(down._tag)
+      const sent = yield* client.invoke(cluster.brokers[0]!.address, send("Orders", "still served", {}))
+      expect(sent.code).toBe(ResponseCode.SUCCESS)
+      yield* cluster.startNameServer
+      yield* cluster.startNameServer
+      const route = Either.getOrThrow(decodeBody(TopicRouteData, (yield* routeOf).body))
+      expect(route.queueDatas.map((q) => q.brokerName)).toEqual(["broker-a"])
+    }).pipe(Effect.provide(clientOn()), Effect.provide(withCluster())))
+
   it.scoped("refuses a message over the maximum size, and a send to an unknown topic without auto-creation", () =>
     Effect.gen(function*() {
       const cluster = yield* EmbeddedCluster

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Logger, LogLevel } from "effect"
+import * as net from "node:net"
 import * as SimulationLive from "../../src/layers/SimulationLive.js"
 import { messageKeys } from "../../src/protocol/MessageDecoder.js"
 import type { MessageHandler } from "../../src/services/PushConsumer.js"
@@ -24,12 +25,15 @@ const everyKind: FaultSchedule = {
     { atMillis: 150, fault: Fault.BrokerDown({ broker: 1, downForMillis: 200 }) },
     { atMillis: 200, fault: Fault.Latency({ broker: 0, latencyMillis: 100, forMillis: 300 }) },
     { atMillis: 250, fault: Fault.CutClient({ client: { role: "consumer", index: 1 } }) },
-    { atMillis: 300, fault: Fault.CutClient({ client: { role: "producer", index: 0 } }) }
+    { atMillis: 300, fault: Fault.CutClient({ client: { role: "producer", index: 0 } }) },
+    { atMillis: 320, fault: Fault.FailRequests({ broker: 0, request: "UPDATE_CONSUMER_OFFSET", count: 2 }) },
+    { atMillis: 350, fault: Fault.NameServerDown({ downForMillis: 200 }) }
   ]
 }
 
 // CI (CI=true, as .ci/run is started) runs a few hundred schedules; a developer's `npm test` a few dozen. Each schedule
-// takes about a second on the 2-core machine; `npm run simulate` runs 500.
+// takes about a second on the 2-core machine (its virtual time runs faster than the wall clock); `npm run simulate`
+// runs 500.
 const schedules = process.env.CI === "true" ? { concurrent: 150, orderly: 100 } : { concurrent: 15, orderly: 10 }
 const within = (runs: number) => 60_000 + runs * 3_000
 
@@ -39,8 +43,8 @@ describe("fault simulations", () => {
     () =>
       Effect.gen(function*() {
         const report = yield* SimulationLive.run(everyKind)
-        // 8 faults, 4 of which end: 12 steps, each taking effect. Some sends fail while a broker is down or busy.
-        expect(report).toMatchObject({ stepsApplied: 12, stepsSkipped: 0 })
+        // 10 faults, 5 of which end: 15 steps, each taking effect. Some sends fail while a broker is down or busy.
+        expect(report).toMatchObject({ stepsApplied: 15, stepsSkipped: 0 })
         expect(report.acknowledged).toBeGreaterThanOrEqual(20)
         expect(report.consumed).toBeGreaterThanOrEqual(report.acknowledged) // a send that timed out may be stored
         expect(report.interruptedBatches).toBeGreaterThanOrEqual(1)
@@ -77,6 +81,25 @@ describe("fault simulations", () => {
         expect(failed.report.violations).toEqual([{ _tag: "Lost", key: "p0-3", producer: 0, sequence: 3 }])
         expect(failed.message).toContain("+10ms Latency(broker=0, latencyMillis=5, forMillis=50)")
       }).pipe(quiet),
+    60_000
+  )
+
+  it.live(
+    "a handler that leaves a socket open is reported: sockets left once every scope closed",
+    () =>
+      Effect.gen(function*() {
+        // The handler opens a listening server on its first batch and never closes it (the test closes it after).
+        const servers: Array<net.Server> = []
+        yield* Effect.addFinalizer(() => Effect.sync(() => servers.forEach((s) => s.close())))
+        const leaky: MessageHandler<never> = () =>
+          Effect.sync(() => {
+            if (servers.length === 0) servers.push(net.createServer().listen(0, "127.0.0.1"))
+            return "CONSUME_SUCCESS" as const
+          })
+        const error = yield* Effect.flip(SimulationLive.run({ faults: [] }, { handler: leaky }))
+        expect(error).toBeInstanceOf(SimulationFailed)
+        expect((error as SimulationFailed).report.violations).toEqual([{ _tag: "SocketsLeft", count: 1 }])
+      }).pipe(Effect.scoped, quiet),
     60_000
   )
 

@@ -244,7 +244,7 @@ describe("committed offsets", () => {
     h.offset(q0, 5)
     expect(committedOffsetsSound(h.history())).toEqual([])
     expect(offsetRegressions(h.history())).toBe(1)
-    expect(checkHistory(h.history(), 0).offsetRegressions).toBe(1)
+    expect(checkHistory(h.history(), { fibersLeft: 0, socketsLeft: 0 }).offsetRegressions).toBe(1)
   })
 
   it("an offset set back after a step that moves queues (a consumer joining) is counted, not a violation", () => {
@@ -291,16 +291,17 @@ describe("committed offsets", () => {
 })
 
 describe("duplicates and the report", () => {
-  it("duplicates are counted, not violations; fibers left are", () => {
+  it("duplicates are counted, not violations; fibers and sockets left are", () => {
     const h = builder()
     h.ack(q0, 0)
     h.consume("c0#0", q0, [0])
     h.consume("c1#0", q0, [0])
     h.consume("c1#0", q0, [0])
     expect(duplicates(h.history())).toEqual({ keys: 1, extraDeliveries: 2 })
-    const report = checkHistory(h.history(), 3)
+    const report = checkHistory(h.history(), { fibersLeft: 3, socketsLeft: 2 })
     expect(report).toMatchObject({ acknowledged: 1, consumed: 1, duplicateKeys: 1, extraDeliveries: 2 })
-    expect(report.violations).toEqual([Violation.FibersLeft({ count: 3 })])
+    expect(report.violations).toEqual([Violation.FibersLeft({ count: 3 }), Violation.SocketsLeft({ count: 2 })])
+    expect(checkHistory(h.history(), { fibersLeft: 0, socketsLeft: 0 }).violations).toEqual([])
   })
 })
 
