@@ -1,5 +1,6 @@
-// An embedded cluster in a worker thread, so that a benchmark's client and broker run on their own cores, as a client
-// and a real broker would. The parent sends { op, ... } messages and gets { ok } or the cluster's address back.
+// An embedded cluster in a worker thread or a child process, so that a benchmark's client and broker run on their own
+// cores, as a client and a real broker would (a child process also keeps the broker's memory and CPU out of the
+// client's figures). The parent sends { op, ... } messages and gets { ok } or the cluster's address back.
 import type { Duration } from "effect"
 import { Effect, Exit, Layer, Scope } from "effect"
 import { parentPort } from "node:worker_threads"
@@ -11,7 +12,11 @@ type Command =
   | { readonly op: "setLatency"; readonly latency: Duration.DurationInput }
   | { readonly op: "stop" }
 
-const port = parentPort!
+/** The parent: the worker thread's port, or the child process's IPC channel. */
+const port = parentPort ?? {
+  postMessage: (message: unknown) => void process.send!(message),
+  on: (event: "message", listener: (command: Command) => void) => void process.on(event, listener)
+}
 const scope = Effect.runSync(Scope.make())
 const context = await Effect.runPromise(Layer.buildWithScope(EmbeddedClusterLive.layer(), scope))
 const cluster = EmbeddedCluster.of(context.unsafeMap.get(EmbeddedCluster.key) as EmbeddedCluster["Type"])

@@ -1,6 +1,8 @@
 // What the benchmarks share: a client stack on the embedded cluster, a bare pull request, and the embedded cluster
 // in a worker thread.
 import { Effect, Either, Layer } from "effect"
+import { fork, type Serializable } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import * as ClientInstanceLive from "../src/layers/ClientInstanceLive.js"
 import * as RemotingClientLive from "../src/layers/RemotingClientLive.js"
@@ -50,22 +52,24 @@ export const clientStackAt = (nameServerAddress: string, instanceName: string) =
     )
   )
 
-/** The embedded cluster in a worker thread (see broker-worker.ts): its address and the calls it takes. */
-export const startBrokerWorker = async () => {
+/** The embedded cluster in a worker thread, or a child process (see broker-worker.ts): its address and its calls. */
+export const startBrokerWorker = async (where: "thread" | "process" = "thread") => {
   // Compiled (`npm run bench`) the worker is plain JavaScript; run from source with tsx, it registers tsx first.
   const compiled = import.meta.url.endsWith(".js")
   const script = new URL(compiled ? "./broker-worker.js" : "./broker-worker.ts", import.meta.url)
-  const worker = compiled
+  const peer = where === "process"
+    ? childProcess(script, compiled)
+    : compiled
     ? new Worker(script)
     : new Worker(
       `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(script.href)}) })`,
       { eval: true }
     )
-  const next = () => new Promise<Record<string, unknown>>((resolve) => worker.once("message", resolve))
+  const next = () => new Promise<Record<string, unknown>>((resolve) => peer.once("message", resolve))
   const { nameServerAddress } = await next() as { nameServerAddress: string }
   const call = async (command: Record<string, unknown>) => {
     const answer = next()
-    worker.postMessage(command)
+    peer.postMessage(command)
     await answer
   }
   return {
@@ -74,7 +78,21 @@ export const startBrokerWorker = async () => {
     setLatency: (latency: string) => call({ op: "setLatency", latency }),
     stop: async () => {
       await call({ op: "stop" })
-      await worker.terminate()
+      await peer.terminate()
     }
+  }
+}
+
+/** The broker as a child process, with a worker's calls. */
+const childProcess = (script: URL, compiled: boolean) => {
+  const child = fork(fileURLToPath(script), [], { execArgv: compiled ? [] : ["--import", "tsx"] })
+  return {
+    once: (event: "message", listener: (message: Record<string, unknown>) => void) => void child.once(event, listener),
+    postMessage: (message: unknown) => void child.send(message as Serializable),
+    terminate: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve())
+        child.kill()
+      })
   }
 }

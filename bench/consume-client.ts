@@ -1,0 +1,100 @@
+// One consumer of bench/consume.ts in a process of its own (a client-only process: the broker is another process), so
+// its CPU time and memory are the client's alone. Reads the whole backlog of a topic, as a push consumer of a new
+// group (concurrent or orderly) or as a bare PULL_MESSAGE loop, and sends its figures to the parent.
+import { NodeFileSystem } from "@effect/platform-node"
+import { Deferred, Effect, Layer, Option } from "effect"
+import * as PushConsumerLive from "../src/layers/PushConsumerLive.js"
+import { decodeMessages } from "../src/protocol/MessageDecoder.js"
+import { RemotingClient } from "../src/services/RemotingClient.js"
+import { TopicRouteCache } from "../src/services/TopicRouteCache.js"
+import { clientStackAt, pullRequest } from "./stacks.js"
+
+export interface ConsumeJob {
+  readonly nameServerAddress: string
+  readonly topic: string
+  readonly count: number
+  readonly mode: "bare pull" | "concurrent" | "orderly"
+  readonly group: string
+}
+
+export interface ConsumeFigures {
+  readonly rate: number
+  readonly cpuMicrosPerMessage: number
+  readonly peakHeapMiB: number
+  readonly peakRssMiB: number
+}
+
+/** The bare pull loop: every queue of the topic pulled from 0 to its end, 32 at a time, in parallel. */
+const barePull = (job: ConsumeJob) =>
+  Effect.gen(function*() {
+    const client = yield* RemotingClient
+    const route = Option.getOrThrow((yield* (yield* TopicRouteCache).refresh(job.topic)).route)
+    let total = 0
+    yield* Effect.forEach(route.queueDatas, (queues) =>
+      Effect.forEach(Array.from({ length: queues.readQueueNums }, (_, q) => q), (queueId) =>
+        Effect.gen(function*() {
+          const address = route.brokerDatas.find((b) => b.brokerName === queues.brokerName)!.brokerAddrs["0"]!
+          let offset = 0
+          for (;;) {
+            const answer = yield* client.invoke(address, pullRequest(job.group, job.topic, queueId, offset))
+            if (answer.body === undefined) break
+            total += (yield* decodeMessages(answer.body)).length
+            offset = Number(answer.extFields?.nextBeginOffset)
+          }
+        }), { concurrency: "unbounded", discard: true }), { concurrency: "unbounded", discard: true })
+    if (total !== job.count) return yield* Effect.dieMessage(`bare pull read ${total} of ${job.count}`)
+  })
+
+/** A push consumer of a new group from the first offset, until it has consumed `count` messages. */
+const push = (job: ConsumeJob) =>
+  Effect.scoped(Effect.gen(function*() {
+    let consumed = 0
+    const done = yield* Deferred.make<void>()
+    yield* PushConsumerLive.make({
+      group: job.group,
+      subscriptions: [{ topic: job.topic }],
+      consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET",
+      orderly: job.mode === "orderly",
+      handler: (messages) =>
+        Effect.suspend(() => {
+          consumed += messages.length
+          return consumed >= job.count
+            ? Effect.as(Deferred.succeed(done, undefined), "CONSUME_SUCCESS" as const)
+            : Effect.succeed("CONSUME_SUCCESS" as const)
+        })
+    })
+    yield* Deferred.await(done)
+  })).pipe(Effect.provide(NodeFileSystem.layer))
+
+export const consume = async (job: ConsumeJob): Promise<ConsumeFigures> => {
+  let peakHeap = 0
+  let peakRss = 0
+  const sample = () => {
+    const m = process.memoryUsage()
+    peakHeap = Math.max(peakHeap, m.heapUsed)
+    peakRss = Math.max(peakRss, m.rss)
+  }
+  const timer = setInterval(sample, 20)
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  const work: Effect.Effect<void, unknown, Layer.Layer.Success<ReturnType<typeof clientStackAt>>> =
+    job.mode === "bare pull" ? barePull(job) : push(job)
+  await Effect.runPromise(
+    work.pipe(Effect.provide(clientStackAt(job.nameServerAddress, job.group).pipe(Layer.orDie)))
+  )
+  const seconds = (performance.now() - started) / 1000
+  const used = process.cpuUsage(cpu)
+  clearInterval(timer)
+  sample()
+  return {
+    rate: job.count / seconds,
+    cpuMicrosPerMessage: (used.user + used.system) / job.count,
+    peakHeapMiB: peakHeap / 2 ** 20,
+    peakRssMiB: peakRss / 2 ** 20
+  }
+}
+
+if (process.send !== undefined && process.argv[2] !== undefined) {
+  const figures = await consume(JSON.parse(process.argv[2]) as ConsumeJob)
+  process.send(figures, () => process.exit(0))
+}
