@@ -31,17 +31,21 @@ const barePull = (job: ConsumeJob) =>
     const route = Option.getOrThrow((yield* (yield* TopicRouteCache).refresh(job.topic)).route)
     let total = 0
     yield* Effect.forEach(route.queueDatas, (queues) =>
-      Effect.forEach(Array.from({ length: queues.readQueueNums }, (_, q) => q), (queueId) =>
-        Effect.gen(function*() {
-          const address = route.brokerDatas.find((b) => b.brokerName === queues.brokerName)!.brokerAddrs["0"]!
-          let offset = 0
-          for (;;) {
-            const answer = yield* client.invoke(address, pullRequest(job.group, job.topic, queueId, offset))
-            if (answer.body === undefined) break
-            total += (yield* decodeMessages(answer.body)).length
-            offset = Number(answer.extFields?.nextBeginOffset)
-          }
-        }), { concurrency: "unbounded", discard: true }), { concurrency: "unbounded", discard: true })
+      Effect.forEach(
+        Array.from({ length: queues.readQueueNums }, (_, q) => q),
+        (queueId) =>
+          Effect.gen(function*() {
+            const address = route.brokerDatas.find((b) => b.brokerName === queues.brokerName)!.brokerAddrs["0"]!
+            let offset = 0
+            for (;;) {
+              const answer = yield* client.invoke(address, pullRequest(job.group, job.topic, queueId, offset))
+              if (answer.body === undefined) break
+              total += (yield* decodeMessages(answer.body)).length
+              offset = Number(answer.extFields?.nextBeginOffset)
+            }
+          }),
+        { concurrency: "unbounded", discard: true }
+      ), { concurrency: "unbounded", discard: true })
     if (total !== job.count) return yield* Effect.dieMessage(`bare pull read ${total} of ${job.count}`)
   })
 

@@ -24,9 +24,11 @@ const fill = (nameServerAddress: string, topic: string, size: number, count: num
       discard: true
     })
   }).pipe(
-    Effect.provide(ProducerLive.layer({ group: "bench_filler" }).pipe(
-      Layer.provideMerge(clientStackAt(nameServerAddress, "filler"))
-    ))
+    Effect.provide(
+      ProducerLive.layer({ group: "bench_filler" }).pipe(
+        Layer.provideMerge(clientStackAt(nameServerAddress, "filler"))
+      )
+    )
   )
 
 /** Runs one consumer in a process of its own and answers its figures. */
@@ -67,7 +69,9 @@ export const run = async (seconds = 1) => {
   }
   await broker.stop()
   console.log(
-    `\nPush consumer from a backlog of ${count.toLocaleString("en-US")} messages (embedded cluster in another process, ` +
+    `\nPush consumer from a backlog of ${
+      count.toLocaleString("en-US")
+    } messages (embedded cluster in another process, ` +
       `${QUEUES} queues; each consumer a client-only process)`
   )
   const header = ["mode", "body", "msg/s", "of bare pull", "client CPU µs/msg", "peak heap MiB", "peak RSS MiB"]
