@@ -114,7 +114,8 @@ export const make = <E, R>(
       subscriptions: subscriptionTable(options.subscriptions, settings, started),
       processQueues: new ProcessQueueTable(),
       stats: new ConsumeStats(started),
-      tracing: yield* tracerInstalled
+      tracing: yield* tracerInstalled,
+      clock: yield* Effect.clock
     }
     const locks = makeQueueLocks(context)
     const consume = settings.orderly

@@ -126,4 +126,36 @@ describe("consume executor", () => {
       yield* fibersSettle()
       expect(events).toEqual(["quick finished", "stuck interrupted"])
     }))
+
+  it.scoped("tasks submitted together: quick ones run in the worker that woke, waiting ones spread up to the concurrency", () =>
+    Effect.gen(function*() {
+      const executor = yield* ConsumeExecutor.make(20)
+      yield* fibersSettle()
+      // 32 tasks that finish at once (a pulled batch, one message a task, a handler with nothing to wait for).
+      const runners = new Set<number>()
+      let ran = 0
+      const quick = Effect.withFiberRuntime<void>((fiber) =>
+        Effect.sync(() => {
+          runners.add(fiber.id().id)
+          ran++
+        })
+      )
+      yield* executor.submitAll(Array.from({ length: 32 }, () => quick))
+      yield* eventually(() => ran === 32, { what: "the 32 quick tasks ran" })
+      expect(runners.size).toBe(1)
+      // 5 tasks that wait (for I/O, a gate here) with a concurrency of 3: three run at once, the others wait.
+      yield* executor.setConcurrency(3)
+      yield* executor.apply
+      const gate = yield* Deferred.make<void>()
+      let waiting = 0
+      const slow = Effect.zipRight(Effect.sync(() => waiting++), Deferred.await(gate))
+      yield* executor.submitAll(Array.from({ length: 5 }, () => slow))
+      yield* eventually(() => waiting === 3, { what: "three waiting tasks running" })
+      yield* fibersSettle()
+      expect(waiting).toBe(3)
+      expect(yield* executor.pending).toBe(5)
+      yield* Deferred.succeed(gate, undefined)
+      yield* eventually(Effect.map(executor.pending, (pending) => pending === 0), { what: "every task ended" })
+      expect(waiting).toBe(5)
+    }))
 })

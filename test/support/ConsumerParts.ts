@@ -364,7 +364,8 @@ export const makeConsumerParts = (
         ),
         processQueues: new ProcessQueueTable(),
         stats: new ConsumeStats(0),
-        tracing: false
+        tracing: false,
+        clock: yield* Effect.clock
       },
       broker,
       routes,

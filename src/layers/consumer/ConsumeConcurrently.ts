@@ -2,9 +2,8 @@ import type { Fiber } from "effect"
 import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Metric, Schedule, type Scope } from "effect"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
-import { withProperties } from "../../protocol/MessageProperties.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
-import { type ConsumerContext, LOCAL_RETRY_DELAY, queueLogAnnotations } from "./ConsumerContext.js"
+import { type ConsumerContext, LOCAL_RETRY_DELAY, queueLogAnnotations, setOwnProperty } from "./ConsumerContext.js"
 import { tagged } from "./ConsumerMetrics.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
 import type { ConsumeService } from "./PullLoop.js"
@@ -29,27 +28,27 @@ export const runHandler = (
   held: HeldQueue,
   messages: ReadonlyArray<MessageExt>
 ): Effect.Effect<ConsumeResult> => {
-  // Written without `Effect.gen`: this runs once per batch, and each step of a generator is work for the runtime.
-  const run = Effect.flatMap(Clock.currentTimeMillis, (started) => {
-    const stampedWith = { [MessageConst.CONSUME_START_TIME]: String(started) }
-    const stamped = messages.map((m) => ({ ...m, properties: withProperties(m.properties, stampedWith) }))
-    return Effect.flatMap(Effect.exit(context.handler(stamped, { queue: held.queue })), (exit) => {
+  // Written without `Effect.gen`, the clock read without an effect: this runs once per batch (one message by default).
+  const run = Effect.suspend(() => {
+    const started = context.clock.unsafeCurrentTimeMillis()
+    const stamp = String(started)
+    for (const message of messages) setOwnProperty(message, MessageConst.CONSUME_START_TIME, stamp)
+    return Effect.flatMap(Effect.exit(context.handler(messages, { queue: held.queue })), (exit) => {
       if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return Effect.interrupt
       const result: ConsumeResult = Exit.isSuccess(exit) ? exit.value : "RECONSUME_LATER"
-      const finish = Effect.flatMap(Clock.currentTimeMillis, (ended) => {
-        const ok = result === "CONSUME_SUCCESS" ? messages.length : 0
-        context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
-        held.processQueue.consumedAt(ended)
-        return Effect.as(
-          Metric.incrementBy(result === "CONSUME_SUCCESS" ? consumedOk : consumedLater, messages.length),
-          result
-        )
-      })
-      return Exit.isSuccess(exit) ? finish : Effect.zipRight(
+      const ended = context.clock.unsafeCurrentTimeMillis()
+      const ok = result === "CONSUME_SUCCESS" ? messages.length : 0
+      context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
+      held.processQueue.consumedAt(ended)
+      const counted = Effect.as(
+        Metric.incrementBy(result === "CONSUME_SUCCESS" ? consumedOk : consumedLater, messages.length),
+        result
+      )
+      return Exit.isSuccess(exit) ? counted : Effect.zipRight(
         Effect.logWarning("the handler failed; the messages will be consumed again", exit.cause).pipe(
           Effect.annotateLogs(queueLogAnnotations(context.settings.group, held.queue))
         ),
-        finish
+        counted
       )
     })
   })
@@ -164,21 +163,21 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
         }
       }))
 
+    /**
+     * One batch in a worker: registered in flight for the consume-timeout sweep, run, settled. An entry left by an
+     * interruption (the consumer closing) is let go with the consumer; one left by a handler that interrupted itself
+     * is sent back by the sweep once past the timeout.
+     */
     const consumeBatch = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): Effect.Effect<void> =>
-      Effect.suspend(() => {
+      Effect.withFiberRuntime<void>((fiber) => {
         if (held.processQueue.dropped) return Effect.void
         const id = nextId++
-        return Effect.flatMap(Clock.currentTimeMillis, (started) =>
-          Effect.withFiberRuntime<void>((fiber) => {
-            inFlight.set(id, { held, messages, started, fiber })
-            return Effect.flatMap(
-              runHandler(context, held, messages).pipe(
-                Effect.onInterrupt(() => Effect.sync(() => inFlight.delete(id)))
-              ),
-              // Not in flight any more: the sweep took the batch past its timeout and settled it already.
-              (result) => inFlight.delete(id) ? settle(held, messages, result, 0) : Effect.void
-            )
-          }))
+        inFlight.set(id, { held, messages, started: context.clock.unsafeCurrentTimeMillis(), fiber })
+        return Effect.flatMap(
+          runHandler(context, held, messages),
+          // Not in flight any more: the sweep took the batch past its timeout and settled it already.
+          (result) => inFlight.delete(id) ? settle(held, messages, result, 0) : Effect.void
+        )
       })
 
     // The consume timeout (Java: `cleanExpireMsg`, every `consumeTimeout`): a batch whose handler runs longer is sent
@@ -215,11 +214,12 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
     return {
       submit: (held, messages) =>
         Effect.suspend(() => {
-          const batches: Array<ReadonlyArray<MessageExt>> = []
-          for (let i = 0; i < messages.length; i += settings.consumeBatchSize) {
-            batches.push(messages.slice(i, i + settings.consumeBatchSize))
+          const size = settings.consumeBatchSize
+          const tasks: Array<Effect.Effect<void>> = []
+          for (let i = 0; i < messages.length; i += size) {
+            tasks.push(consumeBatch(held, size === 1 ? [messages[i]!] : messages.slice(i, i + size)))
           }
-          return Effect.forEach(batches, (batch) => executor.submit(consumeBatch(held, batch)), { discard: true })
+          return executor.submitAll(tasks)
         })
     }
   })

@@ -18,7 +18,7 @@ export const consumeDirectly = (
   Effect.gen(function*() {
     const { settings } = context
     const begin = yield* Clock.currentTimeMillis
-    const prepared = prepareMessage(message, settings.group, settings.namespace, { minOffset: 0, maxOffset: 0 })
+    const prepared = prepareMessage(message, settings.group, settings.namespace, { minOffset: "0", maxOffset: "0" })
     const queue = { topic: prepared.topic, brokerName: brokerName ?? "", queueId: message.queueId }
     const exit = yield* Effect.exit(context.handler([prepared], { queue }))
     const spentTimeMills = (yield* Clock.currentTimeMillis) - begin

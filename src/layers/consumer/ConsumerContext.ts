@@ -1,8 +1,7 @@
-import { Duration } from "effect"
+import { type Clock, Duration } from "effect"
 import type { ConsumeFromWhere, MessageModel, SubscriptionData } from "../../protocol/bodies/HeartbeatData.js"
 import { MessageConst, RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
-import { withProperties } from "../../protocol/MessageProperties.js"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import { parseTagExpression } from "../../protocol/TagFilter.js"
 import { type AllocateMessageQueueStrategy, averagely } from "../../services/AllocateMessageQueue.js"
@@ -162,6 +161,8 @@ export interface ConsumerContext {
   readonly stats: ConsumeStats
   /** A tracer is installed: consume batches are spans (without one, nothing would record them). */
   readonly tracing: boolean
+  /** The consumer's clock, read without an effect on the consume path (once per batch). */
+  readonly clock: Clock.Clock
 }
 
 /**
@@ -217,7 +218,9 @@ export class ConsumeStats {
 /**
  * A pulled message made ready for the handler (Java: `PullAPIWrapper.processPullResult` and
  * `resetRetryAndNamespace`): a message from the group's retry topic shows its original topic, the namespace is
- * taken off, and the queue's offsets travel as MIN_OFFSET and MAX_OFFSET.
+ * taken off, and the queue's offsets travel as MIN_OFFSET and MAX_OFFSET. As Java's `MessageAccessor.putProperty`,
+ * the properties are set on the message's own map, which the pull has just decoded and nothing else holds: no copy
+ * per message. A message whose topic changes is a new object sharing that map.
  *
  * @since 0.1.0
  * @category consumer
@@ -226,20 +229,27 @@ export const prepareMessage = (
   message: MessageExt,
   group: string,
   namespace: string | undefined,
-  offsets: { readonly minOffset: number; readonly maxOffset: number }
+  offsets: { readonly minOffset: string; readonly maxOffset: string }
 ): MessageExt => {
+  setOwnProperty(message, MessageConst.MIN_OFFSET, offsets.minOffset)
+  setOwnProperty(message, MessageConst.MAX_OFFSET, offsets.maxOffset)
   const retryTopic = message.properties[MessageConst.RETRY_TOPIC]
-  const topic = retryTopic !== undefined && message.topic === RETRY_GROUP_TOPIC_PREFIX + group
+  const original = retryTopic !== undefined && message.topic === RETRY_GROUP_TOPIC_PREFIX + group
     ? retryTopic
     : message.topic
-  return {
-    ...message,
-    topic: namespace ? withoutNamespace(topic) : topic,
-    properties: withProperties(message.properties, {
-      [MessageConst.MIN_OFFSET]: String(offsets.minOffset),
-      [MessageConst.MAX_OFFSET]: String(offsets.maxOffset)
-    })
-  }
+  const topic = namespace ? withoutNamespace(original) : original
+  return topic === message.topic ? message : { ...message, topic }
+}
+
+/**
+ * Sets a property on the map of a message the consumer decoded itself (Java: `MessageAccessor.putProperty`; the
+ * consumer stamps `CONSUME_START_TIME` this way before each batch).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const setOwnProperty = (message: MessageExt, name: string, value: string): void => {
+  ;(message.properties as Record<string, string>)[name] = value
 }
 
 /**

@@ -129,9 +129,13 @@ export const pullLoop = (
     switch (pulled.status) {
       case "FOUND": {
         nextOffset = pulled.nextBeginOffset
-        const messages = pulled.messages
-          .filter((m) => passesTagFilter(subscription, m))
-          .map((m) => prepareMessage(m, settings.group, settings.namespace, pulled))
+        const offsets = { minOffset: String(pulled.minOffset), maxOffset: String(pulled.maxOffset) }
+        const messages: Array<MessageExt> = []
+        for (const m of pulled.messages) {
+          if (passesTagFilter(subscription, m)) {
+            messages.push(prepareMessage(m, settings.group, settings.namespace, offsets))
+          }
+        }
         if (messages.length === 0 || pq.dropped) return "again"
         yield* Metric.incrementBy(pulledMessages, messages.length)
         const dispatch = pq.putMessages(messages)
