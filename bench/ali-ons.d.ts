@@ -29,3 +29,14 @@ declare module "ali-ons/lib/channel.js" {
   }
   export = Channel
 }
+declare module "ali-ons" {
+  export class Message {
+    constructor(topic: string, tags: string, body: string | Buffer)
+  }
+  export class Producer {
+    constructor(options: Record<string, unknown>)
+    ready(): Promise<void>
+    send(message: Message): Promise<{ sendStatus: string }>
+    close(): Promise<void>
+  }
+}

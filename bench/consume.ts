@@ -38,7 +38,9 @@ const inClientProcess = (job: ConsumeJob) =>
     const script = fileURLToPath(new URL(compiled ? "./consume-client.js" : "./consume-client.ts", import.meta.url))
     // BENCH_CLIENT_ARGS: node options of the consumer processes only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
     const extra = process.env.BENCH_CLIENT_ARGS?.split(" ").filter((a) => a.length > 0) ?? []
-    const child = fork(script, [JSON.stringify(job)], { execArgv: [...(compiled ? [] : ["--import", "tsx"]), ...extra] })
+    const child = fork(script, [JSON.stringify(job)], {
+      execArgv: [...(compiled ? [] : ["--import", "tsx"]), ...extra]
+    })
     child.once("message", (figures) => resolve(figures as ConsumeFigures))
     child.once("exit", (code) => code === 0 ? undefined : reject(new Error(`consumer process exited with ${code}`)))
   })

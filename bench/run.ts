@@ -4,6 +4,7 @@ import { run as consume } from "./consume.js"
 import { run as embedded } from "./embedded.js"
 import { run as produce } from "./produce.js"
 import { run as remoting } from "./remoting.js"
+import { run as startup } from "./startup.js"
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 1)
 codec(seconds)
@@ -11,3 +12,4 @@ await remoting(seconds)
 await embedded(seconds)
 await produce(seconds)
 await consume(seconds)
+await startup()
