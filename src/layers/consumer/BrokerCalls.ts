@@ -7,12 +7,7 @@ import { BrokerResponseError } from "../../services/BrokerResponseError.js"
 import { BrokerNotFoundError } from "../../services/PushConsumer.js"
 import type { RemotingClientService } from "../../services/RemotingClient.js"
 import type { RouteError, TopicRouteCacheService } from "../../services/TopicRouteCache.js"
-import { tagged } from "./ConsumerMetrics.js"
-
-/** Requests to brokers made by consumers, by request code (tag `code`). */
-const consumerRequests = Metric.counter("rocketmq_consumer_requests_total", {
-  description: "Requests consumers sent to brokers"
-})
+import { countersBy } from "./ConsumerMetrics.js"
 
 /**
  * What a consumer's broker calls stand on: the transport, the route cache and the API timeout.
@@ -36,6 +31,12 @@ export interface BrokerCallsDeps {
  */
 export const makeBrokerCalls = (deps: BrokerCallsDeps) => {
   const { client, routes, timeout } = deps
+  /** Requests to brokers made by consumers, by what they do (tag `request`). */
+  const consumerRequests = countersBy(
+    "rocketmq_consumer_requests_total",
+    "Requests consumers sent to brokers",
+    "request"
+  )
 
   /**
    * The address to read a broker's queues from (Java: `findBrokerAddressInSubscribe`): the broker id asked for, else
@@ -72,7 +73,7 @@ export const makeBrokerCalls = (deps: BrokerCallsDeps) => {
 
   const call = (name: string, address: string, command: RemotingCommand, callTimeout: Duration.Duration = timeout) =>
     client.invoke(address, command, callTimeout).pipe(
-      Effect.tap(() => Metric.increment(tagged(consumerRequests, "request", name))),
+      Effect.tap(() => Metric.increment(consumerRequests(name))),
       Effect.withSpan(`Consumer.${name}`, {
         kind: "client",
         captureStackTrace: false,

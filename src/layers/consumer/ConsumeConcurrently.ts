@@ -4,16 +4,15 @@ import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
 import { type ConsumerContext, LOCAL_RETRY_DELAY, queueLogAnnotations, setOwnProperty } from "./ConsumerContext.js"
-import { tagged } from "./ConsumerMetrics.js"
+import { taggedCounter } from "./ConsumerMetrics.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
 import type { ConsumeService } from "./PullLoop.js"
 
 /** Messages consumed by push consumers, by result (tag `result`). */
-const consumedMessages = Metric.counter("rocketmq_consumer_consumed_messages_total", {
-  description: "Messages handled by push consumers"
-})
-const consumedOk = tagged(consumedMessages, "result", "CONSUME_SUCCESS")
-const consumedLater = tagged(consumedMessages, "result", "RECONSUME_LATER")
+const consumed = (result: ConsumeResult) =>
+  taggedCounter("rocketmq_consumer_consumed_messages_total", "Messages handled by push consumers", "result", result)
+const consumedOk = consumed("CONSUME_SUCCESS")
+const consumedLater = consumed("RECONSUME_LATER")
 
 /**
  * Runs the handler on a batch (Java: `ConsumeRequest.run`): a failure or a defect counts as RECONSUME_LATER; an

@@ -1,10 +1,13 @@
-import { Clock, Duration, Effect, Either, FiberSet, type Scope } from "effect"
+import { Duration, Effect, Either, FiberSet, type Scope } from "effect"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
 import { runHandler } from "./ConsumeConcurrently.js"
 import { type ConsumerContext, LOCK_MAX_LIVE_MILLIS } from "./ConsumerContext.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
 import type { ConsumeService } from "./PullLoop.js"
+
+/** What a batch leads to: the next batch, the end of this run (queue empty or dropped), or a pause of the queue. */
+type Step = "continue" | "stop" | "suspend"
 
 /** Java: `tryLockLaterAndReconsume`'s waits: shortly after a lock was taken, longer when it was refused. */
 const RELOCK_DELAY = Duration.millis(100)
@@ -40,66 +43,92 @@ export const make = (
       ))
 
     /** What to do after a batch: go on with the next, stop (queue empty or dropped), or pause the queue. */
-    const settle = (held: HeldQueue, messages: ReadonlyArray<MessageExt>, result: ConsumeResult) =>
+    const settle = (
+      held: HeldQueue,
+      messages: ReadonlyArray<MessageExt>,
+      result: ConsumeResult
+    ): Effect.Effect<Step> => {
+      const pq = held.processQueue
+      if (pq.dropped) return Effect.succeed("stop")
+      return result === "RECONSUME_LATER" ? settleLater(held, messages) : commit(held)
+    }
+
+    /** The taken messages are consumed: the offset moves past them. */
+    const commit = (held: HeldQueue): Effect.Effect<Step> => {
+      const pq = held.processQueue
+      const offset = pq.commit()
+      return offset >= 0 && !pq.dropped
+        ? Effect.as(offsetStore.updateOffset(held.queue, offset, false), "continue")
+        : Effect.succeed("continue")
+    }
+
+    /** Java: `checkReconsumeTimes`: a message past its max goes to the DLQ; the others are put back for later. */
+    const settleLater = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): Effect.Effect<Step> =>
       Effect.gen(function*() {
-        const pq = held.processQueue
-        if (pq.dropped) return "stop" as const
         let suspend = false
-        if (result === "RECONSUME_LATER") {
-          // Java: `checkReconsumeTimes`.
-          const again: Array<MessageExt> = []
-          for (const message of messages) {
-            if (message.reconsumeTimes >= settings.maxReconsumeTimes && clustering) {
-              const sent = yield* Effect.either(
-                api.sendMessageBack(settings.group, held.queue, message, -1, settings.maxReconsumeTimes)
-              )
-              if (Either.isLeft(sent)) {
-                suspend = true
-                again.push({ ...message, reconsumeTimes: message.reconsumeTimes + 1 })
-              } else {
-                again.push(message)
-              }
-            } else {
+        const again: Array<MessageExt> = []
+        for (const message of messages) {
+          if (message.reconsumeTimes >= settings.maxReconsumeTimes && clustering) {
+            const sent = yield* Effect.either(
+              api.sendMessageBack(settings.group, held.queue, message, -1, settings.maxReconsumeTimes)
+            )
+            if (Either.isLeft(sent)) {
               suspend = true
               again.push({ ...message, reconsumeTimes: message.reconsumeTimes + 1 })
+            } else {
+              again.push(message)
             }
-          }
-          if (suspend) {
-            pq.makeMessagesToConsumeAgain(again)
-            return "suspend" as const
+          } else {
+            suspend = true
+            again.push({ ...message, reconsumeTimes: message.reconsumeTimes + 1 })
           }
         }
-        const offset = pq.commit()
-        if (offset >= 0 && !pq.dropped) yield* offsetStore.updateOffset(held.queue, offset, false)
-        return "continue" as const
+        if (suspend) {
+          held.processQueue.makeMessagesToConsumeAgain(again)
+          return "suspend" as const
+        }
+        return yield* commit(held)
       })
 
-    const consumeQueue = (held: HeldQueue): Effect.Effect<void> =>
-      Effect.gen(function*() {
+    /** One batch of the queue under its consume lock: taken in offset order, handled, settled. */
+    const consumeOne = (held: HeldQueue): Effect.Effect<Step> =>
+      held.consumeLock.withPermits(1)(Effect.suspend(() => {
         const pq = held.processQueue
-        while (!pq.dropped) {
-          const now = yield* Clock.currentTimeMillis
-          if (clustering && (!pq.locked || now - pq.lastLockTimestamp > LOCK_MAX_LIVE_MILLIS)) {
-            // Java: `tryLockLaterAndReconsume`; the queue stays marked as consuming, so nothing else starts on it.
-            return yield* resubmitAfter(
-              held,
-              RELOCK_DELAY,
-              Effect.flatMap(lockQueue(held), (locked) => locked ? Effect.void : Effect.sleep(RELOCK_REFUSED_DELAY))
-            )
-          }
-          const step = yield* held.consumeLock.withPermits(1)(
-            Effect.gen(function*() {
-              if (pq.dropped) return "stop" as const
-              const messages = pq.takeMessages(settings.consumeBatchSize)
-              if (messages.length === 0) return "stop" as const
-              const result = yield* runHandler(context, held, messages)
-              return yield* Effect.uninterruptible(settle(held, messages, result))
-            })
+        if (pq.dropped) return Effect.succeed("stop" as const)
+        const messages = pq.takeMessages(settings.consumeBatchSize)
+        if (messages.length === 0) return Effect.succeed("stop" as const)
+        return Effect.flatMap(
+          runHandler(context, held, messages),
+          (result) => Effect.uninterruptible(settle(held, messages, result))
+        )
+      }))
+
+    /**
+     * The queue's batches one after another in this worker (Java: the orderly `ConsumeRequest.run`), while its lock
+     * is held and trusted; a batch to consume later suspends the queue.
+     */
+    const consumeQueue = (held: HeldQueue): Effect.Effect<void> => {
+      const pq = held.processQueue
+      const next: Effect.Effect<void> = Effect.suspend(() => {
+        if (pq.dropped) return Effect.void
+        const now = context.clock.unsafeCurrentTimeMillis()
+        if (clustering && (!pq.locked || now - pq.lastLockTimestamp > LOCK_MAX_LIVE_MILLIS)) {
+          // Java: `tryLockLaterAndReconsume`; the queue stays marked as consuming, so nothing else starts on it.
+          return resubmitAfter(
+            held,
+            RELOCK_DELAY,
+            Effect.flatMap(lockQueue(held), (locked) => locked ? Effect.void : Effect.sleep(RELOCK_REFUSED_DELAY))
           )
-          if (step === "stop") return
-          if (step === "suspend") return yield* resubmitAfter(held, settings.suspendCurrentQueueTime)
         }
+        return Effect.flatMap(consumeOne(held), (step) =>
+          step === "continue"
+            ? next
+            : step === "suspend"
+            ? resubmitAfter(held, settings.suspendCurrentQueueTime)
+            : Effect.void)
       })
+      return next
+    }
 
     return {
       submit: (held, _messages, dispatch) => dispatch ? executor.submit(consumeQueue(held)) : Effect.void

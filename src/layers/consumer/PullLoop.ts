@@ -9,7 +9,7 @@ import {
   prepareMessage,
   queueLogAnnotations
 } from "./ConsumerContext.js"
-import { tagged } from "./ConsumerMetrics.js"
+import { taggedCounter } from "./ConsumerMetrics.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
 
 /**
@@ -24,9 +24,18 @@ export interface ConsumeService {
 }
 
 /** Times the pull loop waited because a cache was over a limit (tag `limit`). */
-const flowControlWaits = Metric.counter("rocketmq_consumer_flow_control_total", {
-  description: "Pulls put off because a queue's cache was over a limit"
-})
+const flowControlWaits = (limit: string) =>
+  taggedCounter(
+    "rocketmq_consumer_flow_control_total",
+    "Pulls put off because a queue's cache was over a limit",
+    "limit",
+    limit
+  )
+const flowControlWaitsBy = {
+  count: flowControlWaits("count"),
+  size: flowControlWaits("size"),
+  span: flowControlWaits("span")
+} as const
 
 /** Messages pulled (after the client-side tag filter). */
 const pulledMessages = Metric.counter("rocketmq_consumer_pulled_messages_total", {
@@ -41,7 +50,7 @@ const pulledMessages = Metric.counter("rocketmq_consumer_pulled_messages_total",
  * @since 0.1.0
  * @category consumer
  */
-export const overLimit = (context: ConsumerContext, held: HeldQueue): string | undefined => {
+export const overLimit = (context: ConsumerContext, held: HeldQueue): "count" | "size" | "span" | undefined => {
   const { settings } = context
   const pq = held.processQueue
   const topicQueues = () => Math.max(1, context.processQueues.countOfTopic(held.queue.topic))
@@ -86,7 +95,7 @@ export const pullLoop = (
     pq.pulledAt(yield* Clock.currentTimeMillis)
     const limit = overLimit(context, held)
     if (limit !== undefined) {
-      yield* Metric.increment(tagged(flowControlWaits, "limit", limit))
+      yield* Metric.increment(flowControlWaitsBy[limit])
       yield* Effect.sleep(FLOW_CONTROL_DELAY)
       return "again"
     }
