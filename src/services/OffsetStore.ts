@@ -61,16 +61,27 @@ export interface OffsetStoreService {
  */
 export class OffsetTable {
   private readonly table = new Map<string, { readonly queue: MessageQueue; offset: number }>()
+  /** Keys by queue object: a consumer updates its queues' offsets on every batch, with the same objects. */
+  private readonly keys = new WeakMap<MessageQueue, string>()
+
+  private keyOf(queue: MessageQueue): string {
+    let key = this.keys.get(queue)
+    if (key === undefined) {
+      key = messageQueueKey(queue)
+      this.keys.set(queue, key)
+    }
+    return key
+  }
 
   /** Sets an offset; with `increaseOnly` a smaller one is ignored (Java: `MixAll.compareAndIncreaseOnly`). */
   update(queue: MessageQueue, offset: number, increaseOnly: boolean): void {
-    const key = messageQueueKey(queue)
+    const key = this.keyOf(queue)
     const held = this.table.get(key)
     if (held === undefined) this.table.set(key, { queue, offset })
     else if (!increaseOnly || offset > held.offset) held.offset = offset
   }
   get(queue: MessageQueue): number | undefined {
-    return this.table.get(messageQueueKey(queue))?.offset
+    return this.table.get(this.keyOf(queue))?.offset
   }
   /**
    * The answer of a read that memory can give (Java: the first two cases of `readOffset`): the offset held, or -1
@@ -82,7 +93,7 @@ export class OffsetTable {
     return type === "READ_FROM_MEMORY" ? -1 : undefined
   }
   remove(queue: MessageQueue): void {
-    this.table.delete(messageQueueKey(queue))
+    this.table.delete(this.keyOf(queue))
   }
   entries(): ReadonlyArray<readonly [MessageQueue, number]> {
     return [...this.table.values()].map((e) => [e.queue, e.offset] as const)

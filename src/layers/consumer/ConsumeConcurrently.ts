@@ -1,5 +1,5 @@
 import type { Fiber } from "effect"
-import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Metric, Schedule, type Scope } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Exit, FiberRef, FiberSet, Schedule, type Scope } from "effect"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
@@ -39,10 +39,11 @@ export const runHandler = (
       const ok = result === "CONSUME_SUCCESS" ? messages.length : 0
       context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
       held.processQueue.consumedAt(ended)
-      const counted = Effect.as(
-        Metric.incrementBy(result === "CONSUME_SUCCESS" ? consumedOk : consumedLater, messages.length),
-        result
-      )
+      const counted = Effect.withFiberRuntime<ConsumeResult>((fiber) => {
+        const counter = result === "CONSUME_SUCCESS" ? consumedOk : consumedLater
+        counter.unsafeUpdate(messages.length, fiber.getFiberRef(FiberRef.currentMetricLabels))
+        return Effect.succeed(result)
+      })
       return Exit.isSuccess(exit) ? counted : Effect.zipRight(
         Effect.logWarning("the handler failed; the messages will be consumed again", exit.cause).pipe(
           Effect.annotateLogs(queueLogAnnotations(context.settings.group, held.queue))
@@ -105,14 +106,17 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
         ? Effect.uninterruptible(settleConsumed(held, messages))
         : settleFailed(held, messages, delayLevel)
 
-    /** The usual settling: every message consumed, so all leave the process queue and the offset moves up. */
-    const settleConsumed = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const pq = held.processQueue
-        if (pq.dropped) return Effect.void
-        const offset = pq.removeMessages(messages)
-        return offset >= 0 && !pq.dropped ? offsetStore.updateOffset(held.queue, offset, true) : Effect.void
-      })
+    /**
+     * The usual settling: every message consumed, so all leave the process queue and the offset moves up. The
+     * messages leave as the batch's continuation runs; the offset's update is the step after (were the two parted by
+     * an interruption, the offset would lag behind until the queue's next update: duplicates, never a loss).
+     */
+    const settleConsumed = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): Effect.Effect<void> => {
+      const pq = held.processQueue
+      if (pq.dropped) return Effect.void
+      const offset = pq.removeMessages(messages)
+      return offset >= 0 && !pq.dropped ? offsetStore.updateOffset(held.queue, offset, true) : Effect.void
+    }
 
     /** Messages to be consumed later: sent back to the broker, or kept and retried here when that fails. */
     const settleFailed = (
