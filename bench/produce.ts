@@ -2,8 +2,11 @@
 // broker would have): one sender awaiting each send, 64 concurrent senders, and batches of 32, for 128 B and 4 KiB
 // bodies, with and without 1 ms added to every broker answer. Target: pipelined at least 20x one-at-a-time.
 import { Effect, Layer } from "effect"
+import { fork } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import * as ProducerLive from "../src/layers/ProducerLive.js"
 import { Producer } from "../src/services/Producer.js"
+import type { ProduceFigures, ProduceJob } from "./produce-client.js"
 import { clientStackAt, startBrokerWorker } from "./stacks.js"
 
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
@@ -111,4 +114,44 @@ export const run = async (seconds = 1) => {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await run(Number(process.env.BENCH_SECONDS ?? 1))
+/** Runs one producer in a process of its own and answers its figures. */
+const inClientProcess = (job: ProduceJob) =>
+  new Promise<ProduceFigures>((resolve, reject) => {
+    const compiled = import.meta.url.endsWith(".js")
+    const script = fileURLToPath(new URL(compiled ? "./produce-client.js" : "./produce-client.ts", import.meta.url))
+    const child = fork(script, [JSON.stringify(job)], { execArgv: compiled ? [] : ["--import", "tsx"] })
+    child.once("message", (figures) => resolve(figures as ProduceFigures))
+    child.once("exit", (code) => code === 0 ? undefined : reject(new Error(`producer process exited with ${code}`)))
+  })
+
+/**
+ * The client's own cost: a producer alone in its process, the broker in another, 64 sends in flight; CPU per message
+ * and peak memory. Target (issue 16): peak RSS at most 100 MB.
+ */
+export const runClientOnly = async (seconds = 1) => {
+  const broker = await startBrokerWorker("process")
+  await broker.createTopic("BenchClient", 4)
+  const rows: Array<string> = []
+  for (const size of [128, 4096]) {
+    const job = { nameServerAddress: broker.nameServerAddress, topic: "BenchClient", size, inflight: 64 }
+    const f = await inClientProcess({ ...job, count: Math.round(50_000 * seconds) })
+    rows.push(
+      `${`${size} B`.padEnd(8)}${Math.round(f.rate).toLocaleString("en-US").padStart(10)}` +
+        `${f.cpuMicrosPerMessage.toFixed(1).padStart(20)}${f.peakHeapMiB.toFixed(0).padStart(15)}` +
+        `${f.peakRssMiB.toFixed(0).padStart(14)}`
+    )
+  }
+  await broker.stop()
+  console.log("\nProducer alone in its process, 64 in flight (embedded cluster in another process)")
+  console.log(
+    `${"body".padEnd(8)}${"msg/s".padStart(10)}${"client CPU µs/msg".padStart(20)}` +
+      `${"peak heap MiB".padStart(15)}${"peak RSS MiB".padStart(14)}`
+  )
+  for (const row of rows) console.log(row)
+  console.log("(target: peak RSS at most 100 MB)")
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await run(Number(process.env.BENCH_SECONDS ?? 1))
+  await runClientOnly(Number(process.env.BENCH_SECONDS ?? 1))
+}
