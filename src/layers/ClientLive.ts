@@ -1,7 +1,15 @@
 import type { HttpClient } from "@effect/platform"
-import { type ConfigError, Effect, Layer } from "effect"
+import { type Config, Effect, Either, Layer, Option } from "effect"
 import { aclRpcHook } from "../services/AclCredentials.js"
-import { type ClientConfigError, clientConfigFromEnv, makeClientConfig } from "../services/ClientConfig.js"
+import {
+  type ClientConfig,
+  type ClientConfigError,
+  type ClientSettings,
+  makeClientConfig,
+  makeClientConfigFromConfig,
+  makeClientConfigFromEnv,
+  nameServerSource
+} from "../services/ClientConfig.js"
 import type { ClientStartError } from "../services/ClientInstance.js"
 import type { NameServerAddresses } from "../services/NameServerAddresses.js"
 import type { RemotingClient } from "../services/RemotingClient.js"
@@ -28,42 +36,81 @@ export type Client =
   | NameServerAddresses
 
 /**
- * The whole client from its settings (validated first): name servers (fixed, or from the address server over
- * `HttpClient`), the transport (the ACL hook when credentials are given, TLS when set, the API and connect
- * timeouts), the route cache and the client instance with its subsystems (`ClientInstanceLive.compose`).
+ * The whole client from a validated configuration: name servers (fixed, or from the address server over
+ * `HttpClient`; with neither, a `ClientConfigError` saying how to set one), the transport (the ACL hook when
+ * credentials are given, TLS when set, the API and connect timeouts), the route cache and the client instance with its
+ * subsystems (`ClientInstanceLive.compose`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const fromClientConfig = (
+  config: ClientConfig
+): Layer.Layer<Client, ClientConfigError | ClientStartError, HttpClient.HttpClient> => {
+  const missing = Either.getLeft(nameServerSource(config))
+  if (Option.isSome(missing)) return Layer.fail(missing.value)
+  const transport = RemotingClientLive.layer({
+    defaultTimeout: config.apiTimeout,
+    connectTimeout: config.connectTimeout,
+    tls: config.tls
+  }).pipe(
+    Layer.provideMerge(RequestHandlersLive),
+    Layer.provideMerge(NameServerAddressesLive.fromClientConfig(config)),
+    Layer.provide(RpcHooks.layer(config.credentials === undefined ? [] : [aclRpcHook(config.credentials)]))
+  )
+  return ClientInstanceLive.compose(config).pipe(
+    Layer.provideMerge(TopicRouteCacheLive.layer),
+    Layer.provideMerge(transport)
+  )
+}
+
+/**
+ * The whole client from its settings, typed (a misspelt setting does not compile; from plain JavaScript, an unknown
+ * one is a `ClientConfigError` naming it and the closest known setting). Settings are validated and Java's defaults
+ * filled in (`clientDefaults`); TLS files are read at start.
+ *
+ * @example
+ * ```ts
+ * const Client = ClientLive.layer({ nameServerAddress: "127.0.0.1:9876", apiTimeoutMillis: 5_000 })
+ * ```
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (
-  input: unknown
+  settings: ClientSettings
 ): Layer.Layer<Client, ClientConfigError | ClientStartError, HttpClient.HttpClient> =>
-  Layer.unwrapEffect(
-    Effect.map(makeClientConfig(input), (config) => {
-      const transport = RemotingClientLive.layer({
-        defaultTimeout: config.apiTimeout,
-        connectTimeout: config.connectTimeout,
-        tls: config.tls
-      }).pipe(
-        Layer.provideMerge(RequestHandlersLive),
-        Layer.provideMerge(NameServerAddressesLive.fromClientConfig(config)),
-        Layer.provide(RpcHooks.layer(config.credentials === undefined ? [] : [aclRpcHook(config.credentials)]))
-      )
-      return ClientInstanceLive.compose(config).pipe(
-        Layer.provideMerge(TopicRouteCacheLive.layer),
-        Layer.provideMerge(transport)
-      )
-    })
-  )
+  Layer.unwrapEffect(Effect.map(makeClientConfig(settings), fromClientConfig))
 
 /**
- * The whole client with its settings read from the environment (`ROCKETMQ_NAMESRV_ADDR` and the others of
- * `clientConfigFromEnv`), overridden by `overrides`.
+ * The whole client from `Config` values, one per setting (as `@effect/sql-pg`'s `layerConfig`); what the
+ * `ConfigProvider` cannot give is a `ClientConfigError` naming the path it looked for.
+ *
+ * @example
+ * ```ts
+ * const Client = ClientLive.layerConfig({
+ *   nameServerAddress: Config.string("NAMESRV"),
+ *   secretKey: Config.redacted("SECRET")
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<ClientSettings>
+): Layer.Layer<Client, ClientConfigError | ClientStartError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(Effect.map(makeClientConfigFromConfig(config), fromClientConfig))
+
+/**
+ * The whole client with its settings read from the environment (every variable of `clientEnvironmentVariables`:
+ * `ROCKETMQ_NAMESRV_ADDR`, ..., `ROCKETMQ_TLS_*`), the settings of `overrides` that are defined in place of theirs.
+ * A bad value read from a variable is a `ClientConfigError` naming the variable.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerFromEnv = (
-  overrides: Record<string, unknown> = {}
-): Layer.Layer<Client, ClientConfigError | ClientStartError | ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.unwrapEffect(Effect.map(clientConfigFromEnv, (fromEnv) => layer({ ...fromEnv, ...overrides })))
+  overrides: ClientSettings = {}
+): Layer.Layer<Client, ClientConfigError | ClientStartError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(Effect.map(makeClientConfigFromEnv(overrides), fromClientConfig))

@@ -1,7 +1,7 @@
 import { HttpClient } from "@effect/platform"
 import type { Duration } from "effect"
-import { Data, Effect, Layer, Metric, Ref, Schedule } from "effect"
-import type { ClientConfig } from "../services/ClientConfig.js"
+import { Data, Effect, Either, Layer, Metric, Ref, Schedule } from "effect"
+import { type ClientConfig, type ClientConfigError, nameServerSource } from "../services/ClientConfig.js"
 import { NameServerAddresses, parseNameServerList } from "../services/NameServerAddresses.js"
 
 /**
@@ -120,17 +120,20 @@ export const fromAddressServer = (
   )
 
 /**
- * The name servers of a client configuration: its fixed list, or the address server of its domain and subgroup when
- * it names none (Java: `namesrvAddr` null).
+ * The name servers of a client configuration: its fixed list, or, when it names none, the address server of its
+ * domain and subgroup (Java: `namesrvAddr` null) if it names one. With neither, the layer fails with a
+ * `ClientConfigError` saying how to set one (Java would ask `jmenv.tbsite.net`).
  *
  * @since 0.1.0
  * @category layers
  */
 export const fromClientConfig = (
   config: ClientConfig
-): Layer.Layer<NameServerAddresses, never, HttpClient.HttpClient> =>
-  config.nameServerAddresses.length > 0
-    ? NameServerAddresses.fixed(config.nameServerAddresses)
-    : fromAddressServer({
-      url: addressServerUrl(config.nameServerDomain, config.nameServerSubgroup, config.unitName)
-    })
+): Layer.Layer<NameServerAddresses, ClientConfigError, HttpClient.HttpClient> =>
+  Either.match(nameServerSource(config), {
+    onLeft: (error) => Layer.fail(error),
+    onRight: (source) =>
+      source._tag === "Fixed"
+        ? NameServerAddresses.fixed(source.addresses)
+        : fromAddressServer({ url: addressServerUrl(source.domain, config.nameServerSubgroup, config.unitName) })
+  })

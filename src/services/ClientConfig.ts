@@ -1,25 +1,56 @@
-import { Config, Data, Duration, Effect, Either, Option, ParseResult, Schema } from "effect"
-import { isIP } from "node:net"
+import { Config, type ConfigError, Duration, Effect, Either, Redacted } from "effect"
 import { networkInterfaces } from "node:os"
-import { parseHostAddress } from "../protocol/HostAddress.js"
 import type { AclCredentials } from "./AclCredentials.js"
-import { parseNameServerList } from "./NameServerAddresses.js"
+import { readClientEnvironment } from "./ClientEnvironment.js"
+import {
+  ClientConfigError,
+  clientDefaults,
+  type ClientSettings,
+  decodeClientSettings,
+  nameServerListOf
+} from "./ClientSettings.js"
+import { resolveTls } from "./ClientTls.js"
 import type { TlsOptions } from "./RemotingClient.js"
 
-/**
- * A setting of the client that is not valid: which one, and what is wrong with it.
- *
- * @since 0.1.0
- * @category errors
- */
-export class ClientConfigError extends Data.TaggedError("ClientConfigError")<{
-  readonly setting: string
-  readonly reason: string
-}> {
-  override get message(): string {
-    return `client setting ${this.setting}: ${this.reason}`
-  }
-}
+export {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  clientEnvironmentTable,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  type ClientEnvironmentVariable,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  clientEnvironmentVariables
+} from "./ClientEnvironment.js"
+export {
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  ClientConfigError,
+  /**
+   * @since 0.1.0
+   * @category defaults
+   */
+  clientDefaults,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  ClientSettings,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  type TlsSettings
+} from "./ClientSettings.js"
 
 /**
  * The client's settings, validated, with Java's defaults (Java: `ClientConfig`, 4.9.8).
@@ -30,8 +61,11 @@ export class ClientConfigError extends Data.TaggedError("ClientConfigError")<{
 export interface ClientConfig {
   /** Name servers as `host:port`; none means they come from the address server. */
   readonly nameServerAddresses: ReadonlyArray<string>
-  /** Java: `rocketmq.namesrv.domain` (default `jmenv.tbsite.net`). */
-  readonly nameServerDomain: string
+  /**
+   * Java: `rocketmq.namesrv.domain`: the address server, asked when no name server is given. None by default (Java's
+   * default, `jmenv.tbsite.net`, is not assumed).
+   */
+  readonly nameServerDomain: string | undefined
   /** Java: `rocketmq.namesrv.domain.subgroup` (default `nsaddr`). */
   readonly nameServerSubgroup: string
   readonly clientIP: string
@@ -78,79 +112,19 @@ export interface ClientConfig {
 export const clientId = (config: Pick<ClientConfig, "clientIP" | "instanceName" | "unitName">): string =>
   `${config.clientIP}@${config.instanceName}${config.unitName ? `@${config.unitName}` : ""}`
 
-const millis = (setting: string) =>
-  Schema.Number.pipe(
-    Schema.int({ message: () => `${setting} must be a whole number of milliseconds` }),
-    Schema.positive({ message: () => `${setting} must be more than 0 ms` })
-  )
-
-/** A secret given in code as text, or from `Config.redacted` already redacted; `Redacted` either way. */
-const secret = (value: typeof Schema.String | typeof Schema.NonEmptyString) =>
-  Schema.Union(Schema.RedactedFromSelf(value), Schema.Redacted(value))
-
-const NameServerList = Schema.String.pipe(
-  Schema.filter((text) => {
-    const list = parseNameServerList(text.includes("/") ? text.slice(text.lastIndexOf("/") + 1) : text)
-    if (list.length === 0) return "no name server address in it"
-    const bad = list.find((a) => parseHostAddress(a) === undefined)
-    return bad === undefined ? true : `${JSON.stringify(bad)} is not host:port`
-  })
-)
-
-/**
- * The settings as given, in code or from the environment; every one may be left out.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ClientConfigInput = Schema.Struct({
-  nameServerAddress: Schema.optional(NameServerList),
-  nameServerDomain: Schema.optional(Schema.NonEmptyTrimmedString),
-  nameServerSubgroup: Schema.optional(Schema.NonEmptyTrimmedString),
-  clientIP: Schema.optional(
-    Schema.String.pipe(Schema.filter((ip) => isIP(ip) !== 0 || `${JSON.stringify(ip)} is not an IP address`))
-  ),
-  instanceName: Schema.optional(
-    Schema.NonEmptyTrimmedString.pipe(Schema.filter((n) => !n.includes("@") || "it may not contain @"))
-  ),
-  unitName: Schema.optional(Schema.String),
-  namespace: Schema.optional(Schema.String),
-  pollNameServerIntervalMillis: Schema.optional(millis("pollNameServerIntervalMillis")),
-  heartbeatBrokerIntervalMillis: Schema.optional(millis("heartbeatBrokerIntervalMillis")),
-  persistConsumerOffsetIntervalMillis: Schema.optional(millis("persistConsumerOffsetIntervalMillis")),
-  pullTimeDelayMillisWhenException: Schema.optional(millis("pullTimeDelayMillisWhenException")),
-  apiTimeoutMillis: Schema.optional(millis("apiTimeoutMillis")),
-  connectTimeoutMillis: Schema.optional(millis("connectTimeoutMillis")),
-  shutdownTimeoutMillis: Schema.optional(millis("shutdownTimeoutMillis")),
-  vipChannelEnabled: Schema.optional(Schema.Boolean),
-  accessKey: Schema.optional(Schema.NonEmptyTrimmedString),
-  secretKey: Schema.optional(secret(Schema.NonEmptyString)),
-  securityToken: Schema.optional(secret(Schema.String))
-}).annotations({ identifier: "ClientConfigInput" })
-
-/**
- * @since 0.1.0
- * @category schemas
- */
-export type ClientConfigInput = Schema.Schema.Type<typeof ClientConfigInput>
-
 /** The first non-internal IPv4 address of this machine, else IPv6, else loopback (Java: `getLocalAddress`). */
 const localAddress = (): string => {
   const addresses = Object.values(networkInterfaces()).flat().filter((a) => a !== undefined && !a.internal)
   return addresses.find((a) => a!.family === "IPv4")?.address ?? addresses[0]?.address ?? "127.0.0.1"
 }
 
-const toConfigError = (error: ParseResult.ParseError): ClientConfigError => {
-  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
-  return new ClientConfigError({
-    setting: issue?.path.join(".") || "(settings)",
-    reason: issue?.message ?? error.message
-  })
-}
+const redacted = (value: string | Redacted.Redacted<string>): Redacted.Redacted<string> =>
+  Redacted.isRedacted(value) ? value : Redacted.make(value)
 
 /**
- * Validates settings and fills in Java's defaults; the default instance name is `pid#nanoseconds` read from
- * `Clock`. A bad value is a `ClientConfigError` naming the setting.
+ * Validates settings and fills in Java's defaults (`clientDefaults`); the default instance name is `pid#nanoseconds`
+ * read from `Clock`; TLS files are read and their keys loaded. Takes what plain JavaScript may pass: an unknown key is
+ * a `ClientConfigError` naming it and the closest known setting, a bad value one naming the setting.
  *
  * @since 0.1.0
  * @category constructors
@@ -160,82 +134,149 @@ export const makeClientConfig = (
   extra?: { readonly tls?: TlsOptions | undefined }
 ): Effect.Effect<ClientConfig, ClientConfigError> =>
   Effect.gen(function*() {
-    const given = yield* Either.mapLeft(Schema.decodeUnknownEither(ClientConfigInput)(input), toConfigError)
+    const given = yield* decodeClientSettings(input)
     if ((given.accessKey === undefined) !== (given.secretKey === undefined)) {
       return yield* new ClientConfigError({
         setting: given.accessKey === undefined ? "accessKey" : "secretKey",
         reason: "access key and secret key go together"
       })
     }
+    const tls = extra?.tls ?? (yield* resolveTls(given.tls))
     const clock = yield* Effect.clock
-    const list = given.nameServerAddress
+    const d = clientDefaults
     return {
-      nameServerAddresses: list === undefined
-        ? []
-        : parseNameServerList(list.includes("/") ? list.slice(list.lastIndexOf("/") + 1) : list),
-      nameServerDomain: given.nameServerDomain ?? "jmenv.tbsite.net",
-      nameServerSubgroup: given.nameServerSubgroup ?? "nsaddr",
+      nameServerAddresses: given.nameServerAddress === undefined ? [] : nameServerListOf(given.nameServerAddress),
+      nameServerDomain: given.nameServerDomain,
+      nameServerSubgroup: given.nameServerSubgroup ?? d.nameServerSubgroup,
       clientIP: given.clientIP ?? localAddress(),
-      instanceName: given.instanceName === undefined || given.instanceName === "DEFAULT"
+      instanceName: given.instanceName === undefined || given.instanceName === d.instanceName
         ? `${process.pid}#${clock.unsafeCurrentTimeNanos()}`
         : given.instanceName,
       unitName: given.unitName === "" ? undefined : given.unitName,
       namespace: given.namespace === "" ? undefined : given.namespace,
-      pollNameServerInterval: Duration.millis(given.pollNameServerIntervalMillis ?? 30_000),
-      heartbeatBrokerInterval: Duration.millis(given.heartbeatBrokerIntervalMillis ?? 30_000),
-      persistConsumerOffsetInterval: Duration.millis(given.persistConsumerOffsetIntervalMillis ?? 5_000),
-      pullTimeDelayWhenException: Duration.millis(given.pullTimeDelayMillisWhenException ?? 1_000),
-      apiTimeout: Duration.millis(given.apiTimeoutMillis ?? 3_000),
-      connectTimeout: Duration.millis(given.connectTimeoutMillis ?? 3_000),
-      shutdownTimeout: Duration.millis(given.shutdownTimeoutMillis ?? 10_000),
-      vipChannelEnabled: given.vipChannelEnabled ?? false,
+      pollNameServerInterval: Duration.millis(given.pollNameServerIntervalMillis ?? d.pollNameServerIntervalMillis),
+      heartbeatBrokerInterval: Duration.millis(given.heartbeatBrokerIntervalMillis ?? d.heartbeatBrokerIntervalMillis),
+      persistConsumerOffsetInterval: Duration.millis(
+        given.persistConsumerOffsetIntervalMillis ?? d.persistConsumerOffsetIntervalMillis
+      ),
+      pullTimeDelayWhenException: Duration.millis(
+        given.pullTimeDelayMillisWhenException ?? d.pullTimeDelayMillisWhenException
+      ),
+      apiTimeout: Duration.millis(given.apiTimeoutMillis ?? d.apiTimeoutMillis),
+      connectTimeout: Duration.millis(given.connectTimeoutMillis ?? d.connectTimeoutMillis),
+      shutdownTimeout: Duration.millis(given.shutdownTimeoutMillis ?? d.shutdownTimeoutMillis),
+      vipChannelEnabled: given.vipChannelEnabled ?? d.vipChannelEnabled,
       credentials: given.accessKey === undefined || given.secretKey === undefined
         ? undefined
-        : { accessKey: given.accessKey, secretKey: given.secretKey, securityToken: given.securityToken },
-      tls: extra?.tls
+        : {
+          accessKey: given.accessKey,
+          secretKey: redacted(given.secretKey),
+          securityToken: given.securityToken === undefined ? undefined : redacted(given.securityToken)
+        },
+      tls
     }
   })
 
-const optionalText = (name: string) => Config.option(Config.string(name))
-const optionalNumber = (name: string) => Config.option(Config.number(name))
+/**
+ * The error when a client has neither name servers nor an address server to ask for them.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const noNameServerError = (): ClientConfigError =>
+  new ClientConfigError({
+    setting: "nameServerAddress",
+    reason: "no name server: set nameServerAddress (ROCKETMQ_NAMESRV_ADDR), e.g. \"127.0.0.1:9876\", or an address " +
+      "server with nameServerDomain (ROCKETMQ_NAMESRV_DOMAIN)"
+  })
 
 /**
- * The settings from the environment: `ROCKETMQ_NAMESRV_ADDR` (also Java's `NAMESRV_ADDR`), `ROCKETMQ_NAMESRV_DOMAIN`,
- * `ROCKETMQ_NAMESRV_DOMAIN_SUBGROUP`, `ROCKETMQ_CLIENT_IP`, `ROCKETMQ_INSTANCE_NAME`, `ROCKETMQ_UNIT_NAME`,
- * `ROCKETMQ_NAMESPACE`, `ROCKETMQ_POLL_NAMESRV_INTERVAL_MS`, `ROCKETMQ_HEARTBEAT_INTERVAL_MS`,
- * `ROCKETMQ_PERSIST_OFFSET_INTERVAL_MS`, `ROCKETMQ_API_TIMEOUT_MS`, `ROCKETMQ_CONNECT_TIMEOUT_MS`,
- * `ROCKETMQ_SHUTDOWN_TIMEOUT_MS`, `ROCKETMQ_ACCESS_KEY`, `ROCKETMQ_SECRET_KEY`, `ROCKETMQ_SECURITY_TOKEN` (both
- * redacted).
+ * Where the client's name servers come from: its fixed list, or the address server when one is set; with neither, a
+ * `ClientConfigError` saying how to set one.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const clientConfigFromEnv: Config.Config<ClientConfigInput> = Config.all({
-  nameServerAddress: Config.map(
-    Config.all([optionalText("ROCKETMQ_NAMESRV_ADDR"), optionalText("NAMESRV_ADDR")]),
-    ([ours, javas]) => Option.orElse(ours, () => javas)
-  ),
-  nameServerDomain: optionalText("ROCKETMQ_NAMESRV_DOMAIN"),
-  nameServerSubgroup: optionalText("ROCKETMQ_NAMESRV_DOMAIN_SUBGROUP"),
-  clientIP: optionalText("ROCKETMQ_CLIENT_IP"),
-  instanceName: optionalText("ROCKETMQ_INSTANCE_NAME"),
-  unitName: optionalText("ROCKETMQ_UNIT_NAME"),
-  namespace: optionalText("ROCKETMQ_NAMESPACE"),
-  pollNameServerIntervalMillis: optionalNumber("ROCKETMQ_POLL_NAMESRV_INTERVAL_MS"),
-  heartbeatBrokerIntervalMillis: optionalNumber("ROCKETMQ_HEARTBEAT_INTERVAL_MS"),
-  persistConsumerOffsetIntervalMillis: optionalNumber("ROCKETMQ_PERSIST_OFFSET_INTERVAL_MS"),
-  apiTimeoutMillis: optionalNumber("ROCKETMQ_API_TIMEOUT_MS"),
-  connectTimeoutMillis: optionalNumber("ROCKETMQ_CONNECT_TIMEOUT_MS"),
-  shutdownTimeoutMillis: optionalNumber("ROCKETMQ_SHUTDOWN_TIMEOUT_MS"),
-  accessKey: optionalText("ROCKETMQ_ACCESS_KEY"),
-  secretKey: Config.option(Config.redacted("ROCKETMQ_SECRET_KEY")),
-  securityToken: Config.option(Config.redacted("ROCKETMQ_SECURITY_TOKEN"))
-}).pipe(
-  Config.map((settings) =>
-    Object.fromEntries(
-      Object.entries(settings as Record<string, Option.Option<unknown>>).flatMap(([k, v]) =>
-        Option.isSome(v) ? [[k, v.value]] : []
-      )
-    ) as ClientConfigInput
-  )
+export const nameServerSource = (
+  config: Pick<ClientConfig, "nameServerAddresses" | "nameServerDomain">
+): Either.Either<
+  { readonly _tag: "Fixed"; readonly addresses: ReadonlyArray<string> } | {
+    readonly _tag: "AddressServer"
+    readonly domain: string
+  },
+  ClientConfigError
+> =>
+  config.nameServerAddresses.length > 0
+    ? Either.right({ _tag: "Fixed", addresses: config.nameServerAddresses })
+    : config.nameServerDomain !== undefined
+    ? Either.right({ _tag: "AddressServer", domain: config.nameServerDomain })
+    : Either.left(noNameServerError())
+
+/**
+ * The settings in the environment (the variables of `clientEnvironmentVariables`), as `ClientSettings`. A value not
+ * of its kind is a `ClientConfigError` naming the variable.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const clientConfigFromEnv: Effect.Effect<ClientSettings, ClientConfigError> = Effect.map(
+  readClientEnvironment,
+  (env) => env.settings
 )
+
+const definedOnly = (settings: ClientSettings): ClientSettings =>
+  Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined))
+
+/**
+ * The client's settings from the environment, with `overrides` (those defined) in place of what it says. Every
+ * error about a value read from a variable names the variable.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeClientConfigFromEnv = (
+  overrides: ClientSettings = {}
+): Effect.Effect<ClientConfig, ClientConfigError> =>
+  Effect.flatMap(readClientEnvironment, ({ settings, variables }) => {
+    const given = definedOnly(overrides)
+    return makeClientConfig({ ...settings, ...given }).pipe(
+      Effect.mapError((error) => {
+        const variable = variables.get(error.setting)
+        const overridden = error.setting.split(".")[0]! in given
+        return variable === undefined || overridden ? error : new ClientConfigError({
+          setting: variable,
+          reason: error.reason
+        })
+      })
+    )
+  })
+
+/** The first leaf of a `ConfigError` (its path and message). */
+const firstProblem = (error: ConfigError.ConfigError): { readonly path: string; readonly message: string } => {
+  switch (error._op) {
+    case "And":
+    case "Or":
+      return firstProblem(error.left)
+    default:
+      return { path: error.path.join("."), message: error.message }
+  }
+}
+
+/**
+ * The client's settings from `Config` values, one per setting (`Config.Wrap<ClientSettings>`, as `@effect/sql-pg`'s
+ * `layerConfig` takes them): a value the `ConfigProvider` cannot give is a `ClientConfigError` naming what it was
+ * looking for (its path: the variable's name for `Config.string("NAME")`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeClientConfigFromConfig = (
+  config: Config.Config.Wrap<ClientSettings>
+): Effect.Effect<ClientConfig, ClientConfigError> =>
+  Config.unwrap(config).pipe(
+    Effect.mapError((error) => {
+      const problem = firstProblem(error)
+      return new ClientConfigError({ setting: problem.path || "(config)", reason: problem.message })
+    }),
+    Effect.flatMap((settings) => makeClientConfig(settings))
+  )

@@ -167,7 +167,9 @@ const tlsFields = {
   serverName: Schema.optional(Schema.NonEmptyTrimmedString)
 }
 
-const TlsSettingsSchema: Schema.Schema<TlsSettings> = Schema.Struct(tlsFields).annotations({ identifier: "TlsSettings" })
+const TlsSettingsSchema: Schema.Schema<TlsSettings> = Schema.Struct(tlsFields).annotations({
+  identifier: "TlsSettings"
+})
 
 const clientFields = {
   nameServerAddress: Schema.optional(NameServerList),

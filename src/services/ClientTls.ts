@@ -7,7 +7,11 @@ import type { TlsOptions } from "./RemotingClient.js"
 type Pem = string | Uint8Array
 
 const toBuffer = (pem: Pem): Buffer =>
-  typeof pem === "string" ? Buffer.from(pem) : Buffer.isBuffer(pem) ? pem : Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength)
+  typeof pem === "string"
+    ? Buffer.from(pem)
+    : Buffer.isBuffer(pem)
+    ? pem
+    : Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength)
 
 const failure = (setting: string, reason: string) => new ClientConfigError({ setting: `tls.${setting}`, reason })
 
@@ -20,7 +24,9 @@ const contentOrFile = (
   if (content !== undefined && file !== undefined) {
     return Effect.fail(failure(`${setting}File`, `give tls.${setting} or tls.${setting}File, not both`))
   }
-  if (content !== undefined) return Effect.succeed(toBuffer(Redacted.isRedacted(content) ? Redacted.value(content) : content))
+  if (content !== undefined) {
+    return Effect.succeed(toBuffer(Redacted.isRedacted(content) ? Redacted.value(content) : content))
+  }
   if (file === undefined) return Effect.succeed(undefined)
   return Effect.tryPromise({
     try: () => readFile(file),
@@ -35,7 +41,8 @@ const certificate = (setting: string, pem: Buffer): Effect.Effect<X509Certificat
     catch: () => failure(setting, "not a PEM certificate")
   })
 
-const isEncrypted = (pem: Buffer): boolean => /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: *4, *ENCRYPTED/.test(pem.toString("latin1"))
+const isEncrypted = (pem: Buffer): boolean =>
+  /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: *4, *ENCRYPTED/.test(pem.toString("latin1"))
 
 /** Loads the key as Node's TLS will (a passphrase always given, so that OpenSSL never prompts on a terminal). */
 const privateKey = (

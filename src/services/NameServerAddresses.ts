@@ -27,11 +27,11 @@ export class NameServerAddresses extends Context.Tag("effect-rocketmq/NameServer
 }
 
 /**
- * Splits a name-server list as Java accepts it: addresses separated by `;` (white space trimmed, empty parts left
- * out).
+ * Splits a name-server list: addresses separated by `;` as Java accepts them, or by `,` (no `host:port` contains one),
+ * white space trimmed, empty parts left out.
  *
  * @since 0.1.0
  * @category parsing
  */
 export const parseNameServerList = (text: string): ReadonlyArray<string> =>
-  text.split(";").map((s) => s.trim()).filter((s) => s.length > 0)
+  text.split(/[;,]/).map((s) => s.trim()).filter((s) => s.length > 0)

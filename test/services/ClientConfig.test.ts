@@ -16,7 +16,8 @@ describe("client configuration", () => {
       expect(clientId(config)).toBe(`10.1.2.3@${config.instanceName}`)
       expect(clientId({ ...config, instanceName: "app", unitName: "unit1" })).toBe("10.1.2.3@app@unit1")
       expect(config.nameServerAddresses).toEqual([])
-      expect([config.nameServerDomain, config.nameServerSubgroup]).toEqual(["jmenv.tbsite.net", "nsaddr"])
+      // No address server unless one is set (Java would fall back to jmenv.tbsite.net).
+      expect([config.nameServerDomain, config.nameServerSubgroup]).toEqual([undefined, "nsaddr"])
     }))
 
   it.effect("reads a name-server list, also in Java's http://.../list form", () =>
