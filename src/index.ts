@@ -4,8 +4,9 @@
  * `Protocol` is the wire codec (frames, headers, bodies, message records). `Producer` and `PushConsumer` (layers
  * `ProducerLive`, `PushConsumerLive`) send and consume on the client built by `ClientLive`. The transport is the `RemotingClient`
  * service with its layer `RemotingClientLive`, the handler registry for requests brokers send, RPC hooks (ACL) and
- * the name-server address list. `EmbeddedCluster` (layer `EmbeddedClusterLive`) is an in-process RocketMQ name
- * server and brokers on the real protocol, for tests and local runs.
+ * the name-server address list. The embedded cluster (an in-process RocketMQ name server and brokers on the real
+ * protocol, for tests and local runs) is `effect-rocketmq/embedded`; fault simulations are
+ * `effect-rocketmq/simulation`: entries of their own, so that a program that does not use them does not load them.
  *
  * @since 0.1.0
  */
@@ -16,7 +17,6 @@ export * from "./services/AllocateMessageQueue.js"
 export * from "./services/BrokerResponseError.js"
 export * from "./services/ClientConfig.js"
 export * from "./services/ClientInstance.js"
-export * from "./services/EmbeddedCluster.js"
 export * from "./services/Message.js"
 export * from "./services/NameServerAddresses.js"
 export * from "./services/Namespace.js"
@@ -34,8 +34,6 @@ export * from "./services/TopicRouteCache.js"
 
 export * as ClientInstanceLive from "./layers/ClientInstanceLive.js"
 export * as ClientLive from "./layers/ClientLive.js"
-export type { AclAccount, AclPermission } from "./layers/embedded/AclValidator.js"
-export * as EmbeddedClusterLive from "./layers/EmbeddedClusterLive.js"
 export * as LocalFileOffsetStore from "./layers/LocalFileOffsetStore.js"
 export * as NameServerAddressesLive from "./layers/NameServerAddressesLive.js"
 export * as ProducerLive from "./layers/ProducerLive.js"
@@ -44,5 +42,4 @@ export * as RemoteBrokerOffsetStore from "./layers/RemoteBrokerOffsetStore.js"
 export * as RemotingMetrics from "./layers/remoting/RemotingMetrics.js"
 export * as RemotingClientLive from "./layers/RemotingClientLive.js"
 export { RequestHandlersLive } from "./layers/RequestHandlersLive.js"
-export * as Simulation from "./layers/SimulationLive.js"
 export * as TopicRouteCacheLive from "./layers/TopicRouteCacheLive.js"

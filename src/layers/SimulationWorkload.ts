@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Ref, Schedule, Scope } from "effect"
 import { messageKeys } from "../protocol/MessageDecoder.js"
 import { request } from "../protocol/RemotingCommand.js"

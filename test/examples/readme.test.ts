@@ -2,11 +2,10 @@
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted, Stream } from "effect"
+import { EmbeddedCluster, EmbeddedClusterLive } from "../../src/embedded.js"
 import {
   aclRpcHook,
   ClientLive,
-  EmbeddedCluster,
-  EmbeddedClusterLive,
   NameServerAddresses,
   Producer,
   ProducerLive,
