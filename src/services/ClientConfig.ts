@@ -1,7 +1,7 @@
 import { Config, type ConfigError, Duration, Effect, Either, Redacted } from "effect"
 import { networkInterfaces } from "node:os"
 import type { AclCredentials } from "./AclCredentials.js"
-import { readClientEnvironment } from "./ClientEnvironment.js"
+import { clientEnvironmentVariables, readClientEnvironment } from "./ClientEnvironment.js"
 import {
   ClientConfigError,
   clientDefaults,
@@ -229,7 +229,7 @@ const definedOnly = (settings: ClientSettings): ClientSettings =>
 
 /**
  * The client's settings from the environment, with `overrides` (those defined) in place of what it says. Every
- * error about a value read from a variable names the variable.
+ * error about a setting not overridden names its variable (the one read, or the one missing).
  *
  * @since 0.1.0
  * @category constructors
@@ -241,7 +241,8 @@ export const makeClientConfigFromEnv = (
     const given = definedOnly(overrides)
     return makeClientConfig({ ...settings, ...given }).pipe(
       Effect.mapError((error) => {
-        const variable = variables.get(error.setting)
+        const variable = variables.get(error.setting) ??
+          clientEnvironmentVariables.find((v) => v.setting === error.setting)?.name
         const overridden = error.setting.split(".")[0]! in given
         return variable === undefined || overridden ? error : new ClientConfigError({
           setting: variable,
