@@ -3,6 +3,8 @@
 // group (concurrent or orderly) or as a bare PULL_MESSAGE loop, and sends its figures to the parent.
 import { NodeFileSystem } from "@effect/platform-node"
 import { Deferred, Effect, Layer, Option } from "effect"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import * as PushConsumerLive from "../src/layers/PushConsumerLive.js"
 import { decodeMessages } from "../src/protocol/MessageDecoder.js"
 import { RemotingClient } from "../src/services/RemotingClient.js"
@@ -22,6 +24,8 @@ export interface ConsumeFigures {
   readonly cpuMicrosPerMessage: number
   readonly peakHeapMiB: number
   readonly peakRssMiB: number
+  /** The heap in use once the consumer has closed and a full collection ran: what the drain left behind. */
+  readonly heapAfterMiB: number
 }
 
 /** The bare pull loop: every queue of the topic pulled from 0 to its end, 32 at a time, in parallel. */
@@ -90,7 +94,12 @@ export const consume = async (job: ConsumeJob): Promise<ConsumeFigures> => {
   const used = process.cpuUsage(cpu)
   clearInterval(timer)
   sample()
+  // A full collection, to see what the drain left (the flag is set at run time: no node option needed).
+  setFlagsFromString("--expose-gc")
+  const collect = runInNewContext("gc") as () => void
+  collect()
   return {
+    heapAfterMiB: process.memoryUsage().heapUsed / 2 ** 20,
     rate: job.count / seconds,
     cpuMicrosPerMessage: (used.user + used.system) / job.count,
     peakHeapMiB: peakHeap / 2 ** 20,

@@ -66,7 +66,8 @@ export const run = async (seconds = 1) => {
         `${(figures.rate / bare).toFixed(2)}x`,
         figures.cpuMicrosPerMessage.toFixed(1),
         figures.peakHeapMiB.toFixed(0),
-        figures.peakRssMiB.toFixed(0)
+        figures.peakRssMiB.toFixed(0),
+        figures.heapAfterMiB.toFixed(0)
       ])
       console.error(rows.at(-1)!.join("  "))
     }
@@ -78,13 +79,23 @@ export const run = async (seconds = 1) => {
     } messages (embedded cluster in another process, ` +
       `${QUEUES} queues; each consumer a client-only process)`
   )
-  const header = ["mode", "body", "msg/s", "of bare pull", "client CPU µs/msg", "peak heap MiB", "peak RSS MiB"]
+  const header = [
+    "mode",
+    "body",
+    "msg/s",
+    "of bare pull",
+    "client CPU µs/msg",
+    "peak heap MiB",
+    "peak RSS MiB",
+    "heap after MiB"
+  ]
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   const line = (cells: ReadonlyArray<string>) =>
     cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")
   console.log(line(header))
   for (const r of rows) console.log(line(r))
-  console.log("(targets: concurrent 0.5x and orderly 0.4x of the bare pull, at most 4 µs CPU/msg, RSS 150 MB)")
+  console.log("(targets: concurrent 0.5x and orderly 0.4x of the bare pull, at most 4 µs CPU/msg, RSS 150 MB;")
+  console.log(" heap after: in use once the consumer closed and a full collection ran)")
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run(Number(process.env.BENCH_SECONDS ?? 1))
