@@ -1,4 +1,4 @@
-import { Context, Data, type Duration, type Effect } from "effect"
+import { Context, Data, Duration, type Effect } from "effect"
 import type { ConsumerRunningInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import type { ConsumeFromWhere, MessageModel } from "../protocol/bodies/HeartbeatData.js"
 import type { MessageExt } from "../protocol/MessageDecoder.js"
@@ -107,6 +107,36 @@ export interface PushConsumerOptions<E = unknown, R = never> {
   /** Broadcasting: where offset files are kept (Java: `rocketmq.client.localOffsetStoreDir`, `~/.rocketmq_offsets`). */
   readonly localOffsetStoreDir?: string | undefined
 }
+
+/**
+ * Java's defaults of a push consumer's options (`DefaultMQPushConsumer`), written once: the consumer fills them in.
+ * `-1` means no limit; `maxReconsumeTimesOrderly` stands for Java's `Integer.MAX_VALUE` (unbounded).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const pushConsumerDefaults = {
+  messageModel: "CLUSTERING",
+  consumeFromWhere: "CONSUME_FROM_LAST_OFFSET",
+  /** How long before the consumer's start CONSUME_FROM_TIMESTAMP starts, by default: half an hour. */
+  consumeTimestampBeforeStart: Duration.minutes(30),
+  concurrency: 20,
+  consumeMessageBatchMaxSize: 1,
+  pullBatchSize: 32,
+  pullInterval: Duration.zero,
+  pullThresholdForQueue: 1000,
+  pullThresholdSizeForQueueMiB: 100,
+  pullThresholdForTopic: -1,
+  pullThresholdSizeForTopicMiB: -1,
+  consumeConcurrentlyMaxSpan: 2000,
+  maxReconsumeTimes: 16,
+  maxReconsumeTimesOrderly: Number.MAX_SAFE_INTEGER,
+  consumeTimeout: Duration.minutes(15),
+  suspendCurrentQueueTime: Duration.seconds(1),
+  shutdownTimeout: Duration.seconds(30),
+  brokerSuspendMaxTime: Duration.seconds(15),
+  consumerTimeoutWhenSuspend: Duration.seconds(30)
+} as const
 
 /**
  * The cache of one queue, as `GET_CONSUMER_RUNNING_INFO` reports it (Java: `ProcessQueueInfo`, in part).

@@ -8,7 +8,7 @@ import { type AllocateMessageQueueStrategy, averagely } from "../../services/All
 import type { ClientInstanceService } from "../../services/ClientInstance.js"
 import { withoutNamespace, wrapNamespace } from "../../services/Namespace.js"
 import type { OffsetStoreService } from "../../services/OffsetStore.js"
-import type { MessageHandler, PushConsumerOptions } from "../../services/PushConsumer.js"
+import { type MessageHandler, pushConsumerDefaults, type PushConsumerOptions } from "../../services/PushConsumer.js"
 import type { TopicRouteCacheService } from "../../services/TopicRouteCache.js"
 import type { ConsumeExecutor } from "./ConsumeExecutor.js"
 import type { ConsumerApi } from "./ConsumerApi.js"
@@ -62,7 +62,7 @@ export const LOCK_RENEW_INTERVAL = Duration.seconds(20)
 export const LOCAL_RETRY_DELAY = Duration.seconds(5)
 
 /**
- * Fills in Java's defaults.
+ * Fills in Java's defaults (`pushConsumerDefaults`).
  *
  * @since 0.1.0
  * @category consumer
@@ -72,34 +72,35 @@ export const resolveSettings = (
   instance: ClientInstanceService,
   now: number
 ): ConsumerSettings => {
+  const d = pushConsumerDefaults
   const orderly = options.orderly === true
-  const millis = (d: Duration.DurationInput | undefined, fallback: Duration.DurationInput) =>
-    Duration.decode(d ?? fallback)
+  const duration = (given: Duration.DurationInput | undefined, fallback: Duration.Duration) =>
+    given === undefined ? fallback : Duration.decode(given)
   return {
     group: wrapNamespace(instance.config.namespace, options.group),
     clientId: instance.clientId,
     namespace: instance.config.namespace,
-    messageModel: options.messageModel ?? "CLUSTERING",
+    messageModel: options.messageModel ?? d.messageModel,
     orderly,
-    consumeFromWhere: options.consumeFromWhere ?? "CONSUME_FROM_LAST_OFFSET",
-    consumeTimestamp: options.consumeTimestamp ?? now - 30 * 60 * 1000,
+    consumeFromWhere: options.consumeFromWhere ?? d.consumeFromWhere,
+    consumeTimestamp: options.consumeTimestamp ?? now - Duration.toMillis(d.consumeTimestampBeforeStart),
     strategy: options.allocateStrategy ?? averagely,
-    consumeBatchSize: Math.max(1, options.consumeMessageBatchMaxSize ?? 1),
-    pullBatchSize: Math.max(1, options.pullBatchSize ?? 32),
-    pullIntervalMillis: Duration.toMillis(millis(options.pullInterval, 0)),
-    pullThresholdForQueue: options.pullThresholdForQueue ?? 1000,
-    pullThresholdSizeForQueueMiB: options.pullThresholdSizeForQueue ?? 100,
-    pullThresholdForTopic: options.pullThresholdForTopic ?? -1,
-    pullThresholdSizeForTopicMiB: options.pullThresholdSizeForTopic ?? -1,
-    consumeConcurrentlyMaxSpan: options.consumeConcurrentlyMaxSpan ?? 2000,
-    maxReconsumeTimes: options.maxReconsumeTimes ?? (orderly ? Number.MAX_SAFE_INTEGER : 16),
-    consumeTimeout: millis(options.consumeTimeout, "15 minutes"),
-    suspendCurrentQueueTime: millis(options.suspendCurrentQueueTime, "1 second"),
-    shutdownTimeout: millis(options.shutdownTimeout, "30 seconds"),
-    brokerSuspendMaxMillis: Duration.toMillis(millis(options.brokerSuspendMaxTime, "15 seconds")),
-    consumerTimeoutWhenSuspend: millis(options.consumerTimeoutWhenSuspend, "30 seconds"),
+    consumeBatchSize: Math.max(1, options.consumeMessageBatchMaxSize ?? d.consumeMessageBatchMaxSize),
+    pullBatchSize: Math.max(1, options.pullBatchSize ?? d.pullBatchSize),
+    pullIntervalMillis: Duration.toMillis(duration(options.pullInterval, d.pullInterval)),
+    pullThresholdForQueue: options.pullThresholdForQueue ?? d.pullThresholdForQueue,
+    pullThresholdSizeForQueueMiB: options.pullThresholdSizeForQueue ?? d.pullThresholdSizeForQueueMiB,
+    pullThresholdForTopic: options.pullThresholdForTopic ?? d.pullThresholdForTopic,
+    pullThresholdSizeForTopicMiB: options.pullThresholdSizeForTopic ?? d.pullThresholdSizeForTopicMiB,
+    consumeConcurrentlyMaxSpan: options.consumeConcurrentlyMaxSpan ?? d.consumeConcurrentlyMaxSpan,
+    maxReconsumeTimes: options.maxReconsumeTimes ?? (orderly ? d.maxReconsumeTimesOrderly : d.maxReconsumeTimes),
+    consumeTimeout: duration(options.consumeTimeout, d.consumeTimeout),
+    suspendCurrentQueueTime: duration(options.suspendCurrentQueueTime, d.suspendCurrentQueueTime),
+    shutdownTimeout: duration(options.shutdownTimeout, d.shutdownTimeout),
+    brokerSuspendMaxMillis: Duration.toMillis(duration(options.brokerSuspendMaxTime, d.brokerSuspendMaxTime)),
+    consumerTimeoutWhenSuspend: duration(options.consumerTimeoutWhenSuspend, d.consumerTimeoutWhenSuspend),
     pullDelayWhenException: instance.config.pullTimeDelayWhenException,
-    initialConcurrency: Math.max(1, options.concurrency ?? 20)
+    initialConcurrency: Math.max(1, options.concurrency ?? d.concurrency)
   }
 }
 

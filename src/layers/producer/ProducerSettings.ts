@@ -47,19 +47,38 @@ export interface ProducerSettings {
 }
 
 /**
- * Fills in Java's defaults; the group goes under the client's namespace (Java: `withNamespace`).
+ * Java's defaults of a producer's options (`DefaultMQProducer`), written once: `resolveSettings` fills them in.
  *
  * @since 0.1.0
  * @category producer
  */
-export const resolveSettings = (options: ProducerOptions, namespace: string | undefined): ProducerSettings => ({
-  group: wrapNamespace(namespace, options.group),
-  namespace,
-  retryTimesWhenSendFailed: options.retryTimesWhenSendFailed ?? 2,
-  compressMsgBodyOverHowmuch: options.compressMsgBodyOverHowmuch ?? 4096,
-  maxMessageSize: options.maxMessageSize ?? 4 * 1024 * 1024,
-  sendMsgTimeout: Duration.decode(options.sendMsgTimeout ?? "3 seconds"),
-  sendLatencyFaultEnable: options.sendLatencyFaultEnable === true,
-  createTopicKey: options.createTopicKey ?? "TBW102",
-  defaultTopicQueueNums: options.defaultTopicQueueNums ?? 4
-})
+export const producerDefaults = {
+  retryTimesWhenSendFailed: 2,
+  compressMsgBodyOverHowmuch: 4096,
+  maxMessageSize: 4 * 1024 * 1024,
+  sendMsgTimeout: Duration.seconds(3),
+  sendLatencyFaultEnable: false,
+  createTopicKey: "TBW102",
+  defaultTopicQueueNums: 4
+} as const
+
+/**
+ * Fills in Java's defaults (`producerDefaults`); the group goes under the client's namespace (Java: `withNamespace`).
+ *
+ * @since 0.1.0
+ * @category producer
+ */
+export const resolveSettings = (options: ProducerOptions, namespace: string | undefined): ProducerSettings => {
+  const d = producerDefaults
+  return {
+    group: wrapNamespace(namespace, options.group),
+    namespace,
+    retryTimesWhenSendFailed: options.retryTimesWhenSendFailed ?? d.retryTimesWhenSendFailed,
+    compressMsgBodyOverHowmuch: options.compressMsgBodyOverHowmuch ?? d.compressMsgBodyOverHowmuch,
+    maxMessageSize: options.maxMessageSize ?? d.maxMessageSize,
+    sendMsgTimeout: options.sendMsgTimeout === undefined ? d.sendMsgTimeout : Duration.decode(options.sendMsgTimeout),
+    sendLatencyFaultEnable: options.sendLatencyFaultEnable ?? d.sendLatencyFaultEnable,
+    createTopicKey: options.createTopicKey ?? d.createTopicKey,
+    defaultTopicQueueNums: options.defaultTopicQueueNums ?? d.defaultTopicQueueNums
+  }
+}
