@@ -14,7 +14,7 @@ export interface ClientEnvironmentVariable {
   readonly alias?: string | undefined
   /** The setting of `ClientSettings` it gives (`tls.caFile` for a TLS one). */
   readonly setting: string
-  /** The Java client's name for it (a field of `ClientConfig`, or a system property). */
+  /** The Java client's name for it (a field of `ClientConfig`, or a system property), in markdown. */
   readonly java: string
   readonly default: string
   readonly meaning: string
@@ -46,7 +46,7 @@ export const clientEnvironmentVariables: ReadonlyArray<ClientEnvironmentVariable
       "ROCKETMQ_NAMESRV_ADDR",
       "nameServerAddress",
       "text",
-      "namesrvAddr (rocketmq.namesrv.addr, env NAMESRV_ADDR)",
+      "`namesrvAddr` (`rocketmq.namesrv.addr`, env `NAMESRV_ADDR`)",
       "none",
       "Name servers, host:port separated by ; (or ,); NAMESRV_ADDR is read when it is not set"
     ),
@@ -56,34 +56,34 @@ export const clientEnvironmentVariables: ReadonlyArray<ClientEnvironmentVariable
     "ROCKETMQ_NAMESRV_DOMAIN",
     "nameServerDomain",
     "text",
-    "rocketmq.namesrv.domain",
-    "none (Java: jmenv.tbsite.net)",
+    "`rocketmq.namesrv.domain`",
+    "none (Java: `jmenv.tbsite.net`)",
     "Address server host[:port] serving the name-server list; asked only when set and no name server is given"
   ),
   v(
     "ROCKETMQ_NAMESRV_DOMAIN_SUBGROUP",
     "nameServerSubgroup",
     "text",
-    "rocketmq.namesrv.domain.subgroup",
+    "`rocketmq.namesrv.domain.subgroup`",
     d.nameServerSubgroup,
     "Address server path: http://{domain}:8080/rocketmq/{subgroup}"
   ),
-  v("ROCKETMQ_CLIENT_IP", "clientIP", "text", "clientIP", "first non-internal address", "IP in the client id"),
+  v("ROCKETMQ_CLIENT_IP", "clientIP", "text", "`clientIP`", "first non-internal address", "IP in the client id"),
   v(
     "ROCKETMQ_INSTANCE_NAME",
     "instanceName",
     "text",
-    "instanceName (rocketmq.client.name)",
-    `${d.instanceName} (becomes pid#nanoseconds)`,
+    "`instanceName` (`rocketmq.client.name`)",
+    `\`${d.instanceName}\` (becomes pid#nanoseconds)`,
     "Instance name in the client id"
   ),
-  v("ROCKETMQ_UNIT_NAME", "unitName", "text", "unitName", "none", "Unit name, appended to the client id"),
-  v("ROCKETMQ_NAMESPACE", "namespace", "text", "namespace", "none", "Namespace prefixed to groups and topics"),
+  v("ROCKETMQ_UNIT_NAME", "unitName", "text", "`unitName`", "none", "Unit name, appended to the client id"),
+  v("ROCKETMQ_NAMESPACE", "namespace", "text", "`namespace`", "none", "Namespace prefixed to groups and topics"),
   v(
     "ROCKETMQ_POLL_NAMESRV_INTERVAL_MS",
     "pollNameServerIntervalMillis",
     "millis",
-    "pollNameServerInterval",
+    "`pollNameServerInterval`",
     d.pollNameServerIntervalMillis,
     "Interval of the topic-route refresh"
   ),
@@ -91,7 +91,7 @@ export const clientEnvironmentVariables: ReadonlyArray<ClientEnvironmentVariable
     "ROCKETMQ_HEARTBEAT_INTERVAL_MS",
     "heartbeatBrokerIntervalMillis",
     "millis",
-    "heartbeatBrokerInterval",
+    "`heartbeatBrokerInterval`",
     d.heartbeatBrokerIntervalMillis,
     "Interval of heartbeats to brokers"
   ),
@@ -99,7 +99,7 @@ export const clientEnvironmentVariables: ReadonlyArray<ClientEnvironmentVariable
     "ROCKETMQ_PERSIST_OFFSET_INTERVAL_MS",
     "persistConsumerOffsetIntervalMillis",
     "millis",
-    "persistConsumerOffsetInterval",
+    "`persistConsumerOffsetInterval`",
     d.persistConsumerOffsetIntervalMillis,
     "Interval of consumer offset persistence"
   ),
@@ -107,7 +107,7 @@ export const clientEnvironmentVariables: ReadonlyArray<ClientEnvironmentVariable
     "ROCKETMQ_PULL_DELAY_WHEN_EXCEPTION_MS",
     "pullTimeDelayMillisWhenException",
     "millis",
-    "pullTimeDelayMillsWhenException",
+    "`pullTimeDelayMillsWhenException`",
     d.pullTimeDelayMillisWhenException,
     "Wait after a failed pull"
   ),
@@ -115,7 +115,7 @@ export const clientEnvironmentVariables: ReadonlyArray<ClientEnvironmentVariable
     "ROCKETMQ_API_TIMEOUT_MS",
     "apiTimeoutMillis",
     "millis",
-    "mqClientApiTimeout",
+    "`mqClientApiTimeout`",
     d.apiTimeoutMillis,
     "Timeout of each request the client makes of its own, connecting included"
   ),
@@ -123,7 +123,7 @@ export const clientEnvironmentVariables: ReadonlyArray<ClientEnvironmentVariable
     "ROCKETMQ_CONNECT_TIMEOUT_MS",
     "connectTimeoutMillis",
     "millis",
-    "connectTimeoutMillis (com.rocketmq.remoting.client.connect.timeout)",
+    "`connectTimeoutMillis` (`com.rocketmq.remoting.client.connect.timeout`)",
     d.connectTimeoutMillis,
     "A connection attempt not done by then is given up"
   ),
@@ -131,7 +131,7 @@ export const clientEnvironmentVariables: ReadonlyArray<ClientEnvironmentVariable
     "ROCKETMQ_SHUTDOWN_TIMEOUT_MS",
     "shutdownTimeoutMillis",
     "millis",
-    "none",
+    "(none)",
     d.shutdownTimeoutMillis,
     "Most each shutdown step of the client instance may take"
   ),
@@ -139,26 +139,33 @@ export const clientEnvironmentVariables: ReadonlyArray<ClientEnvironmentVariable
     "ROCKETMQ_VIP_CHANNEL_ENABLED",
     "vipChannelEnabled",
     "boolean",
-    "vipChannelEnabled (com.rocketmq.sendMessageWithVIPChannel)",
+    "`vipChannelEnabled` (`com.rocketmq.sendMessageWithVIPChannel`)",
     d.vipChannelEnabled,
-    "Send through the broker's VIP port (port - 2)"
+    "Java's VIP channel (the broker's port - 2); accepted, not used by this client yet"
   ),
-  v("ROCKETMQ_ACCESS_KEY", "accessKey", "text", "accessKey (SessionCredentials)", "none", "ACL 1.0 access key"),
-  v("ROCKETMQ_SECRET_KEY", "secretKey", "secret", "secretKey (SessionCredentials)", "none", "ACL 1.0 secret key"),
+  v("ROCKETMQ_ACCESS_KEY", "accessKey", "text", "`accessKey` (`SessionCredentials`)", "none", "ACL 1.0 access key"),
+  v(
+    "ROCKETMQ_SECRET_KEY",
+    "secretKey",
+    "secret",
+    "`secretKey` (`SessionCredentials`)",
+    "none",
+    "ACL 1.0 secret key (kept `Redacted`)"
+  ),
   v(
     "ROCKETMQ_SECURITY_TOKEN",
     "securityToken",
     "secret",
-    "securityToken (SessionCredentials)",
+    "`securityToken` (`SessionCredentials`)",
     "none",
-    "ACL 1.0 security token"
+    "ACL 1.0 security token (kept `Redacted`)"
   ),
-  v("ROCKETMQ_TLS_ENABLE", "tls.enabled", "boolean", "tls.enable", false, "TLS to brokers and name servers"),
+  v("ROCKETMQ_TLS_ENABLE", "tls.enabled", "boolean", "`tls.enable`", false, "TLS to brokers and name servers"),
   v(
     "ROCKETMQ_TLS_CA_FILE",
     "tls.caFile",
     "text",
-    "tls.client.trustCertPath",
+    "`tls.client.trustCertPath`",
     "Node's CAs",
     "PEM file of the CAs the server's certificate is checked against"
   ),
@@ -166,24 +173,24 @@ export const clientEnvironmentVariables: ReadonlyArray<ClientEnvironmentVariable
     "ROCKETMQ_TLS_CERT_FILE",
     "tls.certFile",
     "text",
-    "tls.client.certPath",
+    "`tls.client.certPath`",
     "none",
     "PEM file of the client's certificate chain"
   ),
-  v("ROCKETMQ_TLS_KEY_FILE", "tls.keyFile", "text", "tls.client.keyPath", "none", "PEM file of the client's key"),
+  v("ROCKETMQ_TLS_KEY_FILE", "tls.keyFile", "text", "`tls.client.keyPath`", "none", "PEM file of the client's key"),
   v(
     "ROCKETMQ_TLS_KEY_PASSWORD",
     "tls.keyPassphrase",
     "secret",
-    "tls.client.keyPassword",
+    "`tls.client.keyPassword`",
     "none",
-    "Passphrase of an encrypted key"
+    "Passphrase of an encrypted key (kept `Redacted`)"
   ),
   v(
     "ROCKETMQ_TLS_VERIFY_SERVER",
     "tls.verifyServer",
     "boolean",
-    "tls.client.authServer",
+    "`tls.client.authServer`",
     d.tlsVerifyServer,
     "Check the server's certificate and name (off: any certificate is accepted, as in Java)"
   ),
@@ -191,7 +198,7 @@ export const clientEnvironmentVariables: ReadonlyArray<ClientEnvironmentVariable
     "ROCKETMQ_TLS_SERVER_NAME",
     "tls.serverName",
     "text",
-    "none",
+    "(none)",
     "the address's host",
     "Server name sent (SNI) and checked"
   )
@@ -208,7 +215,7 @@ export const clientEnvironmentTable = (): string =>
     "| Variable | Setting | Java | Default | Meaning |",
     "| --- | --- | --- | --- | --- |",
     ...clientEnvironmentVariables.map((e) =>
-      `| \`${e.name}\` | \`${e.setting}\` | \`${e.java}\` | ${e.default} | ${e.meaning} |`
+      `| \`${e.name}\` | \`${e.setting}\` | ${e.java} | ${e.default} | ${e.meaning} |`
     )
   ].join("\n")
 

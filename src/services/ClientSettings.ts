@@ -97,7 +97,7 @@ export interface ClientSettings {
   readonly connectTimeoutMillis?: number | undefined
   /** 10 s, not in Java: the most each shutdown step of the client instance may take. */
   readonly shutdownTimeoutMillis?: number | undefined
-  /** Java: `vipChannelEnabled` (`com.rocketmq.sendMessageWithVIPChannel`), false. */
+  /** Java: `vipChannelEnabled` (`com.rocketmq.sendMessageWithVIPChannel`), false; accepted, not used yet. */
   readonly vipChannelEnabled?: boolean | undefined
   /** ACL 1.0 access key (Java: `SessionCredentials`); goes with `secretKey`. */
   readonly accessKey?: string | undefined
