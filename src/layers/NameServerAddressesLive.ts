@@ -1,4 +1,4 @@
-import { HttpClient } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type { Duration } from "effect"
 import { Data, Effect, Either, Layer, Metric, Ref, Schedule } from "effect"
 import { type ClientConfig, type ClientConfigError, nameServerSource } from "../services/ClientConfig.js"
