@@ -82,6 +82,8 @@ describe("ClientLive.layerConfig: settings as Config values", () => {
     nameServerAddress: Config.string("NAMESRV"),
     clientIP: Config.succeed("127.0.0.1"),
     apiTimeoutMillis: Config.integer("TIMEOUT_MS"),
+    // An optional setting: its default when the variable is not set.
+    connectTimeoutMillis: Config.integer("CONNECT_MS").pipe(Config.withDefault(undefined)),
     accessKey: Config.string("AK"),
     secretKey: Config.redacted("SK")
   })
@@ -94,6 +96,7 @@ describe("ClientLive.layerConfig: settings as Config values", () => {
       const config = Context.get(context, ClientInstance).config
       expect(config.nameServerAddresses).toEqual(["127.0.0.1:9876"])
       expect(Duration.toMillis(config.apiTimeout)).toBe(2500)
+      expect(Duration.toMillis(config.connectTimeout)).toBe(3000)
       expect(Redacted.value(config.credentials!.secretKey)).toBe("sk-secret")
     }))
 
