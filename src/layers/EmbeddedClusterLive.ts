@@ -20,6 +20,11 @@ import { type RemotingServer, startRemotingServer } from "./embedded/RemotingSer
  */
 export interface EmbeddedClusterOptions {
   readonly host?: string | undefined
+  /**
+   * The host the name server and brokers give clients (routes, store hosts, `nameServerAddress`); `host` by
+   * default. Set it when `host` is a wildcard such as `0.0.0.0`, which no client can connect to.
+   */
+  readonly advertisedHost?: string | undefined
   readonly nameServerPort?: number | undefined
   readonly brokers?: number | undefined
   /** Names of the brokers; `broker-a`, `broker-b`, ... by default. */
@@ -39,6 +44,7 @@ const brokerName = (i: number) => `broker-${String.fromCharCode(97 + i)}`
 export const make = (options: EmbeddedClusterOptions = {}) =>
   Effect.gen(function*() {
     const host = options.host ?? "127.0.0.1"
+    const advertisedHost = options.advertisedHost ?? host
     const clock = yield* Effect.clock
     const running = new Map<string, { readonly broker: Broker; readonly server: RemotingServer; up: boolean }>()
     const nameServer = yield* startRemotingServer(
@@ -73,7 +79,13 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
         host,
         answerDelayMillis: () => ref.broker === undefined ? 0 : Duration.toMillis(ref.broker.faults.latency)
       })
-      const broker = makeBroker(brokerOptions, { host, port: server.port }, background, delayLevels, clock)
+      const broker = makeBroker(
+        brokerOptions,
+        { host: advertisedHost, port: server.port },
+        background,
+        delayLevels,
+        clock
+      )
       ref.broker = broker
       // Client housekeeping (Java: `ClientHousekeepingService`, every 10 s): closed or silent clients leave their groups.
       yield* FiberSet.run(
@@ -103,7 +115,7 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
           : Effect.succeed(entry)
       })
     const service: EmbeddedClusterService = {
-      nameServerAddress: `${host}:${nameServer.port}`,
+      nameServerAddress: `${advertisedHost}:${nameServer.port}`,
       brokers: [...running.values()].map((b) => ({ name: b.broker.options.brokerName, address: b.broker.address })),
       createTopic: (topic, topicOptions) =>
         Effect.sync(() => {

@@ -58,12 +58,12 @@ export const integerOption = (
   )
 
 /** Splits a name-server list on `;` or `,` and checks each is host:port; answers the list joined with `;`. */
-export const normalizeNameServers = (text: string): Either.Either<string, string> => {
+export const normalizeNameServers = (text: string, label = "--namesrv"): Either.Either<string, string> => {
   const list = text.split(/[;,]/).map((s) => s.trim()).filter((s) => s.length > 0)
-  if (list.length === 0) return Either.left("--namesrv: no name server address in it")
+  if (list.length === 0) return Either.left(`${label}: no name server address in it`)
   const bad = list.find((a) => parseHostAddress(a) === undefined || a.startsWith(":"))
   if (bad !== undefined) {
-    return Either.left(`--namesrv: ${JSON.stringify(bad)} is not host:port (separate name servers with ; or ,)`)
+    return Either.left(`${label}: ${JSON.stringify(bad)} is not host:port (separate name servers with ; or ,)`)
   }
   return Either.right(list.join(";"))
 }
@@ -84,7 +84,10 @@ export const namesrvOption = Options.text("namesrv").pipe(
     Option.match(given, {
       onNone: () => Effect.succeed(Option.none<string>()),
       onSome: (text) =>
-        Either.match(normalizeNameServers(text), { onLeft: invalid, onRight: (list) => Effect.succeed(Option.some(list)) })
+        Either.match(normalizeNameServers(text), {
+          onLeft: invalid,
+          onRight: (list) => Effect.succeed(Option.some(list))
+        })
     })
   )
 )

@@ -1,67 +1,95 @@
 import { Command, Options } from "@effect/cli"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Console, Effect, Layer, Option } from "effect"
+import { Clock, Console, Effect, Layer, Option, Ref } from "effect"
 import * as ClientLive from "../layers/ClientLive.js"
 import * as ProducerLive from "../layers/ProducerLive.js"
 import { Producer } from "../services/Producer.js"
+import {
+  checkGroupName,
+  checkTopicName,
+  clientOverrides,
+  describedWithDefault,
+  integerOption,
+  namesrvOption
+} from "./CliOptions.js"
+import { reportProgress } from "./Progress.js"
 
-const namesrv = Options.text("namesrv").pipe(
-  Options.withDescription("name servers as host:port;host:port (default: ROCKETMQ_NAMESRV_ADDR)"),
-  Options.optional
-)
+/** Java's `maxMessageSize` default (4 MiB): a larger body is refused. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024
+
 const topic = Options.text("topic").pipe(Options.withDescription("the topic to send to"))
 const tag = Options.text("tag").pipe(Options.withDescription("the messages' tag"), Options.optional)
 const keys = Options.text("keys").pipe(Options.withDescription("the messages' keys, space-separated"), Options.optional)
-const count = Options.integer("count").pipe(Options.withDescription("how many messages"), Options.withDefault(1))
-const size = Options.integer("size").pipe(Options.withDescription("a body of this many bytes"), Options.optional)
+const count = integerOption("count", describedWithDefault("how many messages", 1), {
+  min: 1,
+  max: 1_000_000_000,
+  what: "a whole number of messages from 1 to 1000000000"
+}).pipe(Options.withDefault(1))
+const size = integerOption("size", "a body of this many bytes (\"x\" repeated)", {
+  min: 1,
+  max: MAX_BODY_BYTES,
+  what: `a body size in bytes from 1 to ${MAX_BODY_BYTES} (4 MiB, the largest message a broker takes by default)`
+}).pipe(Options.optional)
 const body = Options.text("body").pipe(
   Options.withDescription("the body text (default: \"message N\")"),
   Options.optional
 )
 const group = Options.text("group").pipe(
-  Options.withDescription("the producer group"),
+  Options.withDescription(describedWithDefault("the producer group", "effect_rocketmq_cli_producer")),
   Options.withDefault("effect_rocketmq_cli_producer")
 )
 
 /**
- * `effect-rocketmq produce`: sends messages and prints one send result per message as a JSON line (`sendStatus`,
- * `msgId`, `offsetMsgId`, `queueId`, `queueOffset`, ...); progress goes to stderr.
+ * `effect-rocketmq produce`: sends messages one after the other and prints one send result per message as a JSON
+ * line (`sendStatus`, `msgId`, `offsetMsgId`, `queueId`, `queueOffset`, ...); progress goes to stderr every second.
+ * A send that fails ends the command with its error (exit code 1).
  */
 export const produceCommand = Command.make(
   "produce",
-  { namesrv, topic, tag, keys, count, size, body, group },
+  { namesrv: namesrvOption, topic, tag, keys, count, size, body, group },
   (options) =>
     Effect.gen(function*() {
-      const producer = yield* Producer
-      for (let i = 0; i < options.count; i++) {
-        const text = Option.getOrElse(options.body, () => `message ${i}`)
-        const result = yield* producer.send({
-          topic: options.topic,
-          body: Option.match(options.size, { onNone: () => Buffer.from(text), onSome: (n) => Buffer.alloc(n, "x") }),
-          tags: Option.getOrUndefined(options.tag),
-          keys: Option.match(options.keys, { onNone: () => undefined, onSome: (k) => k.split(" ").filter(Boolean) })
-        })
-        yield* Console.log(JSON.stringify({
-          sendStatus: result.sendStatus,
-          msgId: result.msgId,
-          offsetMsgId: result.offsetMsgId,
-          topic: result.messageQueue.topic,
-          brokerName: result.messageQueue.brokerName,
-          queueId: result.messageQueue.queueId,
-          queueOffset: result.queueOffset
-        }))
-      }
-      yield* Console.error(`sent ${options.count} message(s) to ${options.topic}`)
-    }).pipe(
-      Effect.provide(
-        ProducerLive.layer({ group: options.group }).pipe(
-          Layer.provideMerge(
-            ClientLive.layerFromEnv(
-              Option.match(options.namesrv, { onNone: () => ({}), onSome: (a) => ({ nameServerAddress: a }) })
+      yield* checkTopicName(options.topic)
+      yield* checkGroupName(options.group)
+      const overrides = yield* clientOverrides(options.namesrv)
+      const sent = yield* Ref.make(0)
+      const started = yield* Clock.currentTimeMillis
+      yield* Effect.scoped(
+        Effect.gen(function*() {
+          const producer = yield* Producer
+          yield* reportProgress("sent", sent)
+          for (let i = 0; i < options.count; i++) {
+            const text = Option.getOrElse(options.body, () => `message ${i}`)
+            const result = yield* producer.send({
+              topic: options.topic,
+              body: Option.match(options.size, {
+                onNone: () => Buffer.from(text),
+                onSome: (n) => Buffer.alloc(n, "x")
+              }),
+              tags: Option.getOrUndefined(options.tag),
+              keys: Option.match(options.keys, { onNone: () => undefined, onSome: (k) => k.split(" ").filter(Boolean) })
+            })
+            yield* Console.log(JSON.stringify({
+              sendStatus: result.sendStatus,
+              msgId: result.msgId,
+              offsetMsgId: result.offsetMsgId,
+              topic: result.messageQueue.topic,
+              brokerName: result.messageQueue.brokerName,
+              queueId: result.messageQueue.queueId,
+              queueOffset: result.queueOffset
+            }))
+            yield* Ref.set(sent, i + 1)
+          }
+        }).pipe(
+          Effect.provide(
+            ProducerLive.layer({ group: options.group }).pipe(
+              Layer.provideMerge(ClientLive.layerFromEnv(overrides)),
+              Layer.provide(NodeHttpClient.layer)
             )
-          ),
-          Layer.provide(NodeHttpClient.layer)
+          )
         )
       )
-    )
+      const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+      yield* Console.error(`sent ${options.count} message(s) to ${options.topic} in ${seconds.toFixed(1)} s`)
+    })
 ).pipe(Command.withDescription("Send messages and print one send result per message as JSON"))

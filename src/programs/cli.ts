@@ -1,6 +1,7 @@
 // Entry point of the `effect-rocketmq` command line (bin/effect-rocketmq.js and `npm run cli`).
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { NodeContext } from "@effect/platform-node"
 import { Effect } from "effect"
-import { runCli } from "./commands.js"
+import { runMain } from "./CliRuntime.js"
+import { cliMain } from "./commands.js"
 
-runCli(process.argv).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain)
+runMain(cliMain(process.argv).pipe(Effect.provide(NodeContext.layer)))

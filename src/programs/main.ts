@@ -1,8 +1,8 @@
 // `npm start`: the main program. With no name server configured it starts the embedded cluster; with
 // ROCKETMQ_NAMESRV_ADDR set it uses that cluster. A push consumer starts, the producer sends 1,000 messages (64 in
 // flight), the consumer receives them, and a summary is printed (sent, received, lost, duplicates, elapsed, rate).
-import { NodeFileSystem, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { Clock, Config, Console, Deferred, Duration, Effect, Layer, Option, Ref } from "effect"
+import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
+import { Clock, Config, Console, Data, Deferred, Duration, Effect, Either, Layer, Option, Ref } from "effect"
 import * as ClientLive from "../layers/ClientLive.js"
 import * as EmbeddedClusterLive from "../layers/EmbeddedClusterLive.js"
 import * as ProducerLive from "../layers/ProducerLive.js"
@@ -11,10 +11,20 @@ import type { MessageExt } from "../protocol/MessageDecoder.js"
 import { ClientInstance } from "../services/ClientInstance.js"
 import { EmbeddedCluster } from "../services/EmbeddedCluster.js"
 import { Producer } from "../services/Producer.js"
+import { TopicRouteCache } from "../services/TopicRouteCache.js"
+import { normalizeNameServers, UsageError } from "./CliOptions.js"
+import { debugFromEnv, reportFailure, runMain, withTerminal } from "./CliRuntime.js"
 
 const TOPIC = "EffectRocketMQDemo"
 const GROUP = "effect_rocketmq_demo"
 const COUNT = 1000
+
+/** Messages sent were not all received within a minute. */
+class MessagesLostError extends Data.TaggedError("MessagesLostError")<{ readonly lost: number }> {
+  override get message(): string {
+    return `${this.lost} message(s) of ${COUNT} not received within 60 s`
+  }
+}
 
 const program = Effect.gen(function*() {
   const producer = yield* Producer
@@ -42,6 +52,8 @@ const program = Effect.gen(function*() {
       return "CONSUME_SUCCESS" as const
     })
 
+  // The name servers asked first: a dead or wrong address is one error, within the connect timeout, before any send.
+  yield* Effect.flatMap(TopicRouteCache, (routes) => routes.refresh(TOPIC))
   const started = performance.now()
   yield* Effect.scoped(Effect.gen(function*() {
     const consumer = yield* PushConsumerLive.make({ group: GROUP, subscriptions: [{ topic: TOPIC }], handler })
@@ -74,7 +86,7 @@ const program = Effect.gen(function*() {
       messagesPerSecond: Math.round((COUNT + received) / elapsed)
     })
   )
-  if (lost > 0) return yield* Effect.dieMessage(`${lost} message(s) lost`)
+  if (lost > 0) return yield* new MessagesLostError({ lost })
 })
 
 /** The client and a producer, on the configured name servers or on an embedded cluster started for the run. */
@@ -87,7 +99,11 @@ const ClientStack = Layer.unwrapEffect(
         Layer.provide(NodeHttpClient.layer),
         Layer.merge(NodeFileSystem.layer)
       )
-    if (Option.isSome(configured)) return stack(configured.value)
+    if (Option.isSome(configured)) {
+      const list = normalizeNameServers(configured.value, "ROCKETMQ_NAMESRV_ADDR")
+      if (Either.isLeft(list)) return yield* new UsageError({ reason: list.left })
+      return stack(list.right)
+    }
     return Layer.unwrapEffect(Effect.map(EmbeddedCluster, (cluster) => stack(cluster.nameServerAddress))).pipe(
       Layer.provide(
         Layer.effectDiscard(Console.error("no ROCKETMQ_NAMESRV_ADDR: starting the embedded cluster")).pipe(
@@ -98,4 +114,10 @@ const ClientStack = Layer.unwrapEffect(
   })
 )
 
-NodeRuntime.runMain(program.pipe(Effect.provide(ClientStack)))
+runMain(Effect.flatMap(debugFromEnv, (verbose) =>
+  program.pipe(
+    Effect.provide(ClientStack),
+    Effect.as(0),
+    Effect.catchAllCause((cause) => reportFailure(cause, verbose)),
+    withTerminal(verbose)
+  )))

@@ -2,6 +2,9 @@ import { Either } from "effect"
 import { ProtocolError } from "./ProtocolError.js"
 import { DEFAULT_MAX_FRAME_LENGTH } from "./RemotingCommand.js"
 
+/** "HTTP" (the start of an HTTP response) read as a big-endian frame length. */
+const HTTP_AS_LENGTH = 0x48545450
+
 /**
  * An incremental splitter of a TCP byte stream into frames (Java: Netty's `LengthFieldBasedFrameDecoder` as set
  * up by `NettyDecoder`: 4-byte length field, stripped). Chunks may end anywhere and may hold many frames; each
@@ -54,7 +57,11 @@ export class FrameSplitter {
       const head = this.peekLength()
       if (head < 4) return this.fail(`frame length ${head} is below the minimum of 4`)
       if (head + 4 > this.maxFrameLength) {
-        return this.fail(`frame of ${head + 4} bytes exceeds the maximum of ${this.maxFrameLength}`)
+        return this.fail(
+          `frame of ${head + 4} bytes exceeds the maximum of ${this.maxFrameLength}${
+            head === HTTP_AS_LENGTH ? ": the peer answered in HTTP, it is not a RocketMQ name server or broker" : ""
+          }`
+        )
       }
       if (this.buffered < head + 4) break
       if (this.takeFrame(head + 4, onFrame) === false) break
