@@ -1,6 +1,8 @@
 // `npm start`: the main program. With no name server configured it starts the embedded cluster; with
 // ROCKETMQ_NAMESRV_ADDR set it uses that cluster. A push consumer starts, the producer sends 1,000 messages (64 in
 // flight), the consumer receives them, and a summary is printed (sent, received, lost, duplicates, elapsed, rate).
+// The demo topic's route is asked for first, so a dead or wrong address is one error line on stderr (exit code 1)
+// within the connect timeout; ROCKETMQ_DEBUG=1 shows its cause. Logs go to stderr, a line repeated held back.
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { Clock, Config, Console, Data, Deferred, Duration, Effect, Either, Layer, Option, Ref } from "effect"
 import * as ClientLive from "../layers/ClientLive.js"
