@@ -8,14 +8,12 @@ const [client, nameServerAddress, topic] = process.argv.slice(2) as [string, str
 const ours = async () => {
   const { ClientLive, Producer, ProducerLive } = await import("../src/index.js")
   const { Effect, Layer } = await import("effect")
-  const { NodeHttpClient } = await import("@effect/platform-node")
   const imported = performance.now()
   await Effect.runPromise(
     Effect.flatMap(Producer, (producer) => producer.send({ topic, body: Buffer.from("hello") })).pipe(
       Effect.provide(
         ProducerLive.layer({ group: "startup_producer" }).pipe(
-          Layer.provideMerge(ClientLive.layer({ nameServerAddress })),
-          Layer.provide(NodeHttpClient.layer)
+          Layer.provideMerge(ClientLive.layer({ nameServerAddress }))
         )
       )
     )

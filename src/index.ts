@@ -34,7 +34,6 @@ export * from "./services/TopicRouteCache.js"
 
 export * as ClientInstanceLive from "./layers/ClientInstanceLive.js"
 export * as ClientLive from "./layers/ClientLive.js"
-export * as LocalFileOffsetStore from "./layers/LocalFileOffsetStore.js"
 export * as NameServerAddressesLive from "./layers/NameServerAddressesLive.js"
 export * as ProducerLive from "./layers/ProducerLive.js"
 export * as PushConsumerLive from "./layers/PushConsumerLive.js"

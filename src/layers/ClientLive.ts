@@ -1,4 +1,3 @@
-import type { HttpClient } from "@effect/platform"
 import { type Config, Effect, Either, Layer, Option } from "effect"
 import { aclRpcHook } from "../services/AclCredentials.js"
 import {
@@ -36,8 +35,8 @@ export type Client =
   | NameServerAddresses
 
 /**
- * The whole client from a validated configuration: name servers (fixed, or from the address server over
- * `HttpClient`; with neither, a `ClientConfigError` saying how to set one), the transport (the ACL hook when
+ * The whole client from a validated configuration: name servers (fixed, or from the address server, whose HTTP client
+ * is loaded only then; with neither, a `ClientConfigError` saying how to set one), the transport (the ACL hook when
  * credentials are given, TLS when set, the API and connect timeouts), the route cache and the client instance with its
  * subsystems (`ClientInstanceLive.compose`).
  *
@@ -46,7 +45,7 @@ export type Client =
  */
 export const fromClientConfig = (
   config: ClientConfig
-): Layer.Layer<Client, ClientConfigError | ClientStartError, HttpClient.HttpClient> => {
+): Layer.Layer<Client, ClientConfigError | ClientStartError> => {
   const missing = Either.getLeft(nameServerSource(config))
   if (Option.isSome(missing)) return Layer.fail(missing.value)
   const transport = RemotingClientLive.layer({
@@ -79,7 +78,7 @@ export const fromClientConfig = (
  */
 export const layer = (
   settings: ClientSettings
-): Layer.Layer<Client, ClientConfigError | ClientStartError, HttpClient.HttpClient> =>
+): Layer.Layer<Client, ClientConfigError | ClientStartError> =>
   Layer.unwrapEffect(Effect.map(makeClientConfig(settings), fromClientConfig))
 
 /**
@@ -99,7 +98,7 @@ export const layer = (
  */
 export const layerConfig = (
   config: Config.Config.Wrap<ClientSettings>
-): Layer.Layer<Client, ClientConfigError | ClientStartError, HttpClient.HttpClient> =>
+): Layer.Layer<Client, ClientConfigError | ClientStartError> =>
   Layer.unwrapEffect(Effect.map(makeClientConfigFromConfig(config), fromClientConfig))
 
 /**
@@ -112,5 +111,5 @@ export const layerConfig = (
  */
 export const layerFromEnv = (
   overrides: ClientSettings = {}
-): Layer.Layer<Client, ClientConfigError | ClientStartError, HttpClient.HttpClient> =>
+): Layer.Layer<Client, ClientConfigError | ClientStartError> =>
   Layer.unwrapEffect(Effect.map(makeClientConfigFromEnv(overrides), fromClientConfig))

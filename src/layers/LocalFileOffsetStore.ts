@@ -24,6 +24,19 @@ export const offsetsFilePath = (dir: string, clientId: string, group: string): s
   join(dir, clientId, group, "offsets.json")
 
 /**
+ * Where a broadcasting consumer's offsets file is: the directory (`defaultOffsetStoreDir` when not given), the client
+ * id and the group.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface LocalFileOffsetStoreOptions {
+  readonly dir?: string | undefined
+  readonly clientId: string
+  readonly group: string
+}
+
+/**
  * The offset store of a broadcasting consumer (Java: `LocalFileOffsetStore`): every client keeps its own offsets in
  * `{dir}/{clientId}/{group}/offsets.json`. Written as Java does, atomically: the new text to `offsets.json.tmp`, the
  * old file copied to `offsets.json.bak`, then the temporary file renamed over it; a missing or damaged main file is
@@ -33,7 +46,7 @@ export const offsetsFilePath = (dir: string, clientId: string, group: string): s
  * @category consumer
  */
 export const make = (
-  options: { readonly dir?: string | undefined; readonly clientId: string; readonly group: string }
+  options: LocalFileOffsetStoreOptions
 ): Effect.Effect<OffsetStoreService, never, FileSystem.FileSystem> =>
   Effect.map(FileSystem.FileSystem, (fs) => {
     const path = offsetsFilePath(options.dir ?? defaultOffsetStoreDir(), options.clientId, options.group)

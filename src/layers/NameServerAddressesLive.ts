@@ -1,139 +1,32 @@
-import * as HttpClient from "@effect/platform/HttpClient"
-import type { Duration } from "effect"
-import { Data, Effect, Either, Layer, Metric, Ref, Schedule } from "effect"
+import { Effect, Either, Layer } from "effect"
 import { type ClientConfig, type ClientConfigError, nameServerSource } from "../services/ClientConfig.js"
-import { NameServerAddresses, parseNameServerList } from "../services/NameServerAddresses.js"
-
-/**
- * The address server did not answer with a name-server list.
- *
- * @since 0.1.0
- * @category errors
- */
-export class AddressServerError extends Data.TaggedError("AddressServerError")<{
-  readonly url: string
-  readonly reason: string
-}> {
-  override get message(): string {
-    return `address server ${this.url}: ${this.reason}`
-  }
-}
-
-/**
- * The address server's URL (Java: `MixAll.getWSAddr` and `TopAddressing`):
- * `http://{domain}:8080/rocketmq/{subgroup}`, without `:8080` when the domain has a port, and with
- * `-{unitName}?nofix=1` for a unit.
- *
- * @since 0.1.0
- * @category address server
- */
-export const addressServerUrl = (domain: string, subgroup: string, unitName?: string | undefined): string => {
-  const base = `http://${domain}${domain.includes(":") ? "" : ":8080"}/rocketmq/${subgroup}`
-  return unitName ? `${base}-${unitName}?nofix=1` : base
-}
-
-/**
- * The list in an address server's answer (Java: `TopAddressing.fetchNSAddr`): trimmed, cut at the first line break,
- * `;`-separated.
- *
- * @since 0.1.0
- * @category address server
- */
-export const parseAddressServerAnswer = (body: string): ReadonlyArray<string> =>
-  parseNameServerList(body.trim().split(/[\r\n]/)[0] ?? "")
-
-/** Refreshes that failed, kept for observation. */
-const failedRefreshes = Metric.counter("rocketmq_namesrv_address_refresh_failures_total", {
-  description: "Address-server fetches that failed (the last good list stays in force)"
-})
-
-/**
- * When the address server is asked (Java: `MQClientInstance.startScheduledTask`): once at start, then first after
- * 10 s and every 2 minutes; each fetch has 3 s.
- *
- * @since 0.1.0
- * @category address server
- */
-export interface AddressServerOptions {
-  readonly url: string
-  readonly firstDelay?: Duration.DurationInput | undefined
-  readonly interval?: Duration.DurationInput | undefined
-  readonly timeout?: Duration.DurationInput | undefined
-}
-
-/**
- * Name servers from the address server over HTTP (`@effect/platform`'s `HttpClient`), refreshed on schedule in the
- * layer's scope. A failed or empty fetch is logged and counted and the last good list stays in force.
- *
- * @since 0.1.0
- * @category layers
- */
-export const fromAddressServer = (
-  options: AddressServerOptions
-): Layer.Layer<NameServerAddresses, never, HttpClient.HttpClient> =>
-  Layer.scoped(
-    NameServerAddresses,
-    Effect.gen(function*() {
-      const client = yield* HttpClient.HttpClient
-      const current = yield* Ref.make<ReadonlyArray<string>>([])
-      const fetch = Effect.gen(function*() {
-        const response = yield* client.get(options.url)
-        if (response.status !== 200) {
-          return yield* new AddressServerError({ url: options.url, reason: `HTTP status ${response.status}` })
-        }
-        const list = parseAddressServerAnswer(yield* response.text)
-        if (list.length === 0) return yield* new AddressServerError({ url: options.url, reason: "an empty list" })
-        return list
-      }).pipe(
-        Effect.timeoutFail({
-          duration: options.timeout ?? "3 seconds",
-          onTimeout: () => new AddressServerError({ url: options.url, reason: "no answer in time" })
-        }),
-        Effect.mapError((e) =>
-          e._tag === "AddressServerError" ? e : new AddressServerError({ url: options.url, reason: e.message })
-        )
-      )
-      const refresh = fetch.pipe(
-        Effect.flatMap((list) =>
-          Effect.flatMap(Ref.getAndSet(current, list), (before) =>
-            before.join(";") === list.join(";")
-              ? Effect.void
-              : Effect.logInfo("name servers changed").pipe(Effect.annotateLogs({ nameServers: list.join(";") })))
-        ),
-        Effect.catchAll((error) =>
-          Effect.zipRight(
-            Metric.increment(failedRefreshes),
-            Effect.logWarning("cannot fetch name servers; the last good list stays").pipe(
-              Effect.annotateLogs({ url: error.url, reason: error.reason })
-            )
-          )
-        )
-      )
-      yield* refresh
-      yield* refresh.pipe(
-        Effect.repeat(Schedule.spaced(options.interval ?? "2 minutes")),
-        Effect.delay(options.firstDelay ?? "10 seconds"),
-        Effect.forkScoped
-      )
-      return { get: Ref.get(current) }
-    })
-  )
+import { addressServerUrl, NameServerAddresses } from "../services/NameServerAddresses.js"
 
 /**
  * The name servers of a client configuration: its fixed list, or, when it names none, the address server of its
  * domain and subgroup (Java: `namesrvAddr` null) if it names one. With neither, the layer fails with a
- * `ClientConfigError` saying how to set one (Java would ask `jmenv.tbsite.net`).
+ * `ClientConfigError` saying how to set one (Java would ask `jmenv.tbsite.net`). The address server's client
+ * (`AddressServerLive`, over `@effect/platform-node`'s HTTP client) is loaded only when one is used: a program with
+ * its name servers set never loads an HTTP stack.
  *
  * @since 0.1.0
  * @category layers
  */
 export const fromClientConfig = (
   config: ClientConfig
-): Layer.Layer<NameServerAddresses, ClientConfigError, HttpClient.HttpClient> =>
+): Layer.Layer<NameServerAddresses, ClientConfigError> =>
   Either.match(nameServerSource(config), {
     onLeft: (error) => Layer.fail(error),
     onRight: (source) =>
       source._tag === "Fixed"
         ? NameServerAddresses.fixed(source.addresses)
-        : fromAddressServer({ url: addressServerUrl(source.domain, config.nameServerSubgroup, config.unitName) })
+        : Layer.unwrapEffect(Effect.map(
+          Effect.promise(() =>
+            Promise.all([import("./AddressServerLive.js"), import("@effect/platform-node/NodeHttpClient")])
+          ),
+          ([server, http]) =>
+            server.fromAddressServer({
+              url: addressServerUrl(source.domain, config.nameServerSubgroup, config.unitName)
+            }).pipe(Layer.provide(http.layer))
+        ))
   })

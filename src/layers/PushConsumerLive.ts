@@ -1,5 +1,4 @@
-import type { FileSystem } from "@effect/platform"
-import { Clock, type Context, Effect, Layer, Schedule, type Scope } from "effect"
+import { Clock, type Context, Effect, Layer, Option, Schedule, type Scope } from "effect"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
@@ -31,13 +30,14 @@ import { ProcessQueueTable } from "./consumer/ProcessQueueTable.js"
 import { makeQueueLocks } from "./consumer/QueueLocks.js"
 import * as Rebalance from "./consumer/Rebalance.js"
 import { queueStates, runningInfo } from "./consumer/RunningInfo.js"
-import * as LocalFileOffsetStore from "./LocalFileOffsetStore.js"
+import type { LocalFileOffsetStoreOptions } from "./LocalFileOffsetStore.js"
 import * as RemoteBrokerOffsetStore from "./RemoteBrokerOffsetStore.js"
 import { tracerInstalled } from "./Tracing.js"
 
 /**
- * What a push consumer needs beneath it: the client (`ClientLive`, whose pull message service runs its pull loops)
- * and a `FileSystem` (for the local offset store of broadcasting consumers).
+ * What a push consumer needs beneath it: the client (`ClientLive`, whose pull message service runs its pull loops).
+ * A broadcasting consumer keeps its offsets in a local file through the `FileSystem` of its context when there is
+ * one, else Node's (loaded then: a clustering consumer never loads a file system).
  *
  * @since 0.1.0
  * @category consumer
@@ -47,7 +47,23 @@ export type PushConsumerRequirements =
   | PullMessageService
   | TopicRouteCache
   | RemotingClient
-  | FileSystem.FileSystem
+
+/**
+ * The local offset store of a broadcasting consumer, loaded when one starts, on the context's `FileSystem` or else
+ * Node's.
+ */
+const localFileOffsetStore = (options: LocalFileOffsetStoreOptions) =>
+  Effect.flatMap(
+    Effect.promise(() => Promise.all([import("./LocalFileOffsetStore.js"), import("@effect/platform/FileSystem")])),
+    ([store, { FileSystem }]) =>
+      Effect.flatMap(Effect.serviceOption(FileSystem), (given) =>
+        Option.isSome(given)
+          ? Effect.provideService(store.make(options), FileSystem, given.value)
+          : Effect.flatMap(
+            Effect.promise(() => import("@effect/platform-node/NodeFileSystem")),
+            (node) => Effect.provide(store.make(options), node.layer)
+          ))
+  )
 
 /**
  * What starting a push consumer can fail with: its group already registered in this client instance, or its
@@ -88,7 +104,7 @@ export const make = <E, R>(
     const api = makeConsumerApi({ client, routes, timeout: instance.config.apiTimeout })
     const offsetStore = clustering
       ? RemoteBrokerOffsetStore.make(settings.group, api)
-      : yield* LocalFileOffsetStore.make({
+      : yield* localFileOffsetStore({
         dir: options.localOffsetStoreDir,
         clientId: settings.clientId,
         group: settings.group

@@ -35,3 +35,26 @@ export class NameServerAddresses extends Context.Tag("effect-rocketmq/NameServer
  */
 export const parseNameServerList = (text: string): ReadonlyArray<string> =>
   text.split(/[;,]/).map((s) => s.trim()).filter((s) => s.length > 0)
+
+/**
+ * The address server's URL (Java: `MixAll.getWSAddr` and `TopAddressing`):
+ * `http://{domain}:8080/rocketmq/{subgroup}`, without `:8080` when the domain has a port, and with
+ * `-{unitName}?nofix=1` for a unit.
+ *
+ * @since 0.1.0
+ * @category address server
+ */
+export const addressServerUrl = (domain: string, subgroup: string, unitName?: string | undefined): string => {
+  const base = `http://${domain}${domain.includes(":") ? "" : ":8080"}/rocketmq/${subgroup}`
+  return unitName ? `${base}-${unitName}?nofix=1` : base
+}
+
+/**
+ * The list in an address server's answer (Java: `TopAddressing.fetchNSAddr`): trimmed, cut at the first line break,
+ * `;`-separated.
+ *
+ * @since 0.1.0
+ * @category address server
+ */
+export const parseAddressServerAnswer = (body: string): ReadonlyArray<string> =>
+  parseNameServerList(body.trim().split(/[\r\n]/)[0] ?? "")

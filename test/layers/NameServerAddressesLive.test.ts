@@ -3,12 +3,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Metric, MetricState, Option, TestClock } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import { fromAddressServer } from "../../src/layers/AddressServerLive.js"
 import {
   addressServerUrl,
-  fromAddressServer,
+  NameServerAddresses,
   parseAddressServerAnswer
-} from "../../src/layers/NameServerAddressesLive.js"
-import { NameServerAddresses } from "../../src/services/NameServerAddresses.js"
+} from "../../src/services/NameServerAddresses.js"
 import { eventually, sleepsEndingIn } from "../support/Eventually.js"
 
 /** An address server in the test process, answering whatever `answer` holds. */
