@@ -1,5 +1,4 @@
 // The README's transport example, run against a scripted peer so that the README stays true.
-import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted, Stream } from "effect"
 import { EmbeddedCluster, EmbeddedClusterLive } from "../../src/embedded.js"
@@ -54,8 +53,7 @@ describe("README producer example", () => {
       yield* cluster.createTopic("Orders")
       // --- as in README.md, with the name server given instead of read from the environment ---
       const ProducerLayer = ProducerLive.layer({ group: "orders_producer" }).pipe(
-        Layer.provideMerge(ClientLive.layerFromEnv({ nameServerAddress: cluster.nameServerAddress })),
-        Layer.provide(NodeHttpClient.layer)
+        Layer.provideMerge(ClientLive.layerFromEnv({ nameServerAddress: cluster.nameServerAddress }))
       )
       const orders = [1, 2, 3].map((i) => ({ topic: "Orders", body: Buffer.from(`order ${i}`), keys: [`order-${i}`] }))
       const program = Effect.gen(function*() {
@@ -85,10 +83,7 @@ describe("README push consumer example", () => {
       yield* cluster.createTopic("Orders", { readQueueNums: 2, writeQueueNums: 2 })
       const got: Array<string> = []
       // --- as in README.md, with the name server given instead of read from the environment ---
-      const Client = ClientLive.layerFromEnv({ nameServerAddress: cluster.nameServerAddress }).pipe(
-        Layer.provide(NodeHttpClient.layer),
-        Layer.merge(NodeFileSystem.layer)
-      )
+      const Client = ClientLive.layerFromEnv({ nameServerAddress: cluster.nameServerAddress })
       const OrdersConsumer = PushConsumerLive.layer({
         group: "orders_consumer",
         subscriptions: [{ topic: "Orders", expression: "TagA || TagB" }],

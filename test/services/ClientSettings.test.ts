@@ -196,6 +196,9 @@ describe("client settings from the environment", () => {
     const table = clientEnvironmentTable()
     for (const variable of clientEnvironmentVariables) expect(table).toContain(`| \`${variable.name}\` |`)
     expect(table).toContain("| `ROCKETMQ_API_TIMEOUT_MS` | `apiTimeoutMillis` | `mqClientApiTimeout` | 3000 |")
+    // The README shows this very table.
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8")
+    expect(readme).toContain(table.trimEnd())
   })
 })
 
