@@ -19,17 +19,39 @@ export * from "./headers/CommandHeader.js"
 export * from "./headers/ConsumeHeaders.js"
 export * from "./headers/SendHeaders.js"
 export * from "./headers/TransactionHeaders.js"
-export * from "./HostAddress.js"
+export { formatHostAddress, type HostAddress, ipToBytes, ipToString, parseHostAddress } from "./HostAddress.js"
 export * from "./LanguageCode.js"
 export * from "./MessageBatch.js"
 export * from "./MessageConst.js"
 export * from "./MessageDecoder.js"
-export * from "./MessageId.js"
+export {
+  createOffsetMessageId,
+  decodeOffsetMessageId,
+  UniqueIdGenerator,
+  uniqueIdHost,
+  uniqueIdTimestamp
+} from "./MessageId.js"
 export * from "./MessageProperties.js"
 export * from "./MessageQueue.js"
 export * from "./MessageSysFlag.js"
 export * from "./ProtocolError.js"
-export * from "./RemotingCommand.js"
+export {
+  decodeCommand,
+  decodeFrame,
+  DEFAULT_MAX_FRAME_LENGTH,
+  encodeCommand,
+  encodeFrameHead,
+  encodeFrameParts,
+  Flag,
+  type FrameParts,
+  isOneway,
+  isResponse,
+  type RemotingCommand,
+  request,
+  response,
+  type SerializeType,
+  UNCOPIED_BODY_MIN
+} from "./RemotingCommand.js"
 export * from "./RequestCode.js"
 export * from "./ResponseCode.js"
 export * from "./Version.js"
