@@ -4,7 +4,6 @@
 // push-consumer examples are also run end to end (readme.test.ts); every block is evaluated here.
 import { describe, expect, it } from "@effect/vitest"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import ts from "typescript"
