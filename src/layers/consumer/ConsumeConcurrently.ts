@@ -61,7 +61,21 @@ export const runHandler = (
         "rocketmq.topic": held.queue.topic,
         "rocketmq.broker": held.queue.brokerName,
         "rocketmq.queue": held.queue.queueId,
-        "rocketmq.messages": messages.length
+        "rocketmq.messages": messages.length,
+        // OpenTelemetry's messaging semantic conventions.
+        "messaging.system": "rocketmq",
+        "messaging.operation.name": "process",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": held.queue.topic,
+        "messaging.destination.partition.id": String(held.queue.queueId),
+        "messaging.consumer.group.name": context.settings.group,
+        "messaging.rocketmq.client_group": context.settings.group,
+        "messaging.rocketmq.consumption_model": context.settings.messageModel === "CLUSTERING"
+          ? "clustering"
+          : "broadcasting",
+        ...(messages.length === 1
+          ? { "messaging.message.id": messages[0]!.msgId }
+          : { "messaging.batch.message_count": messages.length })
       }
     }))
     : run

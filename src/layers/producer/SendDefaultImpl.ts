@@ -206,8 +206,22 @@ const tryOnce = (
       attributes: {
         "rocketmq.topic": queue.topic,
         "rocketmq.broker": queue.brokerName,
-        "rocketmq.queue": queue.queueId
+        "rocketmq.queue": queue.queueId,
+        // OpenTelemetry's messaging semantic conventions.
+        "messaging.system": "rocketmq",
+        "messaging.operation.name": "send",
+        "messaging.operation.type": "send",
+        "messaging.destination.name": queue.topic,
+        "messaging.destination.partition.id": String(queue.queueId),
+        "messaging.rocketmq.client_group": context.settings.group,
+        ...messageIdAttributes(send.msgId)
       }
     })
     : attempt
 }
+
+/** A single message's id, or a batch's message count (a batch's ids travel joined by commas). */
+const messageIdAttributes = (msgId: string): Record<string, string | number> =>
+  msgId.includes(",")
+    ? { "messaging.batch.message_count": msgId.split(",").length }
+    : { "messaging.message.id": msgId }
