@@ -3,7 +3,7 @@
 // src/, and all are type-checked together, strict, as an application would compile them. The transport, producer and
 // push-consumer examples are also run end to end (readme.test.ts); every block is evaluated here.
 import { describe, expect, it } from "@effect/vitest"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import ts from "typescript"
@@ -64,4 +64,19 @@ describe("the README's examples", () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 120_000)
+
+  it("the metrics table names every metric the library defines", () => {
+    const sources = (dir: string): ReadonlyArray<string> =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []
+      )
+    const defined = new Set(
+      sources(join(root, "src")).flatMap((f) =>
+        [...readFileSync(f, "utf8").matchAll(/"(rocketmq_[a-z_]+)"/g)].map((m) => m[1]!)
+      )
+    )
+    const readme = readFileSync(join(root, "README.md"), "utf8")
+    expect(defined.size).toBeGreaterThanOrEqual(10)
+    expect([...defined].filter((name) => !readme.includes(`| \`${name}\` |`))).toEqual([])
+  })
 })
