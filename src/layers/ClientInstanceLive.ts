@@ -7,6 +7,7 @@ import {
   ClientStartError,
   type ClientSubsystem
 } from "../services/ClientInstance.js"
+import type { ClientSettings } from "../services/ClientSettings.js"
 import type { ConcurrencyAdjustment } from "../services/ConcurrencyAdjustment.js"
 import { CLIENT_INNER_PRODUCER_GROUP, GroupTable } from "../services/GroupTable.js"
 import { Heartbeat } from "../services/Heartbeat.js"
@@ -225,6 +226,6 @@ export const compose = (
  * @category layers
  */
 export const layer = (
-  input: unknown
+  settings: ClientSettings
 ): Layer.Layer<ClientInstanceServices, ClientConfigError | ClientStartError, ClientInstanceRequirements> =>
-  Layer.unwrapEffect(Effect.map(makeClientConfig(input), (config) => compose(config)))
+  Layer.unwrapEffect(Effect.map(makeClientConfig(settings), (config) => compose(config)))
