@@ -71,23 +71,23 @@ export const messageTags = (message: { readonly properties: MessageProperties })
 export const messageKeys = (message: { readonly properties: MessageProperties }): ReadonlyArray<string> =>
   message.properties[MessageConst.KEYS]?.split(" ").filter((k) => k.length > 0) ?? []
 
-/** IPv4 hosts as text, by their 32-bit value: the same few hosts appear in every record. */
-const ipv4Text = new Map<number, string>()
-
-const readHost = (reader: ByteReader, v6: boolean, what: string): HostAddress => {
+/**
+ * Reads a host: IPv4 text is remembered in `hosts` (one map per pull response, whose records share a few hosts: the
+ * store host, the producers'), so each is turned into text once.
+ */
+const readHost = (reader: ByteReader, v6: boolean, what: string, hosts: Map<number, string>): HostAddress => {
   if (v6) return { host: ipToString(reader.bytes(16, what)), port: reader.int32(`${what} port`) }
   const ip = reader.bytes(4, what)
   const value = ip.readUInt32BE(0)
-  let host = ipv4Text.get(value)
+  let host = hosts.get(value)
   if (host === undefined) {
-    if (ipv4Text.size >= 1024) ipv4Text.clear()
     host = ipToString(ip)
-    ipv4Text.set(value, host)
+    hosts.set(value, host)
   }
   return { host, port: reader.int32(`${what} port`) }
 }
 
-const decodeOne = (reader: ByteReader, decompress: boolean): MessageExt => {
+const decodeOne = (reader: ByteReader, decompress: boolean, hosts: Map<number, string>): MessageExt => {
   const start = reader.position
   const storeSize = reader.int32("TOTALSIZE")
   if (storeSize <= 0 || storeSize > reader.end - start) {
@@ -109,10 +109,10 @@ const decodeOne = (reader: ByteReader, decompress: boolean): MessageExt => {
   const commitLogOffset = record.int64("PHYSICALOFFSET")
   const sysFlag = record.int32("SYSFLAG")
   const bornTimestamp = record.int64("BORNTIMESTAMP")
-  const bornHost = readHost(record, (sysFlag & MessageSysFlag.BORNHOST_V6) !== 0, "BORNHOST")
+  const bornHost = readHost(record, (sysFlag & MessageSysFlag.BORNHOST_V6) !== 0, "BORNHOST", hosts)
   const storeTimestamp = record.int64("STORETIMESTAMP")
   const storeHostAt = record.position
-  const storeHost = readHost(record, (sysFlag & MessageSysFlag.STOREHOST_V6) !== 0, "STOREHOST")
+  const storeHost = readHost(record, (sysFlag & MessageSysFlag.STOREHOST_V6) !== 0, "STOREHOST", hosts)
   const storeHostLength = record.position - storeHostAt
   const reconsumeTimes = record.int32("RECONSUMETIMES")
   const preparedTransactionOffset = record.int64("PREPAREDTRANSACTIONOFFSET")
@@ -180,7 +180,8 @@ export const decodeMessages = (
       const reader = new ByteReader(buffer)
       const out: Array<MessageExt> = []
       const decompress = options?.decompress ?? true
-      while (reader.remaining > 0) out.push(decodeOne(reader, decompress))
+      const hosts = new Map<number, string>()
+      while (reader.remaining > 0) out.push(decodeOne(reader, decompress, hosts))
       return out
     },
     catch: toProtocolError
