@@ -8,6 +8,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // The real-broker suite runs apart (npm run test:real, vitest.real.config.ts).
     exclude: ["test/real/**", "**/node_modules/**"],
+    // dist/ built once first: the command-line tests run the bin.
+    globalSetup: ["test/support/BuildDist.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

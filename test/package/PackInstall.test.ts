@@ -45,7 +45,10 @@ describe("the package, installed into an application", () => {
   it("packs, installs beside the application's own effect, compiles without skipLibCheck and runs", async () => {
     const app = mkdtempSync(join(tmpdir(), "effect-rocketmq-app-"))
     try {
-      const packed = await run("npm", ["pack", "--silent", "--pack-destination", app], { cwd: root })
+      // dist/ is built by the suite's global set-up; packing without scripts leaves it alone for the other tests.
+      const packed = await run("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", app], {
+        cwd: root
+      })
       const tarball = join(app, packed.stdout.trim().split("\n").at(-1)!)
       writeFileSync(
         join(app, "package.json"),

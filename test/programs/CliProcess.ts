@@ -50,9 +50,13 @@ const UNSET = [
   "FORCE_COLOR"
 ]
 
-const ENTRY = { cli: "src/programs/cli.ts", main: "src/programs/main.ts" } as const
+/** The bin (on dist/, which the suite's global set-up builds) and `npm start`'s program (run with tsx, as it does). */
+const ENTRY = {
+  cli: ["bin/effect-rocketmq.js"],
+  main: ["--import", "tsx", "src/programs/main.ts"]
+} as const
 
-/** Starts `node --import tsx src/programs/{cli,main}.ts ...args`; killed (and awaited) when the scope closes. */
+/** Starts the bin, or `npm start`'s program, with `args`; killed (and awaited) when the scope closes. */
 export const startProcess = (
   args: ReadonlyArray<string>,
   options: { readonly program?: keyof typeof ENTRY; readonly env?: Record<string, string> } = {}
@@ -62,7 +66,7 @@ export const startProcess = (
       const env: Record<string, string | undefined> = { ...process.env }
       for (const name of UNSET) delete env[name]
       const started = performance.now()
-      const child = spawn(process.execPath, ["--import", "tsx", ENTRY[options.program ?? "cli"], ...args], {
+      const child = spawn(process.execPath, [...ENTRY[options.program ?? "cli"], ...args], {
         env: { ...env, ...options.env },
         stdio: ["ignore", "pipe", "pipe"]
       })

@@ -86,7 +86,7 @@ describe("effect-rocketmq decode", () => {
 
   it("reads hex lines, and captured-frame JSON lines, from stdin", async () => {
     const input = readFileSync(join(fixtureDir, "orderly.jsonl"), "utf8")
-    const child = promisify(execFile)("npx", ["tsx", "src/programs/cli.ts", "decode"], { maxBuffer: 1 << 26 })
+    const child = promisify(execFile)(process.execPath, ["bin/effect-rocketmq.js", "decode"], { maxBuffer: 1 << 26 })
     child.child.stdin!.end(input)
     const { stdout } = await child
     const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as InspectedCommand)
