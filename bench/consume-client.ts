@@ -9,6 +9,7 @@ import * as PushConsumerLive from "../src/layers/PushConsumerLive.js"
 import { decodeMessages } from "../src/protocol/MessageDecoder.js"
 import { RemotingClient } from "../src/services/RemotingClient.js"
 import { TopicRouteCache } from "../src/services/TopicRouteCache.js"
+import { samplePeakMemory } from "./PeakMemory.js"
 import { clientStackAt, pullRequest } from "./stacks.js"
 
 export interface ConsumeJob {
@@ -75,14 +76,7 @@ const push = (job: ConsumeJob) =>
   })).pipe(Effect.provide(NodeFileSystem.layer))
 
 export const consume = async (job: ConsumeJob): Promise<ConsumeFigures> => {
-  let peakHeap = 0
-  let peakRss = 0
-  const sample = () => {
-    const m = process.memoryUsage()
-    peakHeap = Math.max(peakHeap, m.heapUsed)
-    peakRss = Math.max(peakRss, m.rss)
-  }
-  const timer = setInterval(sample, 20)
+  const memory = samplePeakMemory()
   const cpu = process.cpuUsage()
   const started = performance.now()
   const work: Effect.Effect<void, unknown, Layer.Layer.Success<ReturnType<typeof clientStackAt>>> =
@@ -92,8 +86,7 @@ export const consume = async (job: ConsumeJob): Promise<ConsumeFigures> => {
   )
   const seconds = (performance.now() - started) / 1000
   const used = process.cpuUsage(cpu)
-  clearInterval(timer)
-  sample()
+  const peaks = memory.stop()
   // A full collection, to see what the drain left (the flag is set at run time: no node option needed).
   setFlagsFromString("--expose-gc")
   const collect = runInNewContext("gc") as () => void
@@ -102,8 +95,7 @@ export const consume = async (job: ConsumeJob): Promise<ConsumeFigures> => {
     heapAfterMiB: process.memoryUsage().heapUsed / 2 ** 20,
     rate: job.count / seconds,
     cpuMicrosPerMessage: (used.user + used.system) / job.count,
-    peakHeapMiB: peakHeap / 2 ** 20,
-    peakRssMiB: peakRss / 2 ** 20
+    ...peaks
   }
 }
 

@@ -4,6 +4,7 @@
 import { Effect, Layer } from "effect"
 import * as ProducerLive from "../src/layers/ProducerLive.js"
 import { Producer } from "../src/services/Producer.js"
+import { samplePeakMemory } from "./PeakMemory.js"
 import { clientStackAt } from "./stacks.js"
 
 export interface ProduceJob {
@@ -22,14 +23,7 @@ export interface ProduceFigures {
 }
 
 export const produce = async (job: ProduceJob): Promise<ProduceFigures> => {
-  let peakHeap = 0
-  let peakRss = 0
-  const sample = () => {
-    const m = process.memoryUsage()
-    peakHeap = Math.max(peakHeap, m.heapUsed)
-    peakRss = Math.max(peakRss, m.rss)
-  }
-  const timer = setInterval(sample, 20)
+  const memory = samplePeakMemory()
   const body = Buffer.alloc(job.size, "x")
   const send = Effect.flatMap(Producer, (producer) => producer.send({ topic: job.topic, body }))
   const stack = ProducerLive.layer({ group: "bench_producer_process" }).pipe(
@@ -49,9 +43,7 @@ export const produce = async (job: ProduceJob): Promise<ProduceFigures> => {
       return { rate: job.count / seconds, cpuMicrosPerMessage: (used.user + used.system) / job.count }
     }).pipe(Effect.provide(stack))
   )
-  clearInterval(timer)
-  sample()
-  return { ...figures, peakHeapMiB: peakHeap / 2 ** 20, peakRssMiB: peakRss / 2 ** 20 }
+  return { ...figures, ...memory.stop() }
 }
 
 if (process.send !== undefined && process.argv[2] !== undefined) {
