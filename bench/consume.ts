@@ -5,12 +5,10 @@
 // client's alone. Targets (issue 16): concurrent at least 0.5x the bare pull, orderly 0.4x, at most 4 µs of client
 // CPU per message, peak RSS of the draining client at most 150 MB.
 import { Effect, Layer } from "effect"
-import { fork } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import * as ProducerLive from "../src/layers/ProducerLive.js"
 import { Producer } from "../src/services/Producer.js"
-import type { ConsumeFigures, ConsumeJob } from "./consume-client.js"
-import { clientStackAt, startBrokerWorker } from "./stacks.js"
+import type { ConsumeFigures } from "./consume-client.js"
+import { clientStackAt, inClientProcess, startBrokerWorker } from "./stacks.js"
 
 const QUEUES = 8
 
@@ -31,20 +29,6 @@ const fill = (nameServerAddress: string, topic: string, size: number, count: num
     )
   )
 
-/** Runs one consumer in a process of its own and answers its figures. */
-const inClientProcess = (job: ConsumeJob) =>
-  new Promise<ConsumeFigures>((resolve, reject) => {
-    const compiled = import.meta.url.endsWith(".js")
-    const script = fileURLToPath(new URL(compiled ? "./consume-client.js" : "./consume-client.ts", import.meta.url))
-    // BENCH_CLIENT_ARGS: node options of the consumer processes only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
-    const extra = process.env.BENCH_CLIENT_ARGS?.split(" ").filter((a) => a.length > 0) ?? []
-    const child = fork(script, [JSON.stringify(job)], {
-      execArgv: [...(compiled ? [] : ["--import", "tsx"]), ...extra]
-    })
-    child.once("message", (figures) => resolve(figures as ConsumeFigures))
-    child.once("exit", (code) => code === 0 ? undefined : reject(new Error(`consumer process exited with ${code}`)))
-  })
-
 export const run = async (seconds = 1) => {
   const count = Math.round((100_000 * Math.min(1, seconds)) / 32) * 32
   const rows: Array<ReadonlyArray<string>> = []
@@ -57,7 +41,13 @@ export const run = async (seconds = 1) => {
     let bare = 0
     for (const mode of ["bare pull", "concurrent", "orderly"] as const) {
       const group = `bench_${mode.replace(" ", "_")}_${topic}`
-      const figures = await inClientProcess({ nameServerAddress: broker.nameServerAddress, topic, count, mode, group })
+      const figures = await inClientProcess<ConsumeFigures>("consume-client", {
+        nameServerAddress: broker.nameServerAddress,
+        topic,
+        count,
+        mode,
+        group
+      })
       if (mode === "bare pull") bare = figures.rate
       rows.push([
         mode,

@@ -2,12 +2,10 @@
 // broker would have): one sender awaiting each send, 64 concurrent senders, and batches of 32, for 128 B and 4 KiB
 // bodies, with and without 1 ms added to every broker answer. Target: pipelined at least 20x one-at-a-time.
 import { Effect, Layer } from "effect"
-import { fork } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import * as ProducerLive from "../src/layers/ProducerLive.js"
 import { Producer } from "../src/services/Producer.js"
-import type { ProduceFigures, ProduceJob } from "./produce-client.js"
-import { clientStackAt, startBrokerWorker } from "./stacks.js"
+import type { ProduceFigures } from "./produce-client.js"
+import { clientStackAt, inClientProcess, startBrokerWorker } from "./stacks.js"
 
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
@@ -114,16 +112,6 @@ export const run = async (seconds = 1) => {
   }
 }
 
-/** Runs one producer in a process of its own and answers its figures. */
-const inClientProcess = (job: ProduceJob) =>
-  new Promise<ProduceFigures>((resolve, reject) => {
-    const compiled = import.meta.url.endsWith(".js")
-    const script = fileURLToPath(new URL(compiled ? "./produce-client.js" : "./produce-client.ts", import.meta.url))
-    const child = fork(script, [JSON.stringify(job)], { execArgv: compiled ? [] : ["--import", "tsx"] })
-    child.once("message", (figures) => resolve(figures as ProduceFigures))
-    child.once("exit", (code) => code === 0 ? undefined : reject(new Error(`producer process exited with ${code}`)))
-  })
-
 /**
  * The client's own cost: a producer alone in its process, the broker in another, 64 sends in flight; CPU per message
  * and peak memory. Target (issue 16): peak RSS at most 100 MB.
@@ -134,7 +122,7 @@ export const runClientOnly = async (seconds = 1) => {
   const rows: Array<string> = []
   for (const size of [128, 4096]) {
     const job = { nameServerAddress: broker.nameServerAddress, topic: "BenchClient", size, inflight: 64 }
-    const f = await inClientProcess({ ...job, count: Math.round(50_000 * seconds) })
+    const f = await inClientProcess<ProduceFigures>("produce-client", { ...job, count: Math.round(50_000 * seconds) })
     rows.push(
       `${`${size} B`.padEnd(8)}${Math.round(f.rate).toLocaleString("en-US").padStart(10)}` +
         `${f.cpuMicrosPerMessage.toFixed(1).padStart(20)}${f.peakHeapMiB.toFixed(0).padStart(15)}` +

@@ -96,3 +96,20 @@ const childProcess = (script: URL, compiled: boolean) => {
       })
   }
 }
+
+/**
+ * Runs bench/`name` (compiled, or from source with tsx) in a process of its own with `job` as its argument, and
+ * answers the first message it sends back (its figures). `BENCH_CLIENT_ARGS` adds node options to these processes
+ * only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ */
+export const inClientProcess = <Figures>(name: string, job: unknown) =>
+  new Promise<Figures>((resolve, reject) => {
+    const compiled = import.meta.url.endsWith(".js")
+    const script = fileURLToPath(new URL(`./${name}${compiled ? ".js" : ".ts"}`, import.meta.url))
+    const extra = process.env.BENCH_CLIENT_ARGS?.split(" ").filter((a) => a.length > 0) ?? []
+    const child = fork(script, [JSON.stringify(job)], {
+      execArgv: [...(compiled ? [] : ["--import", "tsx"]), ...extra]
+    })
+    child.once("message", (figures) => resolve(figures as Figures))
+    child.once("exit", (code) => code === 0 ? undefined : reject(new Error(`${name} exited with ${code}`)))
+  })

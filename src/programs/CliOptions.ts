@@ -4,6 +4,7 @@ import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Config, Data, Effect, Either, Option } from "effect"
 import { parseHostAddress } from "../protocol/HostAddress.js"
 import { checkTopic } from "../services/Message.js"
+import { parseNameServerList } from "../services/NameServerAddresses.js"
 
 /**
  * A command line that cannot work, found after parsing (e.g. no name server given anywhere): exit code 2, like
@@ -59,7 +60,7 @@ export const integerOption = (
 
 /** Splits a name-server list on `;` or `,` and checks each is host:port; answers the list joined with `;`. */
 export const normalizeNameServers = (text: string, label = "--namesrv"): Either.Either<string, string> => {
-  const list = text.split(/[;,]/).map((s) => s.trim()).filter((s) => s.length > 0)
+  const list = parseNameServerList(text)
   if (list.length === 0) return Either.left(`${label}: no name server address in it`)
   const bad = list.find((a) => parseHostAddress(a) === undefined || a.startsWith(":"))
   if (bad !== undefined) {

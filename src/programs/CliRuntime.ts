@@ -11,6 +11,7 @@ import {
   Context,
   DefaultServices,
   Effect,
+  Either,
   Exit,
   FiberRefs,
   HashMap,
@@ -50,24 +51,23 @@ const plain = (args: ReadonlyArray<unknown>, trimEnd: boolean) =>
  */
 const withPlainConsole = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
-    const console = yield* Effect.console
+    const base = yield* Effect.console
     const stdoutColors = yield* colorsOn("stdout")
     const stderrColors = yield* colorsOn("stderr")
     const wrapped: Console.Console = {
-      ...console,
-      log: (...args) => console.log(...(stdoutColors ? args : plain(args, false))),
-      error: (...args) => console.error(...plain(args, !stderrColors))
+      ...base,
+      log: (...args) => base.log(...(stdoutColors ? args : plain(args, false))),
+      error: (...args) => base.error(...plain(args, !stderrColors))
     }
     return yield* Effect.withConsole(effect, wrapped)
   })
 
-const safeJson = (value: unknown) => {
-  try {
-    return JSON.stringify(value, (_, v) => typeof v === "bigint" ? v.toString() : v)
-  } catch {
-    return String(value)
-  }
-}
+/** JSON text of a value (bigints as text); `String(value)` for what JSON cannot hold (a cycle). */
+const safeJson = (value: unknown): string =>
+  Either.getOrElse(
+    Either.try(() => JSON.stringify(value, (_, v) => typeof v === "bigint" ? v.toString() : v)),
+    () => String(value)
+  )
 
 const tagOf = (e: unknown) => Predicate.hasProperty(e, "_tag") && typeof e._tag === "string" ? e._tag : undefined
 

@@ -84,7 +84,15 @@ describe("timeline", () => {
           consumers: 2,
           spanMillis: 1000,
           maxFaults: 8,
-          kinds: ["BrokerDown", "Latency", "FailRequests", "CutClient", "ConsumerJoins", "ConsumerClosesMidBatch"]
+          kinds: [
+            "BrokerDown",
+            "NameServerDown",
+            "Latency",
+            "FailRequests",
+            "CutClient",
+            "ConsumerJoins",
+            "ConsumerClosesMidBatch"
+          ]
         }),
         (schedule) => {
           const steps = timeline(schedule)
