@@ -5,8 +5,8 @@ import {
   encodeTraceData,
   encodeTraceRecord,
   TRACE_MESSAGE_TYPES,
-  type TraceRecord,
-  traceKeys
+  traceKeys,
+  type TraceRecord
 } from "../../src/protocol/TraceData.js"
 
 // The expected strings below are written out by hand from Java 4.9.8's `TraceDataEncoder.encoderFromContextBean`
@@ -161,7 +161,8 @@ describe("trace records in Java's format", () => {
 
 describe("reading trace data as Java's decoderFromTraceDataString does", () => {
   it("reads Java's older layouts: a Pub of 13 fields, a SubAfter of 6 and 7; a 5.x Pub's client host", () => {
-    const data = "Pub\u00011\u0001R\u0001g\u0001T\u0001id1\u0001null\u0001k\u0001h:1\u00015\u00013\u00011\u0001true\u0002" +
+    const data =
+      "Pub\u00011\u0001R\u0001g\u0001T\u0001id1\u0001null\u0001k\u0001h:1\u00015\u00013\u00011\u0001true\u0002" +
       "SubAfter\u0001req\u0001id2\u00017\u0001false\u0001null\u0002" +
       "SubAfter\u0001req\u0001id3\u00017\u0001true\u0001k\u00012\u0002" +
       "Pub\u00012\u0001R\u0001g\u0001T\u0001id4\u0001t\u0001k\u0001h:1\u00015\u00013\u00010\u0001off\u0001TRUE\u000110.0.0.9\u0002"
@@ -218,24 +219,37 @@ describe("reading trace data as Java's decoderFromTraceDataString does", () => {
       "SubBefore\u00011\u0001null\u0001g\u0001req\u0001id\u00010\u0001\u0002"
     expect(Either.getOrThrow(decodeTraceData(data))).toEqual([
       // The keys were an empty string: Java's split drops the trailing empty field; it reads as "".
-      { _tag: "SubBefore", timeStamp: 1, regionId: undefined, groupName: "g", requestId: "req", msgId: "id", retryTimes: 0, keys: "" }
+      {
+        _tag: "SubBefore",
+        timeStamp: 1,
+        regionId: undefined,
+        groupName: "g",
+        requestId: "req",
+        msgId: "id",
+        retryTimes: 0,
+        keys: ""
+      }
     ])
   })
 
   it("a record with a missing or malformed number is a ProtocolError naming the record and the field", () => {
     const missing = decodeTraceData("SubBefore\u00011\u0001R\u0001g\u0002")
     expect(Either.isLeft(missing) && missing.left.reason).toBe("trace record 0 (SubBefore): field 6 is missing")
-    const bad = decodeTraceData(encodeTraceRecord({
-      _tag: "SubAfter",
-      requestId,
-      msgId,
-      costTime: 1,
-      success: true,
-      keys: undefined,
-      contextCode: 0
-    }) + "Pub\u0001soon\u0002")
+    const bad = decodeTraceData(
+      encodeTraceRecord({
+        _tag: "SubAfter",
+        requestId,
+        msgId,
+        costTime: 1,
+        success: true,
+        keys: undefined,
+        contextCode: 0
+      }) + "Pub\u0001soon\u0002"
+    )
     expect(Either.isLeft(bad) && bad.left.reason).toBe("trace record 1 (Pub): field 1 is not a number: \"soon\"")
-    const type = decodeTraceData("EndTransaction\u00011\u0001R\u0001g\u0001T\u0001id\u0001t\u0001k\u0001h\u00012\u0001x\u0001MAYBE\u0001false\u0002")
+    const type = decodeTraceData(
+      "EndTransaction\u00011\u0001R\u0001g\u0001T\u0001id\u0001t\u0001k\u0001h\u00012\u0001x\u0001MAYBE\u0001false\u0002"
+    )
     expect(Either.isLeft(type) && type.left.reason).toContain("field 11 is not a transaction state")
   })
 })
@@ -313,14 +327,18 @@ describe("trace data properties", () => {
     expect(Either.getOrThrow(decodeTraceData(encodeTraceData(records).data))).toEqual(records)
   })
 
-  it.prop("every record's message id and keys index its trace message, each once", [fc.array(record, { maxLength: 8 })], ([records]) => {
-    const { keys } = encodeTraceData(records)
-    expect(new Set(keys).size).toBe(keys.length)
-    for (const r of records) {
-      expect(keys).toContain(r.msgId)
-      for (const key of (r.keys ?? "").split(" ").filter((k) => k.length > 0)) expect(keys).toContain(key)
+  it.prop(
+    "every record's message id and keys index its trace message, each once",
+    [fc.array(record, { maxLength: 8 })],
+    ([records]) => {
+      const { keys } = encodeTraceData(records)
+      expect(new Set(keys).size).toBe(keys.length)
+      for (const r of records) {
+        expect(keys).toContain(r.msgId)
+        for (const key of (r.keys ?? "").split(" ").filter((k) => k.length > 0)) expect(keys).toContain(key)
+      }
     }
-  })
+  )
 
   it.prop("every record is one line: it ends with FIELD_SPLITOR and holds no other", [record], ([r]) => {
     const text = encodeTraceRecord(r)
