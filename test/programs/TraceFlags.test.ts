@@ -105,6 +105,8 @@ describe("effect-rocketmq produce and consume --trace", () => {
         "bad topic!"
       )
       expect(out).toEqual([])
-      expect(String(Exit.isFailure(exit) && exit.cause)).toContain("The specified topic[bad topic!] contains illegal characters")
+      expect(String(Exit.isFailure(exit) && exit.cause)).toContain(
+        "The specified topic[bad topic!] contains illegal characters"
+      )
     }).pipe(Effect.provide(EmbeddedClusterLive.layer()), Effect.scoped))
 })
