@@ -27,6 +27,11 @@ export interface MessageTraceOptions {
 export const traceDispatcherDefaults = {
   /** Records (Java: trace contexts) waiting to be sent at most; more are dropped and counted (Java: 1024). */
   queueSize: 1024,
+  /**
+   * Records taken at once (Java: `batchSize`, 100): the dispatcher's fiber is woken by the first record queued, then
+   * while it gathers by every 100 (and when the oldest is due).
+   */
+  batchSize: 100,
   /** The inner trace producer's `maxMessageSize` (Java: 128,000). */
   maxMessageSize: 128_000,
   /** A topic's records go as one message once their text reaches `maxMessageSize` less this (Java: 10,000). */

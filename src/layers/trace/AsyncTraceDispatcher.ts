@@ -1,5 +1,5 @@
 import { Duration, Effect, ExecutionStrategy, FiberSet, Metric, Option, Scope } from "effect"
-import { encodeTraceData, encodeTraceRecord, type TraceRecord } from "../../protocol/TraceData.js"
+import { encodeTraceRecord, traceKeys, type TraceRecord } from "../../protocol/TraceData.js"
 import type { DuplicateGroupError } from "../../services/ClientInstance.js"
 import type { ProducerService } from "../../services/Producer.js"
 import {
@@ -54,15 +54,17 @@ export const innerTraceProducerOptions = (group: string): ProducerOptions => ({
   maxMessageSize: defaults.maxMessageSize
 })
 
-/** One trace context queued: the topic its records go to. */
+/** One trace context queued: the topic its records go to, and when it was queued. */
 interface Entry {
   readonly topic: string
   readonly records: ReadonlyArray<TraceRecord>
+  readonly at: number
 }
 
-/** The records gathered for one trace topic (Java: `TraceDataSegment`). */
+/** The records gathered for one trace topic, as text, with their keys (Java: `TraceDataSegment`). */
 interface Segment {
-  readonly records: Array<TraceRecord>
+  readonly texts: Array<string>
+  readonly keys: Set<string>
   size: number
   firstAdded: number
 }
@@ -95,11 +97,12 @@ export const make = <R>(
     const waitMillis = Duration.toMillis(defaults.waitTimeThreshold)
     let queued: Array<Entry> = []
     let stopping = false
+    /** The fiber waits with nothing gathered: the next record wakes it (else every `batchSize` records do). */
+    let idle = false
     const segments = new Map<string, Segment>()
 
-    const sendRecords = (topic: string, records: ReadonlyArray<TraceRecord>) =>
+    const sendRecords = (topic: string, data: string, keys: ReadonlyArray<string>) =>
       Effect.gen(function*() {
-        const { data, keys } = encodeTraceData(records)
         const sender = yield* producer
         yield* sender.send({ topic, body: Buffer.from(data, "utf8"), keys })
         yield* Metric.increment(traceMessagesSent)
@@ -114,26 +117,31 @@ export const make = <R>(
 
     /** A segment's records handed to a send fiber, waiting while 10 are in flight. */
     const dispatch = (topic: string, segment: Segment) => {
-      const records = segment.records.splice(0)
+      const data = segment.texts.join("")
+      const keys = [...segment.keys]
+      segment.texts.length = 0
+      segment.keys.clear()
       segment.size = 0
       return Effect.zipRight(
         permits.take(1),
-        FiberSet.run(sends, Effect.ensuring(sendRecords(topic, records), permits.release(1)))
+        FiberSet.run(sends, Effect.ensuring(sendRecords(topic, data, keys), permits.release(1)))
       )
     }
 
     /** Files the queued records by topic; a segment that reaches the size threshold goes at once. */
-    const file = (entries: ReadonlyArray<Entry>, now: number) =>
+    const file = (entries: ReadonlyArray<Entry>) =>
       Effect.forEach(entries, (entry) => {
         let segment = segments.get(entry.topic)
         if (segment === undefined) {
-          segment = { records: [], size: 0, firstAdded: now }
+          segment = { texts: [], keys: new Set(), size: 0, firstAdded: entry.at }
           segments.set(entry.topic, segment)
         }
-        if (segment.records.length === 0) segment.firstAdded = now
+        if (segment.texts.length === 0) segment.firstAdded = entry.at
         for (const record of entry.records) {
-          segment.records.push(record)
-          segment.size += encodeTraceRecord(record).length
+          const text = encodeTraceRecord(record)
+          segment.texts.push(text)
+          segment.size += text.length
+          for (const key of traceKeys(record)) if (key.length > 0) segment.keys.add(key)
         }
         return segment.size >= threshold ? dispatch(entry.topic, segment) : Effect.void
       }, { discard: true })
@@ -141,7 +149,7 @@ export const make = <R>(
     /** Sends the segments that waited long enough (all of them when `all`). */
     const sendDue = (now: number, all: boolean) =>
       Effect.forEach(
-        [...segments].filter(([, s]) => s.records.length > 0 && (all || now - s.firstAdded >= waitMillis)),
+        [...segments].filter(([, s]) => s.texts.length > 0 && (all || now - s.firstAdded >= waitMillis)),
         ([topic, segment]) => dispatch(topic, segment),
         { discard: true }
       )
@@ -150,7 +158,7 @@ export const make = <R>(
     const nextDue = (now: number): number | undefined => {
       let due: number | undefined
       for (const s of segments.values()) {
-        if (s.records.length > 0) due = Math.min(due ?? Infinity, s.firstAdded + waitMillis - now)
+        if (s.texts.length > 0) due = Math.min(due ?? Infinity, s.firstAdded + waitMillis - now)
       }
       return due
     }
@@ -160,13 +168,14 @@ export const make = <R>(
       wake.unsafeClose()
       if (queued.length === 0 && !stopping) {
         const due = nextDue(clock.unsafeCurrentTimeMillis())
-        yield* due === undefined ? wake.await : Effect.timeoutOption(wake.await, Math.max(0, due))
+        idle = due === undefined
+        yield* idle ? wake.await : Effect.timeoutOption(wake.await, Math.max(0, due!))
+        idle = false
       }
       const entries = queued
       queued = []
-      const now = clock.unsafeCurrentTimeMillis()
-      yield* file(entries, now)
-      yield* sendDue(now, stopping)
+      yield* file(entries)
+      yield* sendDue(clock.unsafeCurrentTimeMillis(), stopping)
     })
 
     const loop: Effect.Effect<void> = Effect.suspend(() =>
@@ -175,11 +184,10 @@ export const make = <R>(
     const worker = yield* Effect.forkScoped(Effect.interruptible(loop))
 
     const flush = Effect.gen(function*() {
-      const now = clock.unsafeCurrentTimeMillis()
       const entries = queued
       queued = []
-      yield* file(entries, now)
-      yield* sendDue(now, true)
+      yield* file(entries)
+      yield* sendDue(clock.unsafeCurrentTimeMillis(), true)
       yield* FiberSet.awaitEmpty(sends)
     })
 
@@ -202,8 +210,8 @@ export const make = <R>(
           if (stopping || queued.length >= defaults.queueSize) {
             return Effect.as(Metric.incrementBy(traceDroppedRecords, records.length), false)
           }
-          queued.push({ topic, records })
-          wake.unsafeOpen()
+          queued.push({ topic, records, at: clock.unsafeCurrentTimeMillis() })
+          if (idle || queued.length >= defaults.batchSize) wake.unsafeOpen()
           return Effect.succeed(true)
         }),
       flush
