@@ -102,3 +102,14 @@ export {
 } from "./services/RequestHandlers.js"
 export { type RpcHook, RpcHooks } from "./services/RpcHooks.js"
 export type { RouteError } from "./services/TopicRouteCache.js"
+
+// Message trace (`enableMsgTrace`): records in RocketMQ's own format in the trace topic (the codec is
+// `Protocol.encodeTraceRecord` / `Protocol.decodeTraceData`).
+export * as TraceDispatcherLive from "./layers/TraceDispatcherLive.js"
+export {
+  type MessageTraceOptions,
+  TRACE_PRODUCER_GROUP_PREFIX,
+  TraceDispatcher,
+  traceDispatcherDefaults,
+  type TraceDispatcherService
+} from "./services/TraceDispatcher.js"

@@ -15,11 +15,13 @@ import type { RemotingClient } from "../services/RemotingClient.js"
 import type { RequestHandlers } from "../services/RequestHandlers.js"
 import { RpcHooks } from "../services/RpcHooks.js"
 import type { TopicRouteCache } from "../services/TopicRouteCache.js"
+import type { TraceDispatcher } from "../services/TraceDispatcher.js"
 import * as ClientInstanceLive from "./ClientInstanceLive.js"
 import * as NameServerAddressesLive from "./NameServerAddressesLive.js"
 import * as RemotingClientLive from "./RemotingClientLive.js"
 import { RequestHandlersLive } from "./RequestHandlersLive.js"
 import * as TopicRouteCacheLive from "./TopicRouteCacheLive.js"
+import * as TraceDispatcherLive from "./TraceDispatcherLive.js"
 
 /**
  * Everything a producer or consumer stands on: the client instance and the services beneath it.
@@ -33,12 +35,13 @@ export type Client =
   | RemotingClient
   | RequestHandlers
   | NameServerAddresses
+  | TraceDispatcher
 
 /**
  * The whole client from a validated configuration: name servers (fixed, or from the address server, whose HTTP client
  * is loaded only then; with neither, a `ClientConfigError` saying how to set one), the transport (the ACL hook when
- * credentials are given, TLS when set, the API and connect timeouts), the route cache and the client instance with its
- * subsystems (`ClientInstanceLive.compose`).
+ * credentials are given, TLS when set, the API and connect timeouts), the route cache, the client instance with its
+ * subsystems (`ClientInstanceLive.compose`) and, above it, the instance's message trace dispatcher.
  *
  * @since 0.1.0
  * @category layers
@@ -57,7 +60,8 @@ export const fromClientConfig = (
     Layer.provideMerge(NameServerAddressesLive.fromClientConfig(config)),
     Layer.provide(RpcHooks.layer(config.credentials === undefined ? [] : [aclRpcHook(config.credentials)]))
   )
-  return ClientInstanceLive.compose(config).pipe(
+  return TraceDispatcherLive.layer.pipe(
+    Layer.provideMerge(ClientInstanceLive.compose(config)),
     Layer.provideMerge(TopicRouteCacheLive.layer),
     Layer.provideMerge(transport)
   )

@@ -60,6 +60,7 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
         defaultTopicQueueNums: 8,
         maxMessageSize: 4 * 1024 * 1024,
         region: "DefaultRegion",
+        traceTopicEnable: true,
         messageDelayLevel: DEFAULT_DELAY_LEVELS,
         transactions: {
           transactionTimeoutMillis: 6_000,

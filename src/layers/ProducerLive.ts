@@ -1,9 +1,11 @@
 import { Effect, Either, Layer, Random, type Scope } from "effect"
 import { ipToBytes } from "../protocol/HostAddress.js"
 import { UniqueIdGenerator } from "../protocol/MessageId.js"
+import { RMQ_SYS_TRACE_TOPIC } from "../protocol/TraceData.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
 import { checkBatch, checkMessage } from "../services/Message.js"
 import { NameServerAddresses } from "../services/NameServerAddresses.js"
+import { withoutNamespace } from "../services/Namespace.js"
 import { NoRouteError, Producer, type ProducerService, type SendOptions } from "../services/Producer.js"
 import { RemotingClient } from "../services/RemotingClient.js"
 import { RequestHandlers } from "../services/RequestHandlers.js"
@@ -14,8 +16,10 @@ import { messageToWire, queueToWire, resultFromWire } from "./producer/ProducerN
 import { type ProducerOptions, resolveSettings } from "./producer/ProducerSettings.js"
 import { type PinQueue, type SendContext, sendDefaultImpl } from "./producer/SendDefaultImpl.js"
 import { batchBody, batchRequest, messageRequest } from "./producer/SendMessageRequest.js"
+import { type SendTracer, tracedMessage } from "./producer/SendTrace.js"
 import { makeTopicPublishInfoTable } from "./producer/TopicPublishInfoTable.js"
 import { makeSendInTransaction, registerTransactionChecker } from "./producer/Transactions.js"
+import { dispatcherFor } from "./trace/AsyncTraceDispatcher.js"
 import { tracerInstalled } from "./Tracing.js"
 
 export {
@@ -62,6 +66,15 @@ export const make = (
     const settings = resolveSettings(options, instance.config.namespace)
     const { group, maxMessageSize, namespace } = settings
     const publishInfo = makeTopicPublishInfoTable(yield* TopicRouteCache, nameServers, settings)
+    // Message trace (Java: `enableMsgTrace`): the client's trace dispatcher, or one of the producer's own.
+    const trace: SendTracer | undefined = options.enableMsgTrace === true
+      ? {
+        dispatcher: yield* dispatcherFor({ group: options.group, type: "PRODUCE" }, make),
+        traceTopic: options.customizedTraceTopic || RMQ_SYS_TRACE_TOPIC,
+        group: withoutNamespace(group),
+        clock
+      }
+      : undefined
     const context: SendContext = {
       settings,
       clock,
@@ -69,7 +82,8 @@ export const make = (
       client,
       nameServers,
       publishInfo,
-      faults: new MQFaultStrategy(settings.sendLatencyFaultEnable, clock)
+      faults: new MQFaultStrategy(settings.sendLatencyFaultEnable, clock),
+      trace
     }
     const ids = new UniqueIdGenerator({
       ip: ipToBytes(instance.config.clientIP) ?? new Uint8Array(4),
@@ -95,7 +109,8 @@ export const make = (
               : (queues) => queueToWire(namespace, sendOptions.queue) ?? sendOptions.selector?.(queues, message),
             messageRequest(settings, clock, message, uniqueId, false),
             uniqueId,
-            sendOptions?.timeout
+            sendOptions?.timeout,
+            tracedMessage(trace, given, message.topic)
           ),
           resultFromWire
         )
@@ -114,13 +129,14 @@ export const make = (
           (queues) => queueToWire(namespace, sendOptions?.queue) ?? sendOptions?.selector?.(queues, messages[0]!),
           batchRequest(settings, clock, topic, body),
           uniqueIds.join(","),
-          sendOptions?.timeout
+          sendOptions?.timeout,
+          tracedMessage(trace, undefined, topic)
         ).pipe(Effect.map(resultFromWire))
       })
 
     // The broker asks about transactions left unknown; the checker of this group answers.
     if (options.transactionChecker !== undefined) {
-      yield* registerTransactionChecker(yield* RequestHandlers, client, group, options.transactionChecker)
+      yield* registerTransactionChecker(yield* RequestHandlers, client, group, options.transactionChecker, trace)
     }
 
     const sendOneway: ProducerService["sendOneway"] = (given, sendOptions) =>

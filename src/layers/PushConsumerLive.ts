@@ -1,8 +1,12 @@
-import { Clock, type Context, Effect, Layer, Option, Schedule, type Scope } from "effect"
+import { Clock, type Context, Duration, Effect, Layer, Option, Random, Schedule, type Scope } from "effect"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
+import { ipToBytes } from "../protocol/HostAddress.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
+import { UniqueIdGenerator } from "../protocol/MessageId.js"
+import { RMQ_SYS_TRACE_TOPIC } from "../protocol/TraceData.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
-import { wrapNamespace } from "../services/Namespace.js"
+import type { NameServerAddresses } from "../services/NameServerAddresses.js"
+import { withoutNamespace, wrapNamespace } from "../services/Namespace.js"
 import type { OffsetStoreError } from "../services/OffsetStore.js"
 import { PullMessageService } from "../services/PullMessageService.js"
 import {
@@ -12,6 +16,7 @@ import {
   type PushConsumerService
 } from "../services/PushConsumer.js"
 import { RemotingClient } from "../services/RemotingClient.js"
+import type { RequestHandlers } from "../services/RequestHandlers.js"
 import { TopicRouteCache } from "../services/TopicRouteCache.js"
 import * as ConsumeConcurrently from "./consumer/ConsumeConcurrently.js"
 import { consumeDirectly } from "./consumer/ConsumeDirectly.js"
@@ -26,16 +31,20 @@ import {
   resolveSettings,
   subscriptionData
 } from "./consumer/ConsumerContext.js"
+import type { ConsumeTracer } from "./consumer/ConsumeTrace.js"
 import { ProcessQueueTable } from "./consumer/ProcessQueueTable.js"
 import { makeQueueLocks } from "./consumer/QueueLocks.js"
 import * as Rebalance from "./consumer/Rebalance.js"
 import { queueStates, runningInfo } from "./consumer/RunningInfo.js"
 import type { LocalFileOffsetStoreOptions } from "./LocalFileOffsetStore.js"
+import * as ProducerLive from "./ProducerLive.js"
 import * as RemoteBrokerOffsetStore from "./RemoteBrokerOffsetStore.js"
+import { dispatcherFor } from "./trace/AsyncTraceDispatcher.js"
 import { tracerInstalled } from "./Tracing.js"
 
 /**
- * What a push consumer needs beneath it: the client (`ClientLive`, whose pull message service runs its pull loops).
+ * What a push consumer needs beneath it: the client (`ClientLive`, whose pull message service runs its pull loops;
+ * with message trace on, its trace dispatcher, or what the consumer's own inner trace producer needs).
  * A broadcasting consumer keeps its offsets in a local file through the `FileSystem` of its context when there is
  * one, else Node's (loaded then: a clustering consumer never loads a file system).
  *
@@ -47,6 +56,8 @@ export type PushConsumerRequirements =
   | PullMessageService
   | TopicRouteCache
   | RemotingClient
+  | NameServerAddresses
+  | RequestHandlers
 
 /**
  * The local offset store of a broadcasting consumer, loaded when one starts, on the context's `FileSystem` or else
@@ -131,7 +142,8 @@ export const make = <E, R>(
       processQueues: new ProcessQueueTable(),
       stats: new ConsumeStats(started),
       tracing: yield* tracerInstalled,
-      clock: yield* Effect.clock
+      clock: yield* Effect.clock,
+      trace: options.enableMsgTrace === true ? yield* consumeTracer(options, settings, instance) : undefined
     }
     const locks = makeQueueLocks(context)
     const consume = settings.orderly
@@ -187,6 +199,30 @@ export const make = <E, R>(
       rebalance: rebalancer.rebalance,
       runningInfo: info
     }
+  })
+
+/**
+ * The message trace of a consumer whose trace is on (Java: `ConsumeMessageTraceHookImpl`): its client's trace
+ * dispatcher, or one of its own.
+ */
+const consumeTracer = (
+  options: PushConsumerOptions<unknown, unknown>,
+  settings: ConsumerSettings,
+  instance: Context.Tag.Service<ClientInstance>
+) =>
+  Effect.gen(function*() {
+    const tracer: ConsumeTracer = {
+      dispatcher: yield* dispatcherFor({ group: options.group, type: "CONSUME" }, ProducerLive.make),
+      traceTopic: options.customizedTraceTopic || RMQ_SYS_TRACE_TOPIC,
+      group: withoutNamespace(settings.group),
+      requestIds: new UniqueIdGenerator({
+        ip: ipToBytes(instance.config.clientIP) ?? new Uint8Array(4),
+        pid: process.pid,
+        salt: yield* Random.nextIntBetween(0, 2 ** 31 - 1)
+      }),
+      consumeTimeoutMillis: Duration.toMillis(settings.consumeTimeout)
+    }
+    return tracer
   })
 
 /**

@@ -124,3 +124,21 @@ export const checkGroupName = (group: string): Either.Either<string, InvalidName
   if (!/^[%|a-zA-Z0-9_-]+$/.test(group)) return fail("contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$")
   return Either.right(group)
 }
+
+/** `--trace`: message trace on for the command's own producer or consumer (Java: `enableMsgTrace`). */
+export const traceOption = Options.boolean("trace").pipe(
+  Options.withDescription("record message trace (Java's format) in the trace topic, for `mqadmin queryMsgTraceById`")
+)
+
+/** `--trace-topic`: where trace records go (Java: `customizedTraceTopic`). */
+export const traceTopicOption = Options.text("trace-topic").pipe(
+  Options.withDescription(describedWithDefault("the topic trace records go to, with --trace", "RMQ_SYS_TRACE_TOPIC")),
+  Options.optional
+)
+
+/** The message trace settings of `--trace` and `--trace-topic`, the topic checked as Java checks a topic. */
+export const traceSettings = (trace: boolean, traceTopic: Option.Option<string>) =>
+  Option.match(traceTopic, {
+    onNone: () => Either.right({ enableMsgTrace: trace }),
+    onSome: (topic) => Either.map(checkTopicName(topic), (t) => ({ enableMsgTrace: trace, customizedTraceTopic: t }))
+  })

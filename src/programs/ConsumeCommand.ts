@@ -13,7 +13,10 @@ import {
   describedWithDefault,
   integerOption,
   namesrvOption,
-  TopicNotFoundError
+  TopicNotFoundError,
+  traceOption,
+  traceSettings,
+  traceTopicOption
 } from "./CliOptions.js"
 import { reportProgress } from "./Progress.js"
 
@@ -75,15 +78,29 @@ const messageLine = (m: MessageExt) =>
  * `--count` messages or `--timeout` seconds, or with `--follow` when interrupted. Messages are handled one at a time;
  * every message printed is consumed (its offset committed), and none past the count is. The topic's route is asked
  * for first, so an unreachable name server or an unknown topic fails at once (exit code 1); so does a timeout with
- * nothing consumed, unless `--allow-empty`. Progress goes to stderr every second.
+ * nothing consumed, unless `--allow-empty`. Progress goes to stderr every second. `--trace` records each message
+ * consumed in the trace topic (Java's message trace; `--trace-topic` names another topic).
  */
 export const consumeCommand = Command.make(
   "consume",
-  { namesrv: namesrvOption, topic, group, expression, from, count, timeout, follow, allowEmpty },
+  {
+    namesrv: namesrvOption,
+    topic,
+    group,
+    expression,
+    from,
+    count,
+    timeout,
+    follow,
+    allowEmpty,
+    trace: traceOption,
+    traceTopic: traceTopicOption
+  },
   (options) =>
     Effect.gen(function*() {
       yield* checkTopicName(options.topic)
       yield* checkGroupName(options.group)
+      const trace = yield* traceSettings(options.trace, options.traceTopic)
       const overrides = yield* clientOverrides(options.namesrv)
       const limit = Option.getOrElse(options.count, () => Number.POSITIVE_INFINITY)
       const printed = yield* Ref.make(0)
@@ -97,6 +114,7 @@ export const consumeCommand = Command.make(
           consumeFromWhere: options.from === "first" ? "CONSUME_FROM_FIRST_OFFSET" : "CONSUME_FROM_LAST_OFFSET",
           concurrency: 1,
           shutdownTimeout: Duration.seconds(1),
+          ...trace,
           handler: (messages) =>
             Effect.gen(function*() {
               const n = yield* Ref.get(printed)

@@ -10,7 +10,10 @@ import {
   clientOverrides,
   describedWithDefault,
   integerOption,
-  namesrvOption
+  namesrvOption,
+  traceOption,
+  traceSettings,
+  traceTopicOption
 } from "./CliOptions.js"
 import { reportProgress } from "./Progress.js"
 
@@ -42,15 +45,28 @@ const group = Options.text("group").pipe(
 /**
  * `effect-rocketmq produce`: sends messages one after the other and prints one send result per message as a JSON
  * line (`sendStatus`, `msgId`, `offsetMsgId`, `queueId`, `queueOffset`, ...); progress goes to stderr every second.
+ * `--trace` records each send in the trace topic (Java's message trace; `--trace-topic` names another topic).
  * A send that fails ends the command with its error (exit code 1).
  */
 export const produceCommand = Command.make(
   "produce",
-  { namesrv: namesrvOption, topic, tag, keys, count, size, body, group },
+  {
+    namesrv: namesrvOption,
+    topic,
+    tag,
+    keys,
+    count,
+    size,
+    body,
+    group,
+    trace: traceOption,
+    traceTopic: traceTopicOption
+  },
   (options) =>
     Effect.gen(function*() {
       yield* checkTopicName(options.topic)
       yield* checkGroupName(options.group)
+      const trace = yield* traceSettings(options.trace, options.traceTopic)
       const overrides = yield* clientOverrides(options.namesrv)
       const sent = yield* Ref.make(0)
       const started = yield* Clock.currentTimeMillis
@@ -82,7 +98,7 @@ export const produceCommand = Command.make(
           }
         }).pipe(
           Effect.provide(
-            ProducerLive.layer({ group: options.group }).pipe(
+            ProducerLive.layer({ group: options.group, ...trace }).pipe(
               Layer.provideMerge(ClientLive.layerFromEnv(overrides)),
               Layer.provide(NodeHttpClient.layer)
             )

@@ -54,4 +54,5 @@ export {
 } from "./RemotingCommand.js"
 export * from "./RequestCode.js"
 export * from "./ResponseCode.js"
+export * from "./TraceData.js"
 export * from "./Version.js"

@@ -4,6 +4,7 @@ import type { ConsumeFromWhere, MessageModel } from "../protocol/bodies/Heartbea
 import type { MessageExt } from "../protocol/MessageDecoder.js"
 import type { MessageQueue } from "../protocol/MessageQueue.js"
 import type { AllocateMessageQueueStrategy } from "./AllocateMessageQueue.js"
+import type { MessageTraceOptions } from "./TraceDispatcher.js"
 
 /**
  * What a handler says of a batch (Java: `ConsumeConcurrentlyStatus`; for orderly consumption `RECONSUME_LATER` is
@@ -56,7 +57,7 @@ export interface Subscription {
  * @since 0.1.0
  * @category consumer
  */
-export interface PushConsumerOptions<E = unknown, R = never> {
+export interface PushConsumerOptions<E = unknown, R = never> extends MessageTraceOptions {
   readonly group: string
   readonly subscriptions: ReadonlyArray<Subscription>
   readonly handler: MessageHandler<E, R>

@@ -5,6 +5,7 @@ import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
 import { type ConsumerContext, LOCAL_RETRY_DELAY, queueLogAnnotations, setOwnProperty } from "./ConsumerContext.js"
 import { taggedCounter } from "./ConsumerMetrics.js"
+import { appendAfter, appendBefore, traceBefore } from "./ConsumeTrace.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
 import type { ConsumeService } from "./PullLoop.js"
 
@@ -32,10 +33,12 @@ export const runHandler = (
     const started = context.clock.unsafeCurrentTimeMillis()
     const stamp = String(started)
     for (const message of messages) setOwnProperty(message, MessageConst.CONSUME_START_TIME, stamp)
-    return Effect.flatMap(Effect.exit(context.handler(messages, { queue: held.queue })), (exit) => {
+    const traced = traceBefore(context.trace, messages, started)
+    const handled = Effect.flatMap(Effect.exit(context.handler(messages, { queue: held.queue })), (exit) => {
       if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return Effect.interrupt
       const result: ConsumeResult = Exit.isSuccess(exit) ? exit.value : "RECONSUME_LATER"
       const ended = context.clock.unsafeCurrentTimeMillis()
+
       const ok = result === "CONSUME_SUCCESS" ? messages.length : 0
       context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
       held.processQueue.consumedAt(ended)
@@ -44,13 +47,15 @@ export const runHandler = (
         counter.unsafeUpdate(messages.length, fiber.getFiberRef(FiberRef.currentMetricLabels))
         return Effect.succeed(result)
       })
-      return Exit.isSuccess(exit) ? counted : Effect.zipRight(
+      const done = Exit.isSuccess(exit) ? counted : Effect.zipRight(
         Effect.logWarning("the handler failed; the messages will be consumed again", exit.cause).pipe(
           Effect.annotateLogs(queueLogAnnotations(context.settings.group, held.queue))
         ),
         counted
       )
+      return traced === undefined ? done : Effect.zipRight(appendAfter(traced, messages.length, exit, ended), done)
     })
+    return traced === undefined ? handled : Effect.zipRight(appendBefore(traced), handled)
   })
   return context.tracing
     ? run.pipe(Effect.withSpan("PushConsumer.consume", {

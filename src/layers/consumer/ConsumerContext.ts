@@ -12,6 +12,7 @@ import { type MessageHandler, pushConsumerDefaults, type PushConsumerOptions } f
 import type { TopicRouteCacheService } from "../../services/TopicRouteCache.js"
 import type { ConsumeExecutor } from "./ConsumeExecutor.js"
 import type { ConsumerApi } from "./ConsumerApi.js"
+import type { ConsumeTracer } from "./ConsumeTrace.js"
 import type { ProcessQueueTable } from "./ProcessQueueTable.js"
 
 /**
@@ -164,6 +165,8 @@ export interface ConsumerContext {
   readonly tracing: boolean
   /** The consumer's clock, read without an effect on the consume path (once per batch). */
   readonly clock: Clock.Clock
+  /** The consumer's message trace, when on (Java: `enableMsgTrace`). */
+  readonly trace?: ConsumeTracer | undefined
 }
 
 /**

@@ -3,6 +3,7 @@ import { PermName } from "../../protocol/bodies/TopicRouteData.js"
 import type { HostAddress } from "../../protocol/HostAddress.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
+import { RMQ_SYS_TRACE_TOPIC } from "../../protocol/TraceData.js"
 import { aclRefusal } from "./AclValidator.js"
 import { makeAdminBrokerProcessor } from "./AdminBrokerProcessor.js"
 import { type BrokerOptions, DEFAULT_TOPIC } from "./BrokerConfig.js"
@@ -152,6 +153,17 @@ export const makeBroker = (
       readQueueNums: options.defaultTopicQueueNums,
       writeQueueNums: options.defaultTopicQueueNums,
       perm: PermName.READ | PermName.WRITE | PermName.INHERIT,
+      topicSysFlag: 0,
+      order: false
+    })
+  }
+  if (options.traceTopicEnable === true) {
+    // Java: `TopicConfigManager`: the trace topic, one queue to read and write.
+    createTopic({
+      topicName: options.msgTraceTopicName ?? RMQ_SYS_TRACE_TOPIC,
+      readQueueNums: 1,
+      writeQueueNums: 1,
+      perm: PermName.READ | PermName.WRITE,
       topicSysFlag: 0,
       order: false
     })

@@ -23,6 +23,12 @@ export interface BrokerOptions {
   readonly messageDelayLevel: string
   /** Java: `transactionTimeOut` (6 s), `transactionCheckInterval` (60 s), `transactionCheckMax` (15). */
   readonly transactions: TransactionCheckOptions
+  /**
+   * Java: `traceTopicEnable` (false in Java; the embedded cluster turns it on, so that message trace works out of
+   * the box): the broker creates the trace topic `msgTraceTopicName` (Java: `RMQ_SYS_TRACE_TOPIC`) with one queue.
+   */
+  readonly traceTopicEnable?: boolean | undefined
+  readonly msgTraceTopicName?: string | undefined
   /** The access list (Java: `aclEnable` with `plain_acl.yml`); none, the default, lets every request through. */
   readonly acl?: ReadonlyArray<AclAccount> | undefined
 }

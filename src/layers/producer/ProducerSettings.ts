@@ -1,6 +1,7 @@
 import { Duration } from "effect"
 import { wrapNamespace } from "../../services/Namespace.js"
 import type { TransactionChecker } from "../../services/Producer.js"
+import type { MessageTraceOptions } from "../../services/TraceDispatcher.js"
 
 /**
  * Settings of a producer, with Java's defaults (Java: `DefaultMQProducer`).
@@ -8,7 +9,7 @@ import type { TransactionChecker } from "../../services/Producer.js"
  * @since 0.1.0
  * @category models
  */
-export interface ProducerOptions {
+export interface ProducerOptions extends MessageTraceOptions {
   readonly group: string
   /** Java: `retryTimesWhenSendFailed`, 2 (so 3 tries). */
   readonly retryTimesWhenSendFailed?: number | undefined

@@ -10,6 +10,7 @@ import type { MQFaultStrategy } from "./MQFaultStrategy.js"
 import type { ProducerSettings } from "./ProducerSettings.js"
 import type { BuildRequest } from "./SendMessageRequest.js"
 import { processSendResponse } from "./SendResponse.js"
+import { type SendTracer, type TracedMessage, tracePub } from "./SendTrace.js"
 import type { TopicPublishInfoTable } from "./TopicPublishInfoTable.js"
 
 /**
@@ -27,6 +28,8 @@ export interface SendContext {
   readonly nameServers: NameServerAddressesService
   readonly publishInfo: TopicPublishInfoTable
   readonly faults: MQFaultStrategy
+  /** The producer's message trace, when on. */
+  readonly trace?: SendTracer | undefined
 }
 
 /**
@@ -98,13 +101,14 @@ export const sendDefaultImpl = (
   pin: PinQueue,
   build: BuildRequest,
   msgId: string,
-  timeout: Duration.DurationInput | undefined
+  timeout: Duration.DurationInput | undefined,
+  traced?: TracedMessage | undefined
 ): Effect.Effect<SendResult, SendError> =>
   Effect.suspend(() => {
     const deadline = context.clock.unsafeCurrentTimeMillis() + timeoutMillisOf(context, timeout)
     const cached = context.publishInfo.cachedQueuesOf(topic)
     const send = (queues: ReadonlyArray<MessageQueue>) =>
-      tries(context, { topic, queues, pinned: pin(queues), build, msgId, deadline }, 0, undefined, undefined)
+      tries(context, { topic, queues, pinned: pin(queues), build, msgId, deadline, traced }, 0, undefined, undefined)
     return cached !== undefined ? send(cached) : Effect.flatMap(context.publishInfo.queuesOf(topic), send)
   })
 
@@ -116,6 +120,8 @@ interface Send {
   readonly build: BuildRequest
   readonly msgId: string
   readonly deadline: number
+  /** What the send's Pub trace record says of the message, when traced. */
+  readonly traced: TracedMessage | undefined
 }
 
 /** The error of a send that had no time left for any try. */
@@ -185,7 +191,8 @@ const tryOnce = (
   const { client, clock, faults, publishInfo } = context
   const onAddress = (address: string): Effect.Effect<SendResult, SendError> => {
     const started = clock.unsafeCurrentTimeMillis()
-    return Effect.matchEffect(client.invoke(address, send.build(queue), timeoutMillis, { connectTimeout }), {
+    const request = send.build(queue)
+    return Effect.matchEffect(client.invoke(address, request, timeoutMillis, { connectTimeout }), {
       onFailure: (error) => {
         faults.failed(queue.brokerName)
         return Effect.fail(error)
@@ -193,7 +200,11 @@ const tryOnce = (
       onSuccess: (answer) => {
         faults.answered(queue.brokerName, started)
         const result = processSendResponse(answer, address, queue, send.msgId)
-        return Either.isRight(result) ? Effect.succeed(result.right) : Effect.fail(result.left)
+        if (Either.isLeft(result)) return Effect.fail(result.left)
+        const traced = send.traced === undefined
+          ? undefined
+          : tracePub(context.trace!, send.traced, { address, started, request, answer, result: result.right })
+        return traced === undefined ? Effect.succeed(result.right) : Effect.as(traced, result.right)
       }
     })
   }

@@ -10,13 +10,14 @@ import { decodeOffsetMessageId } from "../../protocol/MessageId.js"
 import { MessageSysFlag } from "../../protocol/MessageSysFlag.js"
 import { request } from "../../protocol/RemotingCommand.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
-import { checkMessage } from "../../services/Message.js"
+import { checkMessage, messageProperties } from "../../services/Message.js"
 import type { LocalTransactionState, ProducerService, TransactionChecker } from "../../services/Producer.js"
 import type { RemotingClientService } from "../../services/RemotingClient.js"
 import type { RequestHandlersService } from "../../services/RequestHandlers.js"
 import { messageToWire, resultFromWire } from "./ProducerNamespace.js"
 import { type SendContext, sendDefaultImpl } from "./SendDefaultImpl.js"
 import { messageRequest } from "./SendMessageRequest.js"
+import { type SendTracer, tracedMessage, traceEndTransaction } from "./SendTrace.js"
 
 /** END_TRANSACTION, oneway, to the broker holding the half message (Java: `endTransactionOneway`). */
 const endTransaction = (
@@ -73,7 +74,8 @@ export const makeSendInTransaction = (
       () => undefined,
       messageRequest(settings, context.clock, message, uniqueId, false, true),
       uniqueId,
-      undefined
+      undefined,
+      tracedMessage(context.trace, given, message.topic, true)
     )
     const state: LocalTransactionState = sent.sendStatus === "SEND_OK"
       ? yield* executeLocal(given, resultFromWire(sent)).pipe(
@@ -95,6 +97,19 @@ export const makeSendInTransaction = (
       state,
       fromTransactionCheck: false
     }).pipe(
+      Effect.zipRight(
+        Effect.suspend(() =>
+          context.trace === undefined ? Effect.void : traceEndTransaction(context.trace, {
+            topic: message.topic,
+            properties: messageProperties(message),
+            address,
+            msgId: sent.msgId,
+            transactionId: uniqueId,
+            state,
+            fromTransactionCheck: false
+          }) ?? Effect.void
+        )
+      ),
       Effect.catchAll((error) => Effect.logWarning("END_TRANSACTION failed; the broker will check back", error))
     )
     return resultFromWire({ ...sent, localTransactionState: state })
@@ -111,7 +126,8 @@ export const registerTransactionChecker = (
   handlers: RequestHandlersService,
   client: RemotingClientService,
   group: string,
-  checker: TransactionChecker
+  checker: TransactionChecker,
+  trace?: SendTracer | undefined
 ): Effect.Effect<void, never, Scope.Scope> =>
   handlers.register(RequestCode.CHECK_TRANSACTION_STATE, (command, context) =>
     Effect.gen(function*() {
@@ -119,6 +135,7 @@ export const registerTransactionChecker = (
       const [message] = yield* decodeMessages(command.body ?? new Uint8Array(0))
       if (message === undefined || message.properties[MessageConst.PGROUP] !== group) return undefined
       const state = yield* checker(message).pipe(Effect.catchAllCause(() => Effect.succeed("UNKNOW" as const)))
+      const msgId = message.properties[MessageConst.UNIQ_KEY] ?? message.msgId
       yield* endTransaction(client, group, context.address, {
         tranStateTableOffset: header.tranStateTableOffset,
         commitLogOffset: header.commitLogOffset,
@@ -127,6 +144,17 @@ export const registerTransactionChecker = (
         state,
         fromTransactionCheck: true
       })
+      if (trace !== undefined) {
+        yield* traceEndTransaction(trace, {
+          topic: message.topic,
+          properties: message.properties,
+          address: context.address,
+          msgId,
+          transactionId: message.properties[MessageConst.UNIQ_KEY] || undefined,
+          state,
+          fromTransactionCheck: true
+        }) ?? Effect.void
+      }
       return undefined
     }).pipe(
       Effect.catchAll((error) => Effect.as(Effect.logWarning("cannot answer a transaction check", error), undefined)),

@@ -133,7 +133,8 @@ public final class RealPeer {
   // ---- produce --------------------------------------------------------------------------------------------------
 
   private static DefaultMQProducer producer(Options options, String defaultGroup, int sendTimeoutMs) throws Exception {
-    DefaultMQProducer producer = new DefaultMQProducer(options.get("group", defaultGroup));
+    // --trace: Java's message trace (enableMsgTrace), to RMQ_SYS_TRACE_TOPIC.
+    DefaultMQProducer producer = new DefaultMQProducer(options.get("group", defaultGroup), options.flag("trace"), null);
     producer.setNamesrvAddr(options.required("namesrv"));
     producer.setVipChannelEnabled(false);
     producer.setSendMsgTimeout(options.integer("send-timeout-ms", sendTimeoutMs));
@@ -248,7 +249,7 @@ public final class RealPeer {
   // ---- consume --------------------------------------------------------------------------------------------------
 
   private static DefaultMQPushConsumer pushConsumer(Options options) throws Exception {
-    DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(options.required("group"));
+    DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(options.required("group"), options.flag("trace"), null);
     consumer.setNamesrvAddr(options.required("namesrv"));
     consumer.setVipChannelEnabled(false);
     consumer.setAllocateMessageQueueStrategy(new AllocateMessageQueueAveragely());
@@ -504,7 +505,7 @@ public final class RealPeer {
     private final Map<String, List<String>> values = new HashMap<>();
 
     private static final java.util.Set<String> FLAGS =
-      new java.util.HashSet<>(java.util.Arrays.asList("broadcast", "orderly", "random-body"));
+      new java.util.HashSet<>(java.util.Arrays.asList("broadcast", "orderly", "random-body", "trace"));
 
     static Options parse(String[] argv) {
       Options options = new Options();
