@@ -6,10 +6,11 @@ import { wrapNamespace } from "../services/Namespace.js"
 import type { OffsetStoreError } from "../services/OffsetStore.js"
 import { PullMessageService } from "../services/PullMessageService.js"
 import {
-  type ConsumeResult,
   PushConsumer,
   type PushConsumerOptions,
-  type PushConsumerService
+  type PushConsumerService,
+  type Subscription,
+  type TypedPushConsumerOptions
 } from "../services/PushConsumer.js"
 import { RemotingClient } from "../services/RemotingClient.js"
 import { TopicRouteCache } from "../services/TopicRouteCache.js"
@@ -19,6 +20,7 @@ import * as ConsumeExecutor from "./consumer/ConsumeExecutor.js"
 import * as ConsumeOrderly from "./consumer/ConsumeOrderly.js"
 import { makeConsumerApi } from "./consumer/ConsumerApi.js"
 import {
+  type ConsumeHandler,
   type ConsumerContext,
   type ConsumerSettings,
   ConsumeStats,
@@ -30,6 +32,7 @@ import { ProcessQueueTable } from "./consumer/ProcessQueueTable.js"
 import { makeQueueLocks } from "./consumer/QueueLocks.js"
 import * as Rebalance from "./consumer/Rebalance.js"
 import { queueStates, runningInfo } from "./consumer/RunningInfo.js"
+import { typedHandler } from "./consumer/TypedHandler.js"
 import type { LocalFileOffsetStoreOptions } from "./LocalFileOffsetStore.js"
 import * as RemoteBrokerOffsetStore from "./RemoteBrokerOffsetStore.js"
 import { tracerInstalled } from "./Tracing.js"
@@ -87,7 +90,7 @@ export type PushConsumerStartError = DuplicateGroupError | OffsetStoreError
  * @category constructors
  */
 export const make = <E, R>(
-  options: PushConsumerOptions<E, R>
+  options: PushConsumerOptions<E, R> | TypedPushConsumerOptions<E, R>
 ): Effect.Effect<
   PushConsumerService,
   DuplicateGroupError | OffsetStoreError,
@@ -99,7 +102,7 @@ export const make = <E, R>(
     const client = yield* RemotingClient
     const pulls = yield* PullMessageService
     const started = yield* Clock.currentTimeMillis
-    const settings = resolveSettings(options as PushConsumerOptions<unknown, unknown>, instance, started)
+    const settings = resolveSettings(options, instance, started)
     const clustering = settings.messageModel === "CLUSTERING"
     const api = makeConsumerApi({ client, routes, timeout: instance.config.apiTimeout })
     const offsetStore = clustering
@@ -112,6 +115,10 @@ export const make = <E, R>(
     yield* offsetStore.load
 
     const runtime = yield* Effect.context<R>()
+    // The handler's context `R` is provided below, with the runtime's.
+    const handle = ("handler" in options
+      ? options.handler
+      : typedHandler(options.subscriptions, settings.orderly)) as ConsumeHandler
     const context: ConsumerContext = {
       settings,
       instance,
@@ -124,8 +131,8 @@ export const make = <E, R>(
       handler: (messages, ctx) =>
         Effect.contextWithEffect((current: Context.Context<never>) =>
           current === runtime
-            ? options.handler(messages, ctx) as Effect.Effect<ConsumeResult, E>
-            : Effect.provide(options.handler(messages, ctx), runtime)
+            ? handle(messages, ctx)
+            : Effect.provide(handle(messages, ctx), runtime)
         ),
       subscriptions: subscriptionTable(options.subscriptions, settings, started),
       processQueues: new ProcessQueueTable(),
@@ -194,7 +201,7 @@ export const make = <E, R>(
  * consumer (Java: `copySubscription`).
  */
 const subscriptionTable = (
-  subscriptions: PushConsumerOptions<unknown, unknown>["subscriptions"],
+  subscriptions: ReadonlyArray<Subscription>,
   settings: ConsumerSettings,
   subVersion: number
 ) => {
@@ -228,6 +235,6 @@ const consumerData = ({ settings, subscriptions }: ConsumerContext): ConsumerDat
  * @category layers
  */
 export const layer = <E, R>(
-  options: PushConsumerOptions<E, R>
+  options: PushConsumerOptions<E, R> | TypedPushConsumerOptions<E, R>
 ): Layer.Layer<PushConsumer, DuplicateGroupError | OffsetStoreError, PushConsumerRequirements | R> =>
   Layer.scoped(PushConsumer, make(options))

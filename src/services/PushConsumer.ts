@@ -4,6 +4,7 @@ import type { ConsumeFromWhere, MessageModel } from "../protocol/bodies/Heartbea
 import type { MessageExt } from "../protocol/MessageDecoder.js"
 import type { MessageQueue } from "../protocol/MessageQueue.js"
 import type { AllocateMessageQueueStrategy } from "./AllocateMessageQueue.js"
+import type { TypedSubscription } from "./Topic.js"
 
 /**
  * What a handler says of a batch (Java: `ConsumeConcurrentlyStatus`; for orderly consumption `RECONSUME_LATER` is
@@ -106,6 +107,19 @@ export interface PushConsumerOptions<E = unknown, R = never> {
   readonly consumerTimeoutWhenSuspend?: Duration.DurationInput | undefined
   /** Broadcasting: where offset files are kept (Java: `rocketmq.client.localOffsetStoreDir`, `~/.rocketmq_offsets`). */
   readonly localOffsetStoreDir?: string | undefined
+}
+
+/**
+ * Settings of a push consumer of typed topics: those of a push consumer, with typed subscriptions (`Topic.subscribe`,
+ * each with its handler and decode-error policy) in place of the subscriptions and the handler.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface TypedPushConsumerOptions<E = unknown, R = never>
+  extends Omit<PushConsumerOptions<E, R>, "subscriptions" | "handler">
+{
+  readonly subscriptions: ReadonlyArray<TypedSubscription<E, R>>
 }
 
 /**
