@@ -1,4 +1,4 @@
-import { Data, Effect, Either, Function, type ParseResult, Schema } from "effect"
+import { Data, Effect, Either, type ParseResult, Schema } from "effect"
 import { RESERVED_PROPERTY_NAMES } from "../protocol/MessageConst.js"
 import { type MessageExt, messageKeys, messageTags } from "../protocol/MessageDecoder.js"
 import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from "../protocol/MessageProperties.js"
@@ -219,11 +219,15 @@ export const encode = <A, T, K, P>(
   if (fields?.properties !== undefined) {
     const encoded = Schema.encodeEither(topic.properties)(fields.properties)
     if (Either.isLeft(encoded)) return fail("properties", reason(encoded.left))
+    // Java's `putUserProperty` refuses a blank name or value (and a blank value would not travel).
     const bad = Object.entries(encoded.right).find(([name, text]) =>
-      name.length === 0 || badPropertyText(name) || badPropertyText(text)
+      name.trim().length === 0 || text.trim().length === 0 || badPropertyText(name) || badPropertyText(text)
     )
     if (bad !== undefined) {
-      return fail("properties", `the property ${JSON.stringify(bad[0])} has an empty name or a property separator`)
+      return fail(
+        "properties",
+        `the property ${JSON.stringify(bad[0])} has a blank name or value, or a property separator`
+      )
     }
     properties = encoded.right
   }
@@ -292,10 +296,10 @@ export const decode: {
     topic: Topic<A, T, K, P>
   ): (message: MessageExt) => Effect.Effect<Decoded<A, T, K, P>, MessageDecodeError>
   <A, T, K, P>(topic: Topic<A, T, K, P>, message: MessageExt): Effect.Effect<Decoded<A, T, K, P>, MessageDecodeError>
-} = Function.dual(
-  2,
-  <A, T, K, P>(topic: Topic<A, T, K, P>, message: MessageExt) => Effect.suspend(() => decodeEither(topic, message))
-)
+} = (<A, T, K, P>(topic: Topic<A, T, K, P>, ...message: [] | [MessageExt]) =>
+  message.length === 0
+    ? (received: MessageExt) => Effect.suspend(() => decodeEither(topic, received))
+    : Effect.suspend(() => decodeEither(topic, message[0]))) as typeof decode
 
 /**
  * What a push consumer does with a message whose body (or tags, keys, properties) its topic's schemas do not decode:
