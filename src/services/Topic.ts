@@ -51,11 +51,19 @@ export interface Topic<A, T = string, K = string, P = UserProperties> {
  * @since 0.1.0
  * @category models
  */
-export interface TopicOptions<C, T, K, P> {
+export interface TopicOptions<
+  C = unknown,
+  T = string,
+  TI extends string = string,
+  K = string,
+  KI extends string = string,
+  P = UserProperties,
+  PI extends UserProperties = UserProperties
+> {
   readonly codec?: BodyCodec<C> | undefined
-  readonly tags?: Schema.Schema<T, string> | undefined
-  readonly keys?: Schema.Schema<K, string> | undefined
-  readonly properties?: Schema.Schema<P, UserProperties> | undefined
+  readonly tags?: Schema.Schema<T, TI> | undefined
+  readonly keys?: Schema.Schema<K, KI> | undefined
+  readonly properties?: Schema.Schema<P, PI> | undefined
 }
 
 /**
@@ -72,17 +80,28 @@ export interface TopicOptions<C, T, K, P> {
  * @since 0.1.0
  * @category constructors
  */
-export const make = <A, I extends C, C = unknown, T = string, K = string, P = UserProperties>(
+export const make = <
+  A,
+  I extends C,
+  C = unknown,
+  T = string,
+  TI extends string = string,
+  K = string,
+  KI extends string = string,
+  P = UserProperties,
+  PI extends UserProperties = UserProperties
+>(
   name: string,
   schema: Schema.Schema<A, I>,
-  options?: TopicOptions<C, T, K, P>
+  options?: TopicOptions<C, T, TI, K, KI, P, PI>
 ): Topic<A, T, K, P> => ({
   _tag: "Topic",
   name,
   body: Schema.compose(options?.codec ?? (BodyCodec.json as BodyCodec<C>), schema, { strict: false }),
-  tags: options?.tags ?? (Schema.String as unknown as Schema.Schema<T, string>),
-  keys: options?.keys ?? (Schema.String as unknown as Schema.Schema<K, string>),
-  properties: options?.properties ?? (anyUserProperties as unknown as Schema.Schema<P, UserProperties>)
+  // Their encoded sides are narrower than a string (a string map): read as such, what does not fit fails to decode.
+  tags: (options?.tags ?? Schema.String) as unknown as Schema.Schema<T, string>,
+  keys: (options?.keys ?? Schema.String) as unknown as Schema.Schema<K, string>,
+  properties: (options?.properties ?? anyUserProperties) as unknown as Schema.Schema<P, UserProperties>
 })
 
 /**

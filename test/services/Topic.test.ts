@@ -54,7 +54,7 @@ const schemas = {
 
 describe("typed topics", () => {
   for (const [name, topic] of Object.entries(schemas)) {
-    const schema = Schema.typeSchema(topic.body) as Schema.Schema<unknown>
+    const schema = Schema.typeSchema((topic as Topic.Topic<unknown>).body)
     it.prop(`decode(encode(v)) is v: ${name}`, [Arbitrary.make(schema)], ([value]) => {
       const decoded = Either.getOrThrow(roundTrip(topic as Topic.Topic<unknown>, value))
       // A raw body comes back as the Buffer the record decoder cut.
