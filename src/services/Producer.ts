@@ -135,8 +135,8 @@ export interface ProducerService {
     (message: Message, options?: SendOptions): Effect.Effect<SendResult, SendError>
     <A, T, K, P>(
       topic: Topic<A, T, K, P>,
-      value: A,
-      options?: TypedSendOptions<T, K, P>
+      value: NoInfer<A>,
+      options?: TypedSendOptions<NoInfer<T>, NoInfer<K>, NoInfer<P>>
     ): Effect.Effect<SendResult, SendError | MessageEncodeError>
   }
   /**

@@ -209,8 +209,8 @@ const checkToken = (kind: string, text: string): Either.Either<string, string> =
  */
 export const encode = <A, T, K, P>(
   topic: Topic<A, T, K, P>,
-  value: A,
-  fields?: MessageFields<T, K, P>
+  value: NoInfer<A>,
+  fields?: MessageFields<NoInfer<T>, NoInfer<K>, NoInfer<P>>
 ): Either.Either<Message, MessageEncodeError> => {
   const fail = (part: MessagePart, why: string) =>
     Either.left(new MessageEncodeError({ topic: topic.name, part, reason: why }))
@@ -394,7 +394,7 @@ export const subscribe = <A, T, K, P, E = never, R = never>(
     readonly expression?: string | undefined
     readonly type?: "TAG" | "SQL92" | undefined
     readonly onDecodeError: DecodeErrorPolicy
-    readonly handler: TypedMessageHandler<A, T, K, P, E, R>
+    readonly handler: TypedMessageHandler<NoInfer<A>, NoInfer<T>, NoInfer<K>, NoInfer<P>, E, R>
   }
 ): TypedSubscription<E, R> => ({
   topic: topic.name,
