@@ -248,6 +248,7 @@ describe("typed topics on the embedded cluster", () => {
       expect(bodyText((failed as Topic.MessageDecodeError).raw)).toBe("oops")
       // The malformed message was not committed: a stream that sends it to the DLQ meets it again, then goes on.
       yield* producer.send(Plain, order(2), { tags: "created" })
+      const logs = yield* keptLogs
       const next = yield* PushConsumer.typedStream(Plain, {
         group: "streamers",
         onDecodeError: "dead-letter",
@@ -257,9 +258,11 @@ describe("typed topics on the embedded cluster", () => {
         Stream.runCollect,
         Effect.map(Chunk.toReadonlyArray),
         Effect.provide(clientStack("s1")),
-        Effect.provide(NodeFileSystem.layer)
+        Effect.provide(NodeFileSystem.layer),
+        Effect.provide(logs.layer)
       )
       expect(next.map((d) => [d.value.id, d.tags])).toEqual([["o-2", "created"]])
+      expect((yield* logs.warnings).filter((w) => w.includes("dead-letter topic"))).toHaveLength(1)
       expect((yield* deadLetters("streamers")).map(bodyText)).toEqual(["oops"])
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
 })
