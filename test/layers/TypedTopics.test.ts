@@ -6,6 +6,7 @@ import { decodeMessages, type MessageExt } from "../../src/protocol/MessageDecod
 import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
 import { Producer } from "../../src/services/Producer.js"
+import type { TypedPushConsumerOptions } from "../../src/services/PushConsumer.js"
 import { RemotingClient } from "../../src/services/RemotingClient.js"
 import * as Topic from "../../src/services/Topic.js"
 import { bodyText, clientStack, producerLayer, startConsumer } from "../support/ConsumerStack.js"
@@ -63,10 +64,6 @@ const deadLetters = (group: string) =>
     return answer.body === undefined ? [] : Either.getOrElse(decodeMessages(answer.body), () => [])
   }).pipe(Effect.orElseSucceed((): ReadonlyArray<MessageExt> => []))
 
-/** Sends a body no schema of Orders decodes, untyped. */
-const sendMalformed = (text: string) =>
-  Effect.flatMap(Producer, (producer) => producer.send({ topic: "Orders", body: Buffer.from(text), tags: "created" }))
-
 /** An order as a handler receives it, from either topic. */
 type Received = Topic.Decoded<typeof Order.Type, string, unknown, unknown>
 
@@ -80,6 +77,33 @@ const keeper = Effect.map(
       Effect.as(Ref.update(kept, (all) => [...all, ...decoded]), "CONSUME_SUCCESS" as const)
   })
 )
+
+/** A one-queue Orders topic and a typed consumer of it (Plain) with a decode-error policy; its logs kept. */
+const typedConsumer = (
+  group: string,
+  onDecodeError: Topic.DecodeErrorPolicy,
+  options: Omit<TypedPushConsumerOptions<never, never>, "group" | "subscriptions"> = {}
+) =>
+  Effect.gen(function*() {
+    const cluster = yield* EmbeddedCluster
+    yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+    const logs = yield* keptLogs
+    const { handler, ids } = yield* keeper
+    const { close } = yield* startConsumer("c1", {
+      ...options,
+      group,
+      subscriptions: [Topic.subscribe(Plain, { onDecodeError, handler })]
+    }).pipe(Effect.provide(logs.layer))
+    return { close, ids, logs }
+  })
+
+/** Sends, in order, typed orders (by number) and malformed bodies (text), tagged "created". */
+const sendInOrder = (items: ReadonlyArray<number | string>) =>
+  Effect.flatMap(Producer, (producer) =>
+    Effect.forEach(items, (item) =>
+      typeof item === "number"
+        ? producer.send(Plain, order(item), { tags: "created" })
+        : producer.send({ topic: "Orders", body: Buffer.from(item), tags: "created" })))
 
 describe("typed topics on the embedded cluster", () => {
   it.scopedLive("a typed send arrives decoded at a typed consumer: value, tags, keys and properties", () =>
@@ -127,20 +151,11 @@ describe("typed topics on the embedded cluster", () => {
 
   it.scopedLive("\"retry\": a malformed body is reconsumed through the retry topic, then the DLQ past max", () =>
     Effect.gen(function*() {
-      const cluster = yield* EmbeddedCluster
-      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
-      const logs = yield* keptLogs
-      const { handler, ids } = yield* keeper
-      const { close } = yield* startConsumer("c1", {
-        group: "billing",
+      const { close, ids, logs } = yield* typedConsumer("billing", "retry", {
         maxReconsumeTimes: 2,
-        consumeMessageBatchMaxSize: 4,
-        subscriptions: [Topic.subscribe(Plain, { onDecodeError: "retry", handler })]
-      }).pipe(Effect.provide(logs.layer))
-      const producer = yield* Producer
-      yield* producer.send(Plain, order(1))
-      yield* sendMalformed("{not json")
-      yield* producer.send(Plain, order(2))
+        consumeMessageBatchMaxSize: 4
+      })
+      yield* sendInOrder([1, "{not json", 2])
       yield* eventually(Effect.map(deadLetters("billing"), (dlq) => dlq.length === 1), {
         what: "the malformed message in the DLQ",
         bound: "20 seconds"
@@ -151,25 +166,15 @@ describe("typed topics on the embedded cluster", () => {
       expect(dead!.reconsumeTimes).toBe(3)
       const warnings = (yield* logs.warnings).filter((w) => w.includes("sent back for retry"))
       expect(warnings.map((w) => w.slice(w.indexOf("#")))).toEqual(["#0", "#1", "#2"])
-      // The good messages of the batch went to the handler, once each.
+      // The good messages went to the handler, once each.
       expect([...(yield* ids)].sort()).toEqual(["o-1", "o-2"])
       yield* close
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1, ...noDelays }))))
 
   it.scopedLive("\"dead-letter\": a malformed body lands in %DLQ%group at once, never retried", () =>
     Effect.gen(function*() {
-      const cluster = yield* EmbeddedCluster
-      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
-      const logs = yield* keptLogs
-      const { handler, ids } = yield* keeper
-      const { close } = yield* startConsumer("c1", {
-        group: "billing",
-        subscriptions: [Topic.subscribe(Plain, { onDecodeError: "dead-letter", handler })]
-      }).pipe(Effect.provide(logs.layer))
-      const producer = yield* Producer
-      yield* producer.send(Plain, order(1))
-      yield* sendMalformed(JSON.stringify({ id: 7 }))
-      yield* producer.send(Plain, order(2))
+      const { close, ids, logs } = yield* typedConsumer("billing", "dead-letter")
+      yield* sendInOrder([1, JSON.stringify({ id: 7 }), 2])
       yield* eventually(Effect.map(ids, (all) => all.length === 2), { what: "the good orders", bound: "20 seconds" })
       yield* eventually(Effect.map(deadLetters("billing"), (dlq) => dlq.length === 1), {
         what: "the malformed message in the DLQ",
@@ -186,38 +191,19 @@ describe("typed topics on the embedded cluster", () => {
 
   it.scopedLive("\"dead-letter\", orderly: the malformed message goes to the DLQ and the queue goes on in order", () =>
     Effect.gen(function*() {
-      const cluster = yield* EmbeddedCluster
-      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
-      const logs = yield* keptLogs
-      const { handler, ids } = yield* keeper
-      const { close } = yield* startConsumer("o1", {
-        group: "billing_orderly",
-        orderly: true,
-        subscriptions: [Topic.subscribe(Plain, { onDecodeError: "dead-letter", handler })]
-      }).pipe(Effect.provide(logs.layer))
-      const producer = yield* Producer
-      yield* producer.send(Plain, order(1))
-      yield* sendMalformed("[]")
-      yield* producer.send(Plain, order(2))
-      yield* producer.send(Plain, order(3))
+      const { close, ids, logs } = yield* typedConsumer("billing_orderly", "dead-letter", { orderly: true })
+      yield* sendInOrder([1, "[]", 2, 3])
       yield* eventually(Effect.map(ids, (all) => all.length === 3), { what: "the good orders", bound: "20 seconds" })
       expect(yield* ids).toEqual(["o-1", "o-2", "o-3"])
       expect((yield* deadLetters("billing_orderly")).map(bodyText)).toEqual(["[]"])
+      expect((yield* logs.warnings).filter((w) => w.includes("dead-letter topic"))).toHaveLength(1)
       yield* close
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
 
   it.scopedLive("\"fail\": the batch fails with MessageDecodeError, surfaced as the handler's failure", () =>
     Effect.gen(function*() {
-      const cluster = yield* EmbeddedCluster
-      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
-      const logs = yield* keptLogs
-      const { handler, ids } = yield* keeper
-      const { close } = yield* startConsumer("c1", {
-        group: "billing",
-        maxReconsumeTimes: 1,
-        subscriptions: [Topic.subscribe(Plain, { onDecodeError: "fail", handler })]
-      }).pipe(Effect.provide(logs.layer))
-      yield* sendMalformed("oops")
+      const { close, ids, logs } = yield* typedConsumer("billing", "fail", { maxReconsumeTimes: 1 })
+      yield* sendInOrder(["oops"])
       const failures = Effect.map(logs.warnings, (ws) => ws.filter((w) => w.includes("the handler failed")))
       yield* eventually(Effect.map(failures, (f) => f.length === 2), {
         what: "the failure surfaced twice (first delivery and one reconsume)",
@@ -235,8 +221,7 @@ describe("typed topics on the embedded cluster", () => {
     Effect.gen(function*() {
       const cluster = yield* EmbeddedCluster
       yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
-      const producer = yield* Producer
-      yield* sendMalformed("oops")
+      yield* sendInOrder(["oops"])
       const run = PushConsumer.typedStream(Plain, { group: "streamers", onDecodeError: "fail", concurrency: 1 }).pipe(
         Stream.runCollect,
         Effect.map(Chunk.toReadonlyArray),
@@ -247,7 +232,7 @@ describe("typed topics on the embedded cluster", () => {
       expect(failed).toMatchObject({ _tag: "MessageDecodeError", topic: "Orders", part: "body" })
       expect(bodyText((failed as Topic.MessageDecodeError).raw)).toBe("oops")
       // The malformed message was not committed: a stream that sends it to the DLQ meets it again, then goes on.
-      yield* producer.send(Plain, order(2), { tags: "created" })
+      yield* sendInOrder([2])
       const logs = yield* keptLogs
       const next = yield* PushConsumer.typedStream(Plain, {
         group: "streamers",
