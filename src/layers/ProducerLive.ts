@@ -8,7 +8,9 @@ import {
   NoRouteError,
   Producer,
   type ProducerService,
+  type SendError,
   type SendOptions,
+  type SendResult,
   type TypedSendOptions
 } from "../services/Producer.js"
 import { RemotingClient } from "../services/RemotingClient.js"
@@ -87,7 +89,7 @@ export const make = (
 
     yield* instance.registerProducer({ groupName: group, topics: publishInfo.topics })
 
-    const sendMessage = (given: Message, sendOptions?: SendOptions): ReturnType<ProducerService["send"]> =>
+    const sendMessage = (given: Message, sendOptions?: SendOptions): Effect.Effect<SendResult, SendError> =>
       Effect.suspend(() => {
         const checked = checkMessage(given, maxMessageSize)
         if (Either.isLeft(checked)) return Effect.fail(checked.left)
