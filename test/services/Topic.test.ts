@@ -1,30 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, Effect, Either, FastCheck as fc, Schema } from "effect"
-import { decodeMessages, encodeMessageRecord, type MessageExt } from "../../src/protocol/MessageDecoder.js"
-import { type Message, messageProperties } from "../../src/services/Message.js"
 import * as Topic from "../../src/services/Topic.js"
-
-/** A message as a broker would hand it back: the sent message's properties and body, through the record codec. */
-const received = (message: Message): MessageExt => {
-  const record = Either.getOrThrow(encodeMessageRecord({
-    topic: message.topic,
-    flag: message.flag ?? 0,
-    properties: messageProperties(message),
-    body: message.body,
-    queueId: 0,
-    queueOffset: 0,
-    sysFlag: 0,
-    bornTimestamp: 1,
-    bornHost: { host: "127.0.0.1", port: 1 },
-    storeTimestamp: 2,
-    storeHost: { host: "127.0.0.1", port: 2 },
-    commitLogOffset: 0,
-    bodyCRC: 0,
-    reconsumeTimes: 0,
-    preparedTransactionOffset: 0
-  }))
-  return Either.getOrThrow(decodeMessages(record))[0]!
-}
+import { received } from "../support/ReceivedMessage.js"
 
 const roundTrip = <A, T, K, P>(topic: Topic.Topic<A, T, K, P>, value: A, fields?: Topic.MessageFields<T, K, P>) =>
   Either.flatMap(Topic.encode(topic, value, fields), (message) => Topic.decodeEither(topic, received(message)))

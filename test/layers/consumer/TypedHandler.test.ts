@@ -4,32 +4,14 @@ import { typedHandler } from "../../../src/layers/consumer/TypedHandler.js"
 import type { MessageExt } from "../../../src/protocol/MessageDecoder.js"
 import type { ConsumeResult } from "../../../src/services/PushConsumer.js"
 import * as Topic from "../../../src/services/Topic.js"
+import { received } from "../../support/ReceivedMessage.js"
 
 const Orders = Topic.make("Orders", Schema.Struct({ id: Schema.String }))
 const Payments = Topic.make("Payments", Schema.Struct({ amount: Schema.Number }))
 
 /** A received message of `topic` with a JSON body (the typed handler tells messages apart by identity). */
-const message = (topic: string, body: unknown): MessageExt => ({
-  topic,
-  flag: 0,
-  properties: {},
-  body: Buffer.from(JSON.stringify(body)),
-  queueId: 0,
-  storeSize: 0,
-  queueOffset: 0,
-  sysFlag: 0,
-  bornTimestamp: 0,
-  bornHost: { host: "127.0.0.1", port: 1 },
-  storeTimestamp: 0,
-  storeHost: { host: "127.0.0.1", port: 2 },
-  commitLogOffset: 0,
-  bodyCRC: 0,
-  reconsumeTimes: 0,
-  preparedTransactionOffset: 0,
-  magicCode: 0,
-  msgId: `${topic}:${JSON.stringify(body)}`,
-  offsetMsgId: ""
-})
+const message = (topic: string, body: unknown): MessageExt =>
+  received({ topic, body: Buffer.from(JSON.stringify(body)) })
 
 const context = { queue: { topic: "%RETRY%g", brokerName: "broker-a", queueId: 0 } }
 
