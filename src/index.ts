@@ -51,8 +51,12 @@ export {
   type SendResult,
   type SendStatus,
   type TransactionChecker,
-  type TransactionSendResult
+  type TransactionSendResult,
+  type TypedSendOptions
 } from "./services/Producer.js"
+
+// Typed topics: a topic tied to a Schema, encoded by the producer's send, decoded by typed subscriptions.
+export * as Topic from "./services/Topic.js"
 
 // The push consumer.
 export {
@@ -72,11 +76,12 @@ export {
   type PushConsumerOptions,
   type PushConsumerService,
   type QueueState,
-  type Subscription
+  type Subscription,
+  type TypedPushConsumerOptions
 } from "./services/PushConsumer.js"
 // The tag with `stream`, which its layer builds.
 export * as PushConsumerLive from "./layers/PushConsumerLive.js"
-export { PushConsumer } from "./layers/PushConsumerStream.js"
+export { PushConsumer, type TypedStreamOptions } from "./layers/PushConsumerStream.js"
 
 // The transport, for requests of one's own (admin, debugging): name servers, RPC hooks, the broker's requests.
 export * as RemotingClientLive from "./layers/RemotingClientLive.js"

@@ -3,12 +3,21 @@ import { ipToBytes } from "../protocol/HostAddress.js"
 import { UniqueIdGenerator } from "../protocol/MessageId.js"
 import { RMQ_SYS_TRACE_TOPIC } from "../protocol/TraceData.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
-import { checkBatch, checkMessage } from "../services/Message.js"
+import { checkBatch, checkMessage, type Message } from "../services/Message.js"
 import { NameServerAddresses } from "../services/NameServerAddresses.js"
 import { withoutNamespace } from "../services/Namespace.js"
-import { NoRouteError, Producer, type ProducerService, type SendOptions } from "../services/Producer.js"
+import {
+  NoRouteError,
+  Producer,
+  type ProducerService,
+  type SendError,
+  type SendOptions,
+  type SendResult,
+  type TypedSendOptions
+} from "../services/Producer.js"
 import { RemotingClient } from "../services/RemotingClient.js"
 import { RequestHandlers } from "../services/RequestHandlers.js"
+import { encode, isTopic, type Topic } from "../services/Topic.js"
 import { selectQueue } from "../services/TopicPublishInfo.js"
 import { TopicRouteCache } from "../services/TopicRouteCache.js"
 import { MQFaultStrategy } from "./producer/MQFaultStrategy.js"
@@ -94,7 +103,7 @@ export const make = (
 
     yield* instance.registerProducer({ groupName: group, topics: publishInfo.topics })
 
-    const send: ProducerService["send"] = (given, sendOptions?: SendOptions) =>
+    const sendMessage = (given: Message, sendOptions?: SendOptions): Effect.Effect<SendResult, SendError> =>
       Effect.suspend(() => {
         const checked = checkMessage(given, maxMessageSize)
         if (Either.isLeft(checked)) return Effect.fail(checked.left)
@@ -115,6 +124,16 @@ export const make = (
           resultFromWire
         )
       })
+
+    // A typed send encodes its value into a message, then sends it as any other.
+    const send = ((
+      first: Message | Topic<unknown, unknown, unknown, unknown>,
+      second?: unknown,
+      third?: TypedSendOptions<unknown, unknown, unknown>
+    ) =>
+      isTopic(first)
+        ? Effect.flatMap(encode(first, second, third), (message) => sendMessage(message, third))
+        : sendMessage(first, second as SendOptions | undefined)) as ProducerService["send"]
 
     const sendBatch: ProducerService["sendBatch"] = (given, sendOptions) =>
       Effect.gen(function*() {

@@ -10,10 +10,11 @@ import { withoutNamespace, wrapNamespace } from "../services/Namespace.js"
 import type { OffsetStoreError } from "../services/OffsetStore.js"
 import { PullMessageService } from "../services/PullMessageService.js"
 import {
-  type ConsumeResult,
   PushConsumer,
   type PushConsumerOptions,
-  type PushConsumerService
+  type PushConsumerService,
+  type Subscription,
+  type TypedPushConsumerOptions
 } from "../services/PushConsumer.js"
 import { RemotingClient } from "../services/RemotingClient.js"
 import type { RequestHandlers } from "../services/RequestHandlers.js"
@@ -24,6 +25,7 @@ import * as ConsumeExecutor from "./consumer/ConsumeExecutor.js"
 import * as ConsumeOrderly from "./consumer/ConsumeOrderly.js"
 import { makeConsumerApi } from "./consumer/ConsumerApi.js"
 import {
+  type ConsumeHandler,
   type ConsumerContext,
   type ConsumerSettings,
   ConsumeStats,
@@ -36,6 +38,7 @@ import { ProcessQueueTable } from "./consumer/ProcessQueueTable.js"
 import { makeQueueLocks } from "./consumer/QueueLocks.js"
 import * as Rebalance from "./consumer/Rebalance.js"
 import { queueStates, runningInfo } from "./consumer/RunningInfo.js"
+import { typedHandler } from "./consumer/TypedHandler.js"
 import type { LocalFileOffsetStoreOptions } from "./LocalFileOffsetStore.js"
 import * as ProducerLive from "./ProducerLive.js"
 import * as RemoteBrokerOffsetStore from "./RemoteBrokerOffsetStore.js"
@@ -98,7 +101,7 @@ export type PushConsumerStartError = DuplicateGroupError | OffsetStoreError
  * @category constructors
  */
 export const make = <E, R>(
-  options: PushConsumerOptions<E, R>
+  options: PushConsumerOptions<E, R> | TypedPushConsumerOptions<E, R>
 ): Effect.Effect<
   PushConsumerService,
   DuplicateGroupError | OffsetStoreError,
@@ -110,7 +113,7 @@ export const make = <E, R>(
     const client = yield* RemotingClient
     const pulls = yield* PullMessageService
     const started = yield* Clock.currentTimeMillis
-    const settings = resolveSettings(options as PushConsumerOptions<unknown, unknown>, instance, started)
+    const settings = resolveSettings(options, instance, started)
     const clustering = settings.messageModel === "CLUSTERING"
     const api = makeConsumerApi({ client, routes, timeout: instance.config.apiTimeout })
     const offsetStore = clustering
@@ -123,6 +126,10 @@ export const make = <E, R>(
     yield* offsetStore.load
 
     const runtime = yield* Effect.context<R>()
+    // The handler's context `R` is provided below, with the runtime's.
+    const handle = ("handler" in options
+      ? options.handler
+      : typedHandler(options.subscriptions, settings.orderly)) as ConsumeHandler
     const context: ConsumerContext = {
       settings,
       instance,
@@ -135,8 +142,8 @@ export const make = <E, R>(
       handler: (messages, ctx) =>
         Effect.contextWithEffect((current: Context.Context<never>) =>
           current === runtime
-            ? options.handler(messages, ctx) as Effect.Effect<ConsumeResult, E>
-            : Effect.provide(options.handler(messages, ctx), runtime)
+            ? handle(messages, ctx)
+            : Effect.provide(handle(messages, ctx), runtime)
         ),
       subscriptions: subscriptionTable(options.subscriptions, settings, started),
       processQueues: new ProcessQueueTable(),
@@ -206,7 +213,7 @@ export const make = <E, R>(
  * dispatcher, or one of its own.
  */
 const consumeTracer = (
-  options: PushConsumerOptions<unknown, unknown>,
+  options: { readonly group: string; readonly customizedTraceTopic?: string | undefined },
   settings: ConsumerSettings,
   instance: Context.Tag.Service<ClientInstance>
 ) =>
@@ -230,7 +237,7 @@ const consumeTracer = (
  * consumer (Java: `copySubscription`).
  */
 const subscriptionTable = (
-  subscriptions: PushConsumerOptions<unknown, unknown>["subscriptions"],
+  subscriptions: ReadonlyArray<Subscription>,
   settings: ConsumerSettings,
   subVersion: number
 ) => {
@@ -264,6 +271,6 @@ const consumerData = ({ settings, subscriptions }: ConsumerContext): ConsumerDat
  * @category layers
  */
 export const layer = <E, R>(
-  options: PushConsumerOptions<E, R>
+  options: PushConsumerOptions<E, R> | TypedPushConsumerOptions<E, R>
 ): Layer.Layer<PushConsumer, DuplicateGroupError | OffsetStoreError, PushConsumerRequirements | R> =>
   Layer.scoped(PushConsumer, make(options))

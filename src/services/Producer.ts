@@ -4,6 +4,7 @@ import type { MessageQueue } from "../protocol/MessageQueue.js"
 import type { BrokerResponseError } from "./BrokerResponseError.js"
 import type { Message, MessageValidationError } from "./Message.js"
 import type { RemotingError } from "./RemotingClient.js"
+import type { MessageEncodeError, MessageFields, Topic, UserProperties } from "./Topic.js"
 import type { RouteError } from "./TopicRouteCache.js"
 
 /**
@@ -78,6 +79,17 @@ export interface SendOptions {
 }
 
 /**
+ * Options of a typed send (`send(topic, value, options)`): those of a send, with the message's tags, keys and user
+ * properties as the topic types them, its flag and delay level.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TypedSendOptions<T = string, K = string, P = UserProperties>
+  extends SendOptions, MessageFields<T, K, P>
+{}
+
+/**
  * The outcome of a local transaction (Java: `LocalTransactionState`).
  *
  * @since 0.1.0
@@ -113,8 +125,20 @@ export type TransactionChecker = (message: MessageExt) => Effect.Effect<LocalTra
  */
 export interface ProducerService {
   readonly group: string
-  /** Sends and waits for the broker's answer, retrying on another broker when that can help. */
-  readonly send: (message: Message, options?: SendOptions) => Effect.Effect<SendResult, SendError>
+  /**
+   * Sends and waits for the broker's answer, retrying on another broker when that can help. Given a typed topic
+   * (`Topic.make`) and a value, encodes the value (and the options' tags, keys and properties) with the topic's
+   * schemas, then sends that message the same way; a value that does not encode is a `MessageEncodeError` and
+   * nothing is sent.
+   */
+  readonly send: {
+    (message: Message, options?: SendOptions): Effect.Effect<SendResult, SendError>
+    <A, T, K, P>(
+      topic: Topic<A, T, K, P>,
+      value: NoInfer<A>,
+      options?: TypedSendOptions<NoInfer<T>, NoInfer<K>, NoInfer<P>>
+    ): Effect.Effect<SendResult, SendError | MessageEncodeError>
+  }
   /**
    * Sends messages of one topic as one request (Java: `send(Collection<Message>)`, SEND_BATCH_MESSAGE); `msgId` of
    * the result lists their unique ids joined by commas. Use `splitBatch` to cut a long list under the size limit.

@@ -4,6 +4,7 @@ import type { ConsumeFromWhere, MessageModel } from "../protocol/bodies/Heartbea
 import type { MessageExt } from "../protocol/MessageDecoder.js"
 import type { MessageQueue } from "../protocol/MessageQueue.js"
 import type { AllocateMessageQueueStrategy } from "./AllocateMessageQueue.js"
+import type { TypedSubscription } from "./Topic.js"
 import type { MessageTraceOptions } from "./TraceDispatcher.js"
 
 /**
@@ -107,6 +108,19 @@ export interface PushConsumerOptions<E = unknown, R = never> extends MessageTrac
   readonly consumerTimeoutWhenSuspend?: Duration.DurationInput | undefined
   /** Broadcasting: where offset files are kept (Java: `rocketmq.client.localOffsetStoreDir`, `~/.rocketmq_offsets`). */
   readonly localOffsetStoreDir?: string | undefined
+}
+
+/**
+ * Settings of a push consumer of typed topics: those of a push consumer, with typed subscriptions (`Topic.subscribe`,
+ * each with its handler and decode-error policy) in place of the subscriptions and the handler.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface TypedPushConsumerOptions<E = unknown, R = never>
+  extends Omit<PushConsumerOptions<E, R>, "subscriptions" | "handler">
+{
+  readonly subscriptions: ReadonlyArray<TypedSubscription<E, R>>
 }
 
 /**

@@ -9,7 +9,11 @@ import * as PushConsumerLive from "../../src/layers/PushConsumerLive.js"
 import * as TopicRouteCacheLive from "../../src/layers/TopicRouteCacheLive.js"
 import type { MessageExt } from "../../src/protocol/MessageDecoder.js"
 import { Producer } from "../../src/services/Producer.js"
-import { PushConsumer, type PushConsumerOptions } from "../../src/services/PushConsumer.js"
+import {
+  PushConsumer,
+  type PushConsumerOptions,
+  type TypedPushConsumerOptions
+} from "../../src/services/PushConsumer.js"
 import { RequestHandlers } from "../../src/services/RequestHandlers.js"
 import { clientOn } from "./EmbeddedClient.js"
 import { eventually as awaitCondition } from "./Eventually.js"
@@ -27,7 +31,7 @@ export const producerLayer = (group = "test_producer") =>
 /** Starts a push consumer in a scope of its own; `close` shuts it down (as closing its layer's scope does). */
 export const startConsumer = <E>(
   instanceName: string,
-  options: PushConsumerOptions<E, never>,
+  options: PushConsumerOptions<E, never> | TypedPushConsumerOptions<E, never>,
   config: Record<string, unknown> = {}
 ) =>
   Effect.gen(function*() {

@@ -3,7 +3,13 @@ import { Cause, Clock, Duration, Effect, Either, Exit, FiberRef, FiberSet, Sched
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
-import { type ConsumerContext, LOCAL_RETRY_DELAY, queueLogAnnotations, setOwnProperty } from "./ConsumerContext.js"
+import {
+  type ConsumeOutcome,
+  type ConsumerContext,
+  LOCAL_RETRY_DELAY,
+  queueLogAnnotations,
+  setOwnProperty
+} from "./ConsumerContext.js"
 import { taggedCounter } from "./ConsumerMetrics.js"
 import { appendAfter, appendBefore, traceBefore } from "./ConsumeTrace.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
@@ -27,7 +33,7 @@ export const runHandler = (
   context: ConsumerContext,
   held: HeldQueue,
   messages: ReadonlyArray<MessageExt>
-): Effect.Effect<ConsumeResult> => {
+): Effect.Effect<ConsumeOutcome> => {
   // Written without `Effect.gen`, the clock read without an effect: this runs once per batch (one message by default).
   const run = Effect.suspend(() => {
     const started = context.clock.unsafeCurrentTimeMillis()
@@ -36,16 +42,18 @@ export const runHandler = (
     const traced = traceBefore(context.trace, messages, started)
     const handled = Effect.flatMap(Effect.exit(context.handler(messages, { queue: held.queue })), (exit) => {
       if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return Effect.interrupt
-      const result: ConsumeResult = Exit.isSuccess(exit) ? exit.value : "RECONSUME_LATER"
+      const outcome: ConsumeOutcome = Exit.isSuccess(exit) ? exit.value : "RECONSUME_LATER"
       const ended = context.clock.unsafeCurrentTimeMillis()
-
-      const ok = result === "CONSUME_SUCCESS" ? messages.length : 0
+      const ok = typeof outcome === "string"
+        ? (outcome === "CONSUME_SUCCESS" ? messages.length : 0)
+        : (outcome.result === "CONSUME_SUCCESS" ? messages.length - outcome.setApart.length : 0)
       context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
       held.processQueue.consumedAt(ended)
-      const counted = Effect.withFiberRuntime<ConsumeResult>((fiber) => {
-        const counter = result === "CONSUME_SUCCESS" ? consumedOk : consumedLater
-        counter.unsafeUpdate(messages.length, fiber.getFiberRef(FiberRef.currentMetricLabels))
-        return Effect.succeed(result)
+      const counted = Effect.withFiberRuntime<ConsumeOutcome>((fiber) => {
+        const labels = fiber.getFiberRef(FiberRef.currentMetricLabels)
+        if (ok > 0) consumedOk.unsafeUpdate(ok, labels)
+        if (ok < messages.length) consumedLater.unsafeUpdate(messages.length - ok, labels)
+        return Effect.succeed(outcome)
       })
       const done = Exit.isSuccess(exit) ? counted : Effect.zipRight(
         Effect.logWarning("the handler failed; the messages will be consumed again", exit.cause).pipe(
@@ -53,7 +61,9 @@ export const runHandler = (
         ),
         counted
       )
-      return traced === undefined ? done : Effect.zipRight(appendAfter(traced, messages.length, exit, ended), done)
+      if (traced === undefined) return done
+      const result = Exit.map(exit, (o): ConsumeResult => typeof o === "string" ? o : o.result)
+      return Effect.zipRight(appendAfter(traced, messages.length, result, ended), done)
     })
     return traced === undefined ? handled : Effect.zipRight(appendBefore(traced), handled)
   })
@@ -186,6 +196,30 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
       }))
 
     /**
+     * Settles what the handler answered: messages set apart (a typed subscription's that did not decode) are sent
+     * back with their delay level, then the others settled by the result.
+     */
+    const settleOutcome = (
+      held: HeldQueue,
+      messages: ReadonlyArray<MessageExt>,
+      outcome: ConsumeOutcome
+    ): Effect.Effect<void> => {
+      if (typeof outcome === "string") return settle(held, messages, outcome, 0)
+      const apart = new Set(outcome.setApart.map((s) => s.message))
+      const byLevel = new Map<number, Array<MessageExt>>()
+      for (const { delayLevel, message } of outcome.setApart) {
+        const level = byLevel.get(delayLevel)
+        if (level === undefined) byLevel.set(delayLevel, [message])
+        else level.push(message)
+      }
+      const rest = messages.filter((m) => !apart.has(m))
+      return Effect.zipRight(
+        Effect.forEach(byLevel, ([level, sent]) => settleFailed(held, sent, level), { discard: true }),
+        rest.length === 0 ? Effect.void : settle(held, rest, outcome.result, 0)
+      )
+    }
+
+    /**
      * One batch in a worker: registered in flight for the consume-timeout sweep, run, settled. An entry left by an
      * interruption (the consumer closing) is let go with the consumer; one left by a handler that interrupted itself
      * is sent back by the sweep once past the timeout.
@@ -198,7 +232,7 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
         return Effect.flatMap(
           runHandler(context, held, messages),
           // Not in flight any more: the sweep took the batch past its timeout and settled it already.
-          (result) => inFlight.delete(id) ? settle(held, messages, result, 0) : Effect.void
+          (outcome) => inFlight.delete(id) ? settleOutcome(held, messages, outcome) : Effect.void
         )
       })
 

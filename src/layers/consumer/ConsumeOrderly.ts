@@ -2,7 +2,7 @@ import { Duration, Effect, Either, FiberSet, type Scope } from "effect"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
 import { runHandler } from "./ConsumeConcurrently.js"
-import { type ConsumerContext, LOCK_MAX_LIVE_MILLIS } from "./ConsumerContext.js"
+import { type ConsumeOutcome, type ConsumerContext, LOCK_MAX_LIVE_MILLIS } from "./ConsumerContext.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
 import type { ConsumeService } from "./PullLoop.js"
 
@@ -90,6 +90,33 @@ export const make = (
         return yield* commit(held)
       })
 
+    /**
+     * Settles what the handler answered. Messages set apart (a typed subscription's that did not decode, for the DLQ)
+     * are sent back first, and stay taken, so that the commit passes them; if one cannot be sent back, the whole
+     * batch is consumed again later. The others are settled by the result.
+     */
+    const settleOutcome = (
+      held: HeldQueue,
+      messages: ReadonlyArray<MessageExt>,
+      outcome: ConsumeOutcome
+    ): Effect.Effect<Step> =>
+      Effect.gen(function*() {
+        if (typeof outcome === "string") return yield* settle(held, messages, outcome)
+        if (held.processQueue.dropped) return "stop" as const
+        for (const { delayLevel, message } of outcome.setApart) {
+          if (!clustering) continue // Java: broadcasting has no send-back; the message is dropped.
+          const sent = yield* Effect.either(
+            api.sendMessageBack(settings.group, held.queue, message, delayLevel, settings.maxReconsumeTimes)
+          )
+          if (Either.isLeft(sent)) {
+            held.processQueue.makeMessagesToConsumeAgain(messages)
+            return "suspend" as const
+          }
+        }
+        const apart = new Set(outcome.setApart.map((s) => s.message))
+        return yield* settle(held, messages.filter((m) => !apart.has(m)), outcome.result)
+      })
+
     /** One batch of the queue under its consume lock: taken in offset order, handled, settled. */
     const consumeOne = (held: HeldQueue): Effect.Effect<Step> =>
       held.consumeLock.withPermits(1)(Effect.suspend(() => {
@@ -99,7 +126,7 @@ export const make = (
         if (messages.length === 0) return Effect.succeed("stop" as const)
         return Effect.flatMap(
           runHandler(context, held, messages),
-          (result) => Effect.uninterruptible(settle(held, messages, result))
+          (outcome) => Effect.uninterruptible(settleOutcome(held, messages, outcome))
         )
       }))
 

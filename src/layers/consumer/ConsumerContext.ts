@@ -1,4 +1,4 @@
-import { type Clock, Duration } from "effect"
+import { type Clock, Duration, type Effect } from "effect"
 import type { ConsumeFromWhere, MessageModel, SubscriptionData } from "../../protocol/bodies/HeartbeatData.js"
 import { MessageConst, RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
@@ -8,7 +8,12 @@ import { type AllocateMessageQueueStrategy, averagely } from "../../services/All
 import type { ClientInstanceService } from "../../services/ClientInstance.js"
 import { withoutNamespace, wrapNamespace } from "../../services/Namespace.js"
 import type { OffsetStoreService } from "../../services/OffsetStore.js"
-import { type MessageHandler, pushConsumerDefaults, type PushConsumerOptions } from "../../services/PushConsumer.js"
+import {
+  type ConsumeContext,
+  type ConsumeResult,
+  pushConsumerDefaults,
+  type PushConsumerOptions
+} from "../../services/PushConsumer.js"
 import type { TopicRouteCacheService } from "../../services/TopicRouteCache.js"
 import type { ConsumeExecutor } from "./ConsumeExecutor.js"
 import type { ConsumerApi } from "./ConsumerApi.js"
@@ -69,7 +74,7 @@ export const LOCAL_RETRY_DELAY = Duration.seconds(5)
  * @category consumer
  */
 export const resolveSettings = (
-  options: PushConsumerOptions<unknown, unknown>,
+  options: Omit<PushConsumerOptions<unknown, unknown>, "subscriptions" | "handler">,
   instance: ClientInstanceService,
   now: number
 ): ConsumerSettings => {
@@ -142,6 +147,31 @@ export const subscriptionData = (
 }
 
 /**
+ * What a batch's handler answered: one result for every message, or (typed subscriptions, see `TypedHandler.ts`) the
+ * messages that did not decode set apart, each to be sent back with its delay level (0: the retry topic, -1: the DLQ
+ * at once, Java's `delayLevelWhenNextConsume`), and one result for the others.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export type ConsumeOutcome = ConsumeResult | {
+  readonly result: ConsumeResult
+  readonly setApart: ReadonlyArray<{ readonly message: MessageExt; readonly delayLevel: number }>
+}
+
+/**
+ * The handler as the consume services run it: the user's (untyped), or the typed subscriptions' decoding in front of
+ * theirs.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export type ConsumeHandler = (
+  messages: ReadonlyArray<MessageExt>,
+  context: ConsumeContext
+) => Effect.Effect<ConsumeOutcome, unknown>
+
+/**
  * What the pull, consume and rebalance parts of one push consumer share: its settings, the services it calls, and
  * the table of the queues it holds (whose per-queue state only `ProcessQueueTable` and `ProcessQueue` change).
  *
@@ -155,7 +185,7 @@ export interface ConsumerContext {
   readonly api: ConsumerApi
   readonly offsetStore: OffsetStoreService
   readonly executor: ConsumeExecutor
-  readonly handler: MessageHandler<unknown, never>
+  readonly handler: ConsumeHandler
   /** Subscriptions by topic as it travels (the retry topic included for clustering). */
   readonly subscriptions: ReadonlyMap<string, SubscriptionData>
   /** The queues held, with their caches and per-queue state. */
