@@ -1,6 +1,6 @@
 import { Clock, Effect } from "effect"
 import { QueryMessageRequestHeader, ViewMessageRequestHeader } from "../../protocol/headers/AdminHeaders.js"
-import { MessageConst } from "../../protocol/MessageConst.js"
+import { KEY_SEPARATOR, MessageConst } from "../../protocol/MessageConst.js"
 import { decodeMessages, type MessageExt } from "../../protocol/MessageDecoder.js"
 import { decodeOffsetMessageId, uniqueIdTimestamp } from "../../protocol/MessageId.js"
 import { request } from "../../protocol/RemotingCommand.js"
@@ -77,7 +77,7 @@ export const makeMessages = (calls: AdminCalls) => {
         .sort((a, b) => a.storeTimestamp - b.storeTimestamp)
     })
 
-  const keysOf = (m: MessageExt) => (m.properties[MessageConst.KEYS] ?? "").split(" ")
+  const keysOf = (m: MessageExt) => (m.properties[MessageConst.KEYS] ?? "").split(KEY_SEPARATOR)
 
   const queryMessagesByKey: AdminService["queryMessagesByKey"] = (q) =>
     Effect.gen(function*() {
