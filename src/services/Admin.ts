@@ -280,6 +280,11 @@ export interface AdminService {
   readonly brokerRuntimeInfo: (address: string) => Effect.Effect<Readonly<Record<string, string>>, AdminError>
   /** Creates or updates a consumer group on the target's masters (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP). */
   readonly createGroup: (settings: GroupSettings) => Effect.Effect<ReadonlyArray<BrokerAddress>, AdminError>
+  /** A consumer group's settings on each of the target's masters that has it (GET_ALL_SUBSCRIPTIONGROUP_CONFIG). */
+  readonly groupConfigs: (
+    group: string,
+    target?: AdminTarget
+  ) => Effect.Effect<ReadonlyArray<{ readonly broker: BrokerAddress; readonly config: SubscriptionGroupConfig }>, AdminError>
   /** Deletes a consumer group from the target's masters (DELETE_SUBSCRIPTIONGROUP), its offsets too if asked. */
   readonly deleteGroup: (
     group: string,

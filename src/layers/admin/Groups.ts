@@ -2,7 +2,8 @@ import { Effect } from "effect"
 import {
   ConsumeStats,
   ConsumerConnection,
-  SubscriptionGroupConfig
+  SubscriptionGroupConfig,
+  SubscriptionGroupWrapper
 } from "../../protocol/bodies/AdminBodies.js"
 import { encodeBody } from "../../protocol/bodies/Body.js"
 import { ConsumerRunningInfo } from "../../protocol/bodies/ConsumerRunningInfo.js"
@@ -45,6 +46,18 @@ export const makeGroups = (calls: AdminCalls) => {
         { discard: true }
       )
       return brokers
+    })
+
+  const groupConfigs: AdminService["groupConfigs"] = (group, target) =>
+    Effect.gen(function*() {
+      yield* checkGroupName(group)
+      const found = yield* Effect.forEach(yield* masters(target), (broker) =>
+        Effect.gen(function*() {
+          const answer = yield* call(broker.address, request(RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG))
+          const config = (yield* body(SubscriptionGroupWrapper, answer)).subscriptionGroupTable[group]
+          return config === undefined ? [] : [{ broker, config }]
+        }))
+      return found.flat()
     })
 
   const deleteGroup: AdminService["deleteGroup"] = (group, options) =>
@@ -127,5 +140,5 @@ export const makeGroups = (calls: AdminCalls) => {
       return yield* body(ConsumerRunningInfo, answer)
     })
 
-  return { createGroup, deleteGroup, groupConnections, consumeProgress, consumerRunningInfo }
+  return { createGroup, groupConfigs, deleteGroup, groupConnections, consumeProgress, consumerRunningInfo }
 }

@@ -133,6 +133,8 @@ const makeProcessorTable = (state: BrokerState): ServerHandler => {
         return topicAdmin.getBrokerRuntimeInfo(request)
       case RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP:
         return groupAdmin.updateAndCreateSubscriptionGroup(request)
+      case RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG:
+        return groupAdmin.getAllSubscriptionGroup(request)
       case RequestCode.DELETE_SUBSCRIPTIONGROUP:
         return groupAdmin.deleteSubscriptionGroup(request)
       case RequestCode.GET_CONSUMER_CONNECTION_LIST:

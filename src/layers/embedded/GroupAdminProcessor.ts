@@ -3,7 +3,8 @@ import {
   ConsumerConnection,
   encodeQueueTableBody,
   type OffsetWrapper,
-  SubscriptionGroupConfig
+  SubscriptionGroupConfig,
+  SubscriptionGroupWrapper
 } from "../../protocol/bodies/AdminBodies.js"
 import { decodeBody, encodeBody } from "../../protocol/bodies/Body.js"
 import {
@@ -40,6 +41,13 @@ export const makeGroupAdminProcessor = (state: BrokerState) => {
         return Effect.succeed(response(request, ResponseCode.SUCCESS))
       }
     })
+
+  const getAllSubscriptionGroup = (request: RemotingCommand) =>
+    Effect.succeed(
+      response(request, ResponseCode.SUCCESS, {
+        body: encodeBody(SubscriptionGroupWrapper, { subscriptionGroupTable: Object.fromEntries(subscriptionGroups) })
+      })
+    )
 
   const deleteSubscriptionGroup = (request: RemotingCommand) =>
     withHeader(request, DeleteSubscriptionGroupRequestHeader, (h) => {
@@ -160,6 +168,7 @@ export const makeGroupAdminProcessor = (state: BrokerState) => {
 
   return {
     updateAndCreateSubscriptionGroup,
+    getAllSubscriptionGroup,
     deleteSubscriptionGroup,
     getConsumerConnectionList,
     getConsumeStats,

@@ -53,6 +53,20 @@ export const SubscriptionGroupConfig = Schema.Struct({
 export type SubscriptionGroupConfig = Schema.Schema.Type<typeof SubscriptionGroupConfig>
 
 /**
+ * The body of a GET_ALL_SUBSCRIPTIONGROUP_CONFIG response: a broker's consumer groups by name (Java:
+ * `SubscriptionGroupWrapper`; its `dataVersion` not read).
+ *
+ * @since 0.1.0
+ * @category bodies
+ */
+export const SubscriptionGroupWrapper = Schema.Struct({
+  subscriptionGroupTable: Schema.Record({ key: Schema.String, value: SubscriptionGroupConfig })
+}).annotations({ identifier: "SubscriptionGroupWrapper" })
+
+/** @since 0.1.0 @category bodies */
+export type SubscriptionGroupWrapper = Schema.Schema.Type<typeof SubscriptionGroupWrapper>
+
+/**
  * One client connection of a group (Java: `Connection`): client id, address, language and version code.
  *
  * @since 0.1.0
