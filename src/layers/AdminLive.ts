@@ -27,7 +27,9 @@ export interface AdminSettings {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (settings: AdminSettings = {}): Effect.Effect<AdminService, never, RemotingClient | NameServerAddresses> =>
+export const make = (
+  settings: AdminSettings = {}
+): Effect.Effect<AdminService, never, RemotingClient | NameServerAddresses> =>
   Effect.gen(function*() {
     const calls = makeAdminCalls({
       client: yield* RemotingClient,

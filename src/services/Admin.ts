@@ -284,7 +284,10 @@ export interface AdminService {
   readonly groupConfigs: (
     group: string,
     target?: AdminTarget
-  ) => Effect.Effect<ReadonlyArray<{ readonly broker: BrokerAddress; readonly config: SubscriptionGroupConfig }>, AdminError>
+  ) => Effect.Effect<
+    ReadonlyArray<{ readonly broker: BrokerAddress; readonly config: SubscriptionGroupConfig }>,
+    AdminError
+  >
   /** Deletes a consumer group from the target's masters (DELETE_SUBSCRIPTIONGROUP), its offsets too if asked. */
   readonly deleteGroup: (
     group: string,

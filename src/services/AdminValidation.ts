@@ -33,7 +33,8 @@ const GROUP_MAX_LENGTH = 255
  * @since 0.1.0
  * @category validation
  */
-export const isSystemTopic = (topic: string): boolean => SYSTEM_TOPICS.has(topic) || topic.startsWith(SYSTEM_TOPIC_PREFIX)
+export const isSystemTopic = (topic: string): boolean =>
+  SYSTEM_TOPICS.has(topic) || topic.startsWith(SYSTEM_TOPIC_PREFIX)
 
 /**
  * A topic name any admin request may carry (Java: `Validators.checkTopic`).
@@ -55,7 +56,11 @@ export const checkUserTopic = (topic: string): Either.Either<string, AdminValida
   Either.flatMap(checkTopicName(topic), (name) =>
     isSystemTopic(name)
       ? Either.left(
-        new AdminValidationError({ field: "topic", value: topic, reason: `The topic[${topic}] is conflict with system topic.` })
+        new AdminValidationError({
+          field: "topic",
+          value: topic,
+          reason: `The topic[${topic}] is conflict with system topic.`
+        })
       )
       : Either.right(name))
 
@@ -68,7 +73,9 @@ export const checkUserTopic = (topic: string): Either.Either<string, AdminValida
 export const checkGroupName = (group: string): Either.Either<string, AdminValidationError> => {
   const fail = (reason: string) => Either.left(new AdminValidationError({ field: "group", value: group, reason }))
   if (group.trim().length === 0) return fail("the specified group is blank")
-  if (group.length > GROUP_MAX_LENGTH) return fail(`the specified group is longer than group max length ${GROUP_MAX_LENGTH}.`)
+  if (group.length > GROUP_MAX_LENGTH) {
+    return fail(`the specified group is longer than group max length ${GROUP_MAX_LENGTH}.`)
+  }
   if (!/^[%|a-zA-Z0-9_-]+$/.test(group)) {
     return fail(`the specified group[${group}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`)
   }
@@ -106,7 +113,11 @@ export const checkPerm = (perm: number | undefined): Either.Either<number, Admin
   return Number.isInteger(p) && (p & ~PERM_BITS) === 0 && (p & (PermName.READ | PermName.WRITE)) !== 0
     ? Either.right(p)
     : Either.left(
-      new AdminValidationError({ field: "perm", value: p, reason: "must be 2 (write), 4 (read) or 6 (both), +1 to inherit" })
+      new AdminValidationError({
+        field: "perm",
+        value: p,
+        reason: "must be 2 (write), 4 (read) or 6 (both), +1 to inherit"
+      })
     )
 }
 
@@ -136,7 +147,12 @@ export const checkGroupSettings = (settings: GroupSettings) =>
     retryQueueNums: checkCount("retryQueueNums", settings.retryQueueNums, 1, 0),
     retryMaxTimes: checkCount("retryMaxTimes", settings.retryMaxTimes, 16, 0),
     brokerId: checkCount("brokerId", settings.brokerId, 0, 0),
-    whichBrokerWhenConsumeSlowly: checkCount("whichBrokerWhenConsumeSlowly", settings.whichBrokerWhenConsumeSlowly, 1, 0)
+    whichBrokerWhenConsumeSlowly: checkCount(
+      "whichBrokerWhenConsumeSlowly",
+      settings.whichBrokerWhenConsumeSlowly,
+      1,
+      0
+    )
   }).pipe(Either.map((checked) => ({
     ...checked,
     consumeEnable: settings.consumeEnable ?? true,

@@ -3,12 +3,12 @@ import { decodeBody } from "../../protocol/bodies/Body.js"
 import { ClusterInfo, TopicRouteData } from "../../protocol/bodies/TopicRouteData.js"
 import { type CommandHeader, encodeHeader } from "../../protocol/headers/CommandHeader.js"
 import { type RemotingCommand, request } from "../../protocol/RemotingCommand.js"
-import { requestCodeName, RequestCode } from "../../protocol/RequestCode.js"
+import { RequestCode, requestCodeName } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
 import {
   AdminNotFoundError,
-  AdminValidationError,
   type AdminTarget,
+  AdminValidationError,
   type BrokerAddress,
   type ClusterBroker
 } from "../../services/Admin.js"
@@ -43,12 +43,17 @@ const NAME_SERVER = "name server"
 export const makeAdminCalls = (deps: AdminDeps) => {
   const { client, nameServers, timeout } = deps
 
-  const checked = (address: string, command: RemotingCommand, accept: ReadonlyArray<number>) =>
-    (answer: RemotingCommand) =>
+  const checked =
+    (address: string, command: RemotingCommand, accept: ReadonlyArray<number>) => (answer: RemotingCommand) =>
       accept.includes(answer.code)
         ? Effect.succeed(answer)
         : Effect.fail(
-          new BrokerResponseError({ address, requestCode: command.code, responseCode: answer.code, remark: answer.remark })
+          new BrokerResponseError({
+            address,
+            requestCode: command.code,
+            responseCode: answer.code,
+            remark: answer.remark
+          })
         )
 
   const span = (command: RemotingCommand, address: string) =>
@@ -60,7 +65,10 @@ export const makeAdminCalls = (deps: AdminDeps) => {
 
   /** A request to one broker (or one name server) whose answer must be SUCCESS, or one of `accept`. */
   const call = (address: string, command: RemotingCommand, accept: ReadonlyArray<number> = [ResponseCode.SUCCESS]) =>
-    client.invoke(address, command, timeout).pipe(Effect.flatMap(checked(address, command, accept)), span(command, address))
+    client.invoke(address, command, timeout).pipe(
+      Effect.flatMap(checked(address, command, accept)),
+      span(command, address)
+    )
 
   /** A request to the name servers (the one in use, failing over), its answer SUCCESS. */
   const callNameServer = (command: RemotingCommand) =>

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import {
-  ConsumeStats,
   ConsumerConnection,
+  ConsumeStats,
   SubscriptionGroupConfig,
   SubscriptionGroupWrapper
 } from "../../protocol/bodies/AdminBodies.js"
@@ -98,7 +98,9 @@ export const makeGroups = (calls: AdminCalls) => {
       const stats = yield* Effect.forEach(yield* groupBrokers(group), (b) =>
         Effect.flatMap(call(b.address, request(RequestCode.GET_CONSUME_STATS, extFields)), (answer) =>
           body(ConsumeStats, answer)))
-      const queues = stats.flatMap((s) => s.offsetTable)
+      const queues = stats.flatMap((s) =>
+        s.offsetTable
+      )
         .sort(([a], [b]) => compareMessageQueues(a, b))
         .map(([q, o]): QueueProgress => ({
           topic: q.topic,

@@ -1,5 +1,10 @@
 import { Effect, Either } from "effect"
-import { ConsumeStats, type OffsetWrapper, ResetOffsetBody, TopicStatsTable } from "../../protocol/bodies/AdminBodies.js"
+import {
+  ConsumeStats,
+  type OffsetWrapper,
+  ResetOffsetBody,
+  TopicStatsTable
+} from "../../protocol/bodies/AdminBodies.js"
 import { GetConsumeStatsRequestHeader, GetTopicStatsInfoRequestHeader } from "../../protocol/headers/AdminHeaders.js"
 import { ResetOffsetRequestHeader } from "../../protocol/headers/ClientHeaders.js"
 import { decodeHeader } from "../../protocol/headers/CommandHeader.js"
@@ -50,14 +55,23 @@ export const makeOffsets = (calls: AdminCalls) => {
   const { body, call, header, routeMasters } = calls
 
   const offsetOf = (broker: BrokerAddress, code: number, extFields: Readonly<Record<string, string>>) =>
-    Effect.flatMap(call(broker.address, request(code, extFields)), (answer) =>
-      Either.match(decodeHeader(OffsetResponseHeader, answer.extFields), {
-        onLeft: (e) => Effect.fail(new ProtocolError({ reason: e.message, offset: 0 })),
-        onRight: (h) => Effect.succeed(h.offset)
-      }))
+    Effect.flatMap(
+      call(broker.address, request(code, extFields)),
+      (answer) =>
+        Either.match(decodeHeader(OffsetResponseHeader, answer.extFields), {
+          onLeft: (e) => Effect.fail(new ProtocolError({ reason: e.message, offset: 0 })),
+          onRight: (h) => Effect.succeed(h.offset)
+        })
+    )
 
   /** One queue set back (or forward when forced) to the timestamp's offset, as Java's `resetOffsetConsumeOffset`. */
-  const resetQueue = (broker: BrokerAddress, group: string, queue: MessageQueue, offsets: OffsetWrapper, reset: ResetOffsetRequest) =>
+  const resetQueue = (
+    broker: BrokerAddress,
+    group: string,
+    queue: MessageQueue,
+    offsets: OffsetWrapper,
+    reset: ResetOffsetRequest
+  ) =>
     Effect.gen(function*() {
       const at = { topic: queue.topic, queueId: queue.queueId }
       const timestampOffset = reset.timestamp === -1
@@ -100,7 +114,10 @@ export const makeOffsets = (calls: AdminCalls) => {
       const consumed = stats.offsetTable.filter(([q]) => q.topic === topic)
       if (consumed.length > 0) return consumed
       const table = yield* Effect.flatMap(
-        call(broker.address, request(RequestCode.GET_TOPIC_STATS_INFO, yield* header(GetTopicStatsInfoRequestHeader, { topic }))),
+        call(
+          broker.address,
+          request(RequestCode.GET_TOPIC_STATS_INFO, yield* header(GetTopicStatsInfoRequestHeader, { topic }))
+        ),
         (answer) => body(TopicStatsTable, answer)
       )
       return table.offsetTable.map(([q, o]) =>
@@ -113,7 +130,8 @@ export const makeOffsets = (calls: AdminCalls) => {
       yield* checkReset(reset)
       const perBroker = yield* Effect.forEach(yield* routeMasters(reset.topic), (broker) =>
         Effect.flatMap(queuesOf(broker, reset.group, reset.topic), (queues) =>
-          Effect.forEach(queues, ([queue, offsets]) => resetQueue(broker, reset.group, queue, offsets, reset))))
+          Effect.forEach(queues, ([queue, offsets]) =>
+            resetQueue(broker, reset.group, queue, offsets, reset))))
       return { mode: "offline" as const, queues: perBroker.flat().sort(byQueue) }
     })
 

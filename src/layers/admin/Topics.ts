@@ -1,14 +1,12 @@
 import { Effect } from "effect"
 import { TopicList, TopicStatsTable } from "../../protocol/bodies/AdminBodies.js"
-import { compareMessageQueues } from "../../protocol/MessageQueue.js"
-import {
-  CreateTopicRequestHeader
-} from "../../protocol/headers/ClientHeaders.js"
 import {
   DeleteTopicFromNamesrvRequestHeader,
   DeleteTopicRequestHeader,
   GetTopicStatsInfoRequestHeader
 } from "../../protocol/headers/AdminHeaders.js"
+import { CreateTopicRequestHeader } from "../../protocol/headers/ClientHeaders.js"
+import { compareMessageQueues } from "../../protocol/MessageQueue.js"
 import { request } from "../../protocol/RemotingCommand.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import type { AdminService, TopicQueueStats } from "../../services/Admin.js"
@@ -81,7 +79,9 @@ export const makeTopics = (calls: AdminCalls) => {
       const tables = yield* Effect.forEach(brokers, (b) =>
         Effect.flatMap(call(b.address, request(RequestCode.GET_TOPIC_STATS_INFO, extFields)), (answer) =>
           body(TopicStatsTable, answer)))
-      return tables.flatMap((t) => t.offsetTable)
+      return tables.flatMap((t) =>
+        t.offsetTable
+      )
         .sort(([a], [b]) => compareMessageQueues(a, b))
         .map(([q, o]): TopicQueueStats => ({
           topic: q.topic,

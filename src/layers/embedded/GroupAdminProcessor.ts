@@ -121,7 +121,11 @@ export const makeGroupAdminProcessor = (state: BrokerState) => {
       }
       return member.connection.invoke(request, CALL_CLIENT_TIMEOUT_MILLIS).pipe(
         Effect.catchAll((e) =>
-          fail(request, ResponseCode.SYSTEM_ERROR, `invoke consumer <${h.consumerGroup}> <${h.clientId}> Exception: ${e.message}`)
+          fail(
+            request,
+            ResponseCode.SYSTEM_ERROR,
+            `invoke consumer <${h.consumerGroup}> <${h.clientId}> Exception: ${e.message}`
+          )
         )
       )
     })
@@ -139,7 +143,9 @@ export const makeGroupAdminProcessor = (state: BrokerState) => {
       const table: Array<readonly [MessageQueue, number]> = []
       for (let queueId = 0; queueId < config.writeQueueNums; queueId++) {
         const consumerOffset = groupOffset(h.group, h.topic, queueId)
-        if (consumerOffset === -1) return fail(request, ResponseCode.SYSTEM_ERROR, `THe consumer group <${h.group}> not exist`)
+        if (consumerOffset === -1) {
+          return fail(request, ResponseCode.SYSTEM_ERROR, `THe consumer group <${h.group}> not exist`)
+        }
         const timestampOffset = h.timestamp === -1
           ? store.maxOffset(h.topic, queueId)
           : store.searchOffset(h.topic, queueId, h.timestamp)
@@ -162,7 +168,9 @@ export const makeGroupAdminProcessor = (state: BrokerState) => {
         { topic: h.topic, group: h.group, timestamp: String(h.timestamp), isForce: "false" },
         { body, oneway: true }
       )
-      for (const member of members) member.connection.send(tell)
+      for (const member of members) {
+        member.connection.send(tell)
+      }
       return Effect.succeed(response(request, ResponseCode.SUCCESS, { body }))
     })
 

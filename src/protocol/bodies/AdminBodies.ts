@@ -150,19 +150,23 @@ const QueueKey = Schema.parseJson(MessageQueue)
  * @category bodies
  */
 export const queueTable = <A, I>(value: Schema.Schema<A, I>): Schema.Schema<QueueTable<A>, Record<string, I>> =>
-  Schema.transformOrFail(Schema.Record({ key: Schema.String, value }), Schema.Array(
-    Schema.Tuple(Schema.typeSchema(MessageQueue), Schema.typeSchema(value))
-  ), {
-    strict: true,
-    decode: (record, _, ast) =>
-      ParseResult.mapError(
-        ParseResult.decodeUnknown(Schema.Array(Schema.Tuple(QueueKey, Schema.typeSchema(value))))(
-          Object.entries(record)
+  Schema.transformOrFail(
+    Schema.Record({ key: Schema.String, value }),
+    Schema.Array(
+      Schema.Tuple(Schema.typeSchema(MessageQueue), Schema.typeSchema(value))
+    ),
+    {
+      strict: true,
+      decode: (record, _, ast) =>
+        ParseResult.mapError(
+          ParseResult.decodeUnknown(Schema.Array(Schema.Tuple(QueueKey, Schema.typeSchema(value))))(
+            Object.entries(record)
+          ),
+          (issue) => new ParseResult.Type(ast, record, ParseResult.TreeFormatter.formatIssueSync(issue))
         ),
-        (issue) => new ParseResult.Type(ast, record, ParseResult.TreeFormatter.formatIssueSync(issue))
-      ),
-    encode: (entries) => ParseResult.succeed(Object.fromEntries(entries.map(([q, v]) => [JSON.stringify(q), v])))
-  })
+      encode: (entries) => ParseResult.succeed(Object.fromEntries(entries.map(([q, v]) => [JSON.stringify(q), v])))
+    }
+  )
 
 /**
  * The body of a GET_TOPIC_STATS_INFO response (Java: `TopicStatsTable`).
@@ -218,7 +222,9 @@ export const encodeQueueTableBody = <A>(
   Buffer.from(
     stringifyFastJson({
       ...fields,
-      offsetTable: new Map(offsetTable.map(([q, v]) => [{ brokerName: q.brokerName, queueId: q.queueId, topic: q.topic }, v]))
+      offsetTable: new Map(
+        offsetTable.map(([q, v]) => [{ brokerName: q.brokerName, queueId: q.queueId, topic: q.topic }, v])
+      )
     }),
     "utf8"
   )

@@ -14,7 +14,12 @@ describe("Admin: topics", () => {
   it.scopedLive("creates a topic on every master of a cluster, lists it, routes it, shows its queues' offsets, deletes it", () =>
     Effect.gen(function*() {
       const admin = yield* Admin
-      const created = yield* admin.createTopic({ topic: "Orders", cluster: "DefaultCluster", readQueueNums: 3, writeQueueNums: 3 })
+      const created = yield* admin.createTopic({
+        topic: "Orders",
+        cluster: "DefaultCluster",
+        readQueueNums: 3,
+        writeQueueNums: 3
+      })
       expect(created.map((b) => b.brokerName)).toEqual(["broker-a", "broker-b"])
       const route = yield* admin.topicRoute("Orders")
       expect(route.queueDatas.map((q) => [q.brokerName, q.readQueueNums, q.writeQueueNums, q.perm]).sort()).toEqual([
@@ -26,7 +31,12 @@ describe("Admin: topics", () => {
       yield* produce("Orders", 12)
       const stats = yield* admin.topicStats("Orders")
       expect(stats.map((q) => `${q.brokerName}#${q.queueId}`)).toEqual([
-        "broker-a#0", "broker-a#1", "broker-a#2", "broker-b#0", "broker-b#1", "broker-b#2"
+        "broker-a#0",
+        "broker-a#1",
+        "broker-a#2",
+        "broker-b#0",
+        "broker-b#1",
+        "broker-b#2"
       ])
       expect(stats.reduce((n, q) => n + q.maxOffset, 0)).toBe(12)
       expect(stats.every((q) => q.minOffset === 0 && (q.maxOffset === 0) === (q.lastUpdateTimestamp === 0))).toBe(true)
@@ -42,9 +52,21 @@ describe("Admin: topics", () => {
       const admin = yield* Admin
       const cluster = yield* EmbeddedCluster
       const b = cluster.brokers[1]!
-      yield* admin.createTopic({ topic: "ReadOnly", brokerAddress: b.address, readQueueNums: 2, writeQueueNums: 1, perm: 4 })
+      yield* admin.createTopic({
+        topic: "ReadOnly",
+        brokerAddress: b.address,
+        readQueueNums: 2,
+        writeQueueNums: 1,
+        perm: 4
+      })
       const route = yield* admin.topicRoute("ReadOnly")
-      expect(route.queueDatas).toEqual([{ brokerName: b.name, perm: 4, readQueueNums: 2, writeQueueNums: 1, topicSysFlag: 0 }])
+      expect(route.queueDatas).toEqual([{
+        brokerName: b.name,
+        perm: 4,
+        readQueueNums: 2,
+        writeQueueNums: 1,
+        topicSysFlag: 0
+      }])
     }).pipe(Effect.provide(adminLayer), Effect.provide(withCluster({ brokers: 2 }))))
 
   it.scopedLive("refuses bad input before any request, and names an unknown cluster", () =>
@@ -69,11 +91,15 @@ describe("Admin: topics", () => {
       expect((yield* Effect.flip(admin.deleteTopic("SCHEDULE_TOPIC_XXXX")))._tag).toBe("AdminValidationError")
       expect((yield* Effect.flip(admin.topicStats("no spaces")))._tag).toBe("AdminValidationError")
       const received = yield* cluster.receivedRequests("broker-a")
-      expect(received.filter((r) => r.code === RequestCode.UPDATE_AND_CREATE_TOPIC || r.code === RequestCode.DELETE_TOPIC_IN_BROKER)).toEqual([])
+      expect(received.filter((r) =>
+        r.code === RequestCode.UPDATE_AND_CREATE_TOPIC || r.code === RequestCode.DELETE_TOPIC_IN_BROKER
+      )).toEqual([])
 
       const unknown = yield* Effect.flip(admin.createTopic({ topic: "Orders", cluster: "NoSuchCluster" }))
       expect(unknown._tag === "AdminNotFoundError" && unknown.what).toBe("cluster")
-      const both = yield* Effect.flip(admin.createTopic({ topic: "Orders", cluster: "DefaultCluster", brokerAddress: "1.2.3.4:1" }))
+      const both = yield* Effect.flip(
+        admin.createTopic({ topic: "Orders", cluster: "DefaultCluster", brokerAddress: "1.2.3.4:1" })
+      )
       expect(both._tag).toBe("AdminValidationError")
     }).pipe(Effect.provide(adminLayer), Effect.provide(withCluster())))
 
@@ -106,7 +132,9 @@ describe("Admin: clusters", () => {
       const admin = yield* Admin
       const cluster = yield* EmbeddedCluster
       const brokers = yield* admin.clusterBrokers
-      expect(brokers).toEqual(cluster.brokers.map((b) => ({ cluster: "DefaultCluster", brokerName: b.name, brokerId: 0, address: b.address })))
+      expect(brokers).toEqual(
+        cluster.brokers.map((b) => ({ cluster: "DefaultCluster", brokerName: b.name, brokerId: 0, address: b.address }))
+      )
       yield* cluster.createTopic("Orders")
       yield* produce("Orders", 3)
       const info = yield* admin.brokerRuntimeInfo(cluster.brokers[0]!.address)
