@@ -330,6 +330,3 @@ export interface AdminService {
  * @category services
  */
 export class Admin extends Context.Tag("effect-rocketmq/Admin")<Admin, AdminService>() {}
-
-/** Re-exported body types an admin caller reads. */
-export type { ConsumerConnection, SubscriptionGroupConfig }
