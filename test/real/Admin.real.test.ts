@@ -120,7 +120,9 @@ describeReal("the admin API on a real cluster", {}, (it, line) => {
       expect((yield* service.groupConfigs(group)).map((c) => c.config.retryMaxTimes)).toEqual([7])
       yield* service.deleteGroup(group, { cluster: clusterName })
       const after = yield* mqadmin(line, cluster.nameServerAddress, ["getConsumerConfig", "-g", group])
-      expect(after).not.toContain("retryMaxTimes")
+      // Gone from 4.9; a 5.x broker (autoCreateSubscriptionGroup) makes it again at once with Java's defaults.
+      if (line.line === "4.9") expect(after).not.toContain("retryMaxTimes")
+      else expect(after).toMatch(/retryMaxTimes\s+=\s+16/)
     }).pipe(Effect.provide(admin)), 180_000)
 
   it.test(

@@ -64,9 +64,11 @@ export const makeGroups = (calls: AdminCalls) => {
     Effect.gen(function*() {
       yield* checkGroupName(group)
       const brokers = yield* masters(options)
+      const removeOffset = options?.removeOffset ?? false
       const extFields = yield* header(DeleteSubscriptionGroupRequestHeader, {
         groupName: group,
-        removeOffset: options?.removeOffset ?? false
+        removeOffset,
+        cleanOffset: removeOffset
       })
       yield* Effect.forEach(brokers, (b) => call(b.address, request(RequestCode.DELETE_SUBSCRIPTIONGROUP, extFields)), {
         discard: true

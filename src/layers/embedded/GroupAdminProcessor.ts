@@ -52,7 +52,7 @@ export const makeGroupAdminProcessor = (state: BrokerState) => {
   const deleteSubscriptionGroup = (request: RemotingCommand) =>
     withHeader(request, DeleteSubscriptionGroupRequestHeader, (h) => {
       subscriptionGroups.delete(h.groupName)
-      if (h.removeOffset === true) {
+      if (h.removeOffset === true || h.cleanOffset === true) {
         for (const key of [...consumerOffsets.keys()]) {
           if (parseOffsetKey(key).group === h.groupName) consumerOffsets.delete(key)
         }

@@ -54,14 +54,16 @@ export const GetConsumeStatsRequestHeader = commandHeader("GetConsumeStatsReques
 })
 
 /**
- * Header of DELETE_SUBSCRIPTIONGROUP (207) (Java: `DeleteSubscriptionGroupRequestHeader`).
+ * Header of DELETE_SUBSCRIPTIONGROUP (207) (Java: `DeleteSubscriptionGroupRequestHeader`): whether to drop the group's
+ * offsets too is `removeOffset` to 4.9 brokers and `cleanOffset` to 5.x ones.
  *
  * @since 0.1.0
  * @category headers
  */
 export const DeleteSubscriptionGroupRequestHeader = commandHeader("DeleteSubscriptionGroupRequestHeader", {
   groupName: field.string(),
-  removeOffset: field.optional(field.boolean())
+  removeOffset: field.optional(field.boolean()),
+  cleanOffset: field.optional(field.boolean())
 })
 
 /**
