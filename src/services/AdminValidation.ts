@@ -1,40 +1,10 @@
 import { Either } from "effect"
 import { PermName } from "../protocol/bodies/TopicRouteData.js"
 import { AdminValidationError, type GroupSettings, type TopicSettings } from "./Admin.js"
-import { checkTopic } from "./Message.js"
-
-/**
- * Java's system topics (`TopicValidator.SYSTEM_TOPIC_SET`), which a broker refuses to create or delete.
- *
- * @since 0.1.0
- * @category validation
- */
-export const SYSTEM_TOPICS: ReadonlySet<string> = new Set([
-  "TBW102",
-  "SCHEDULE_TOPIC_XXXX",
-  "BenchmarkTest",
-  "RMQ_SYS_TRANS_HALF_TOPIC",
-  "RMQ_SYS_TRACE_TOPIC",
-  "RMQ_SYS_TRANS_OP_HALF_TOPIC",
-  "TRANS_CHECK_MAX_TIME_TOPIC",
-  "SELF_TEST_TOPIC",
-  "OFFSET_MOVED_EVENT"
-])
-
-/** Java: `TopicValidator.SYSTEM_TOPIC_PREFIX`. */
-const SYSTEM_TOPIC_PREFIX = "rmq_sys_"
+import { checkTopic, isSystemTopic } from "./Message.js"
 
 /** Java: `Validators.CHARACTER_MAX_LENGTH`, the longest group name. */
 const GROUP_MAX_LENGTH = 255
-
-/**
- * Whether a topic is one of the broker's own (Java: `TopicValidator.isSystemTopic`).
- *
- * @since 0.1.0
- * @category validation
- */
-export const isSystemTopic = (topic: string): boolean =>
-  SYSTEM_TOPICS.has(topic) || topic.startsWith(SYSTEM_TOPIC_PREFIX)
 
 /**
  * A topic name any admin request may carry (Java: `Validators.checkTopic`).

@@ -138,7 +138,8 @@ describeReal("the admin API on a real cluster", {}, (it, line) => {
         const first = yield* consumeAll(group, topic, 8)
         yield* first.close
         const offline = yield* service.resetOffset({ group, topic, timestamp: 0 })
-        expect(offline.mode).toBe("offline")
+        // A 5.x broker resets a group's offsets itself, consumers online or not (useServerSideResetOffset).
+        expect(offline.mode).toBe(line.line === "4.9" ? "offline" : "live")
         expect(offline.queues.map((q) => q.offset)).toEqual([0, 0, 0, 0])
         const offsets = yield* Effect.forEach([0, 1, 2, 3], (q) => consumerOffset(broker, group, topic, q))
         expect(offsets).toEqual([0, 0, 0, 0])

@@ -7,7 +7,7 @@ import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
 import { CURRENT_VERSION } from "../../protocol/Version.js"
-import { isSystemTopic } from "../../services/AdminValidation.js"
+import { isSystemTopic } from "../../services/Message.js"
 import { type BrokerState, fail, withHeader } from "./BrokerState.js"
 
 /** Java: `TopicValidator.TOPIC_MAX_LENGTH`. */

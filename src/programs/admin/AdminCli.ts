@@ -1,12 +1,12 @@
 // What the admin commands share: the admin service on the client the command line configures, `--table`, and
 // printing rows as JSON lines or as a table.
-import { Options } from "@effect/cli"
+import { Command, Options } from "@effect/cli"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Console, Effect, Layer, type Option } from "effect"
+import { Console, Effect, Layer, Option } from "effect"
 import * as AdminLive from "../../layers/AdminLive.js"
 import * as ClientLive from "../../layers/ClientLive.js"
-import type { Admin } from "../../services/Admin.js"
-import { clientOverrides } from "../CliOptions.js"
+import { Admin, type AdminService } from "../../services/Admin.js"
+import { clientOverrides, namesrvOption } from "../CliOptions.js"
 
 /** `--table`: a table for people instead of JSON lines. */
 export const tableOption = Options.boolean("table").pipe(
@@ -26,9 +26,9 @@ export const brokerOption = Options.text("broker").pipe(
 )
 
 /** The target of `--cluster` and `--broker`. */
-export const targetOf = (cluster: Option.Option<string>, broker: Option.Option<string>) => ({
-  cluster: cluster._tag === "Some" ? cluster.value : undefined,
-  brokerAddress: broker._tag === "Some" ? broker.value : undefined
+export const targetOf = (cluster: Option.Option<string>, broker: Option.Option<string> = Option.none()) => ({
+  cluster: Option.getOrUndefined(cluster),
+  brokerAddress: Option.getOrUndefined(broker)
 })
 
 /** Runs `work` with the admin service on the client the command line (`--namesrv`, the environment) configures. */
@@ -41,6 +41,24 @@ export const withAdmin = <A, E>(namesrv: Option.Option<string>, work: Effect.Eff
         Layer.provide(NodeHttpClient.layer)
       )
     ))
+
+/**
+ * An admin command: its options plus `--namesrv` and `--table`, run with the admin service on the client they
+ * configure.
+ */
+export const adminCommand = <Name extends string, const Config extends Command.Command.Config, E>(
+  name: Name,
+  config: Config,
+  run: (
+    options: Command.Command.ParseConfig<Config> & { readonly table: boolean },
+    admin: AdminService
+  ) => Effect.Effect<void, E>
+) =>
+  Command.make(name, { ...config, namesrv: namesrvOption, table: tableOption }, (parsed) => {
+    // The parsed options hold the command's own, `namesrv` and `table` (TypeScript cannot see through the spread).
+    const options = parsed as unknown as Parameters<typeof run>[0] & { readonly namesrv: Option.Option<string> }
+    return withAdmin(options.namesrv, Effect.flatMap(Admin, (admin) => run(options, admin)))
+  })
 
 /** A cell of a table: numbers and text as they are, anything else as JSON. */
 const cell = (value: unknown): string =>

@@ -1,8 +1,7 @@
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
-import { Admin } from "../../services/Admin.js"
-import { describedWithDefault, integerOption, namesrvOption } from "../CliOptions.js"
-import { brokerOption, clusterOption, printRows, tableOption, targetOf, withAdmin } from "./AdminCli.js"
+import { describedWithDefault, integerOption } from "../CliOptions.js"
+import { adminCommand, brokerOption, clusterOption, printRows, targetOf } from "./AdminCli.js"
 import { progressCommand } from "./ProgressCommand.js"
 
 const group = Options.text("group").pipe(Options.withDescription("the consumer group"))
@@ -13,7 +12,7 @@ const flag = (name: string, description: string) =>
     Options.optional
   )
 
-const create = Command.make(
+const create = adminCommand(
   "create",
   {
     group,
@@ -32,67 +31,60 @@ const create = Command.make(
     broadcast: flag("broadcast-enable", "broadcasting consumption allowed"),
     consume: flag("consume-enable", "consumption allowed"),
     cluster: clusterOption,
-    broker: brokerOption,
-    namesrv: namesrvOption,
-    table: tableOption
+    broker: brokerOption
   },
-  (o) =>
-    withAdmin(
-      o.namesrv,
-      Effect.gen(function*() {
-        const admin = yield* Admin
-        const brokers = yield* admin.createGroup({
-          group: o.group,
-          retryQueueNums: Option.getOrUndefined(o.retryQueues),
-          retryMaxTimes: Option.getOrUndefined(o.retryMaxTimes),
-          consumeBroadcastEnable: Option.getOrUndefined(o.broadcast),
-          consumeEnable: Option.getOrUndefined(o.consume),
-          ...targetOf(o.cluster, o.broker)
-        })
-        yield* printRows(brokers.map((b) => ({ group: o.group, ...b })), o.table, [
-          "group",
-          "cluster",
-          "brokerName",
-          "address"
-        ])
+  (o, admin) =>
+    Effect.gen(function*() {
+      const brokers = yield* admin.createGroup({
+        group: o.group,
+        retryQueueNums: Option.getOrUndefined(o.retryQueues),
+        retryMaxTimes: Option.getOrUndefined(o.retryMaxTimes),
+        consumeBroadcastEnable: Option.getOrUndefined(o.broadcast),
+        consumeEnable: Option.getOrUndefined(o.consume),
+        ...targetOf(o.cluster, o.broker)
       })
-    )
+      yield* printRows(brokers.map((b) => ({ group: o.group, ...b })), o.table, [
+        "group",
+        "cluster",
+        "brokerName",
+        "address"
+      ])
+    })
 ).pipe(Command.withDescription("Create or update a consumer group (subscription group) on brokers"))
 
-const remove = Command.make(
+const remove = adminCommand(
   "delete",
   {
     group,
     removeOffset: Options.boolean("remove-offset").pipe(Options.withDescription("also drop the group's offsets")),
     cluster: clusterOption,
-    broker: brokerOption,
-    namesrv: namesrvOption
+    broker: brokerOption
   },
-  (o) =>
-    withAdmin(
-      o.namesrv,
-      Effect.gen(function*() {
-        const admin = yield* Admin
-        const brokers = yield* admin.deleteGroup(o.group, {
-          removeOffset: o.removeOffset,
-          ...targetOf(o.cluster, o.broker)
-        })
-        yield* printRows(brokers.map((b) => ({ group: o.group, ...b, deleted: true })), false, [])
-      })
+  (o, admin) =>
+    Effect.flatMap(
+      admin.deleteGroup(o.group, { removeOffset: o.removeOffset, ...targetOf(o.cluster, o.broker) }),
+      (brokers) =>
+        printRows(brokers.map((b) => ({ group: o.group, ...b, deleted: true })), o.table, [
+          "group",
+          "brokerName",
+          "deleted"
+        ])
     )
 ).pipe(Command.withDescription("Delete a consumer group from brokers"))
 
-const connections = Command.make("connections", { group, namesrv: namesrvOption, table: tableOption }, (o) =>
-  withAdmin(
-    o.namesrv,
-    Effect.flatMap(Admin, (admin) =>
-      Effect.flatMap(admin.groupConnections(o.group), (c) =>
-        printRows(
-          c.connectionSet.map((x) => ({ ...x, messageModel: c.messageModel, consumeType: c.consumeType })),
-          o.table,
-          ["clientId", "clientAddr", "language", "version", "messageModel", "consumeType"]
-        )))
-  )).pipe(Command.withDescription("List the consumers of a group online: client id, address, language, version"))
+const connections = adminCommand(
+  "connections",
+  { group },
+  (o, admin) =>
+    Effect.flatMap(admin.groupConnections(o.group), (c) =>
+      printRows(
+        c.connectionSet.map((x) => ({ ...x, messageModel: c.messageModel, consumeType: c.consumeType })),
+        o.table,
+        ["clientId", "clientAddr", "language", "version", "messageModel", "consumeType"]
+      ))
+).pipe(
+  Command.withDescription("List the consumers of a group online: client id, address, language, version")
+)
 
 /** A point in time: epoch milliseconds, -1 (the end of each queue), `now`, or an ISO-8601 date. */
 const timestamp = Options.text("timestamp").pipe(
@@ -105,7 +97,7 @@ const timestamp = Options.text("timestamp").pipe(
   })
 )
 
-const resetOffset = Command.make(
+const resetOffset = adminCommand(
   "reset-offset",
   {
     group,
@@ -113,35 +105,29 @@ const resetOffset = Command.make(
     timestamp,
     backOnly: Options.boolean("back-only").pipe(
       Options.withDescription("only move offsets back, never forward (mqadmin's -f false)")
-    ),
-    namesrv: namesrvOption,
-    table: tableOption
-  },
-  (o) =>
-    withAdmin(
-      o.namesrv,
-      Effect.gen(function*() {
-        const admin = yield* Admin
-        const result = yield* admin.resetOffset({
-          group: o.group,
-          topic: o.topic,
-          timestamp: o.timestamp,
-          force: !o.backOnly
-        })
-        yield* Console.error(
-          `offsets reset ${result.mode === "live" ? "by the brokers (consumers online)" : "offline"}`
-        )
-        yield* printRows(result.queues.map((q) => ({ mode: result.mode, ...q })), o.table, [
-          "mode",
-          "topic",
-          "brokerName",
-          "queueId",
-          "offset",
-          "consumerOffset",
-          "brokerOffset"
-        ])
-      })
     )
+  },
+  (o, admin) =>
+    Effect.gen(function*() {
+      const result = yield* admin.resetOffset({
+        group: o.group,
+        topic: o.topic,
+        timestamp: o.timestamp,
+        force: !o.backOnly
+      })
+      yield* Console.error(
+        `offsets reset ${result.mode === "live" ? "by the brokers (consumers online)" : "offline"}`
+      )
+      yield* printRows(result.queues.map((q) => ({ mode: result.mode, ...q })), o.table, [
+        "mode",
+        "topic",
+        "brokerName",
+        "queueId",
+        "offset",
+        "consumerOffset",
+        "brokerOffset"
+      ])
+    })
 ).pipe(Command.withDescription("Reset a group's offsets on a topic to a point in time"))
 
 /**

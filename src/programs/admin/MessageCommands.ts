@@ -1,9 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
-import { Admin } from "../../services/Admin.js"
-import { namesrvOption } from "../CliOptions.js"
-import { printRows, tableOption, withAdmin } from "./AdminCli.js"
+import { adminCommand, printRows } from "./AdminCli.js"
 
 const decoder = new TextDecoder()
 
@@ -24,25 +22,16 @@ const messageRow = (m: MessageExt) => ({
 
 const MESSAGE_COLUMNS = ["msgId", "topic", "queueId", "queueOffset", "storeTimestamp", "body"] as const
 
-const view = Command.make(
+const view = adminCommand(
   "view",
-  {
-    id: Options.text("id").pipe(Options.withDescription("the offset message id (offsetMsgId of a send result)")),
-    namesrv: namesrvOption,
-    table: tableOption
-  },
-  (o) =>
-    withAdmin(
-      o.namesrv,
-      Effect.flatMap(Admin, (admin) =>
-        Effect.flatMap(admin.viewMessage(o.id), (m) => printRows([messageRow(m)], o.table, MESSAGE_COLUMNS)))
-    )
+  { id: Options.text("id").pipe(Options.withDescription("the offset message id (offsetMsgId of a send result)")) },
+  (o, admin) => Effect.flatMap(admin.viewMessage(o.id), (m) => printRows([messageRow(m)], o.table, MESSAGE_COLUMNS))
 ).pipe(Command.withDescription("Print a message by its offset message id"))
 
 const millis = (name: string, description: string) =>
   Options.integer(name).pipe(Options.withDescription(description), Options.optional)
 
-const query = Command.make(
+const query = adminCommand(
   "query",
   {
     topic: Options.text("topic").pipe(Options.withDescription("the topic")),
@@ -52,54 +41,45 @@ const query = Command.make(
       Options.optional
     ),
     begin: millis("begin", "stored at or after this time, epoch milliseconds (default: any)"),
-    end: millis("end", "stored at or before this time, epoch milliseconds (default: any)"),
-    namesrv: namesrvOption,
-    table: tableOption
+    end: millis("end", "stored at or before this time, epoch milliseconds (default: any)")
   },
-  (o) =>
-    withAdmin(
-      o.namesrv,
-      Effect.gen(function*() {
-        const admin = yield* Admin
-        const found = Option.isSome(o.uniqueKey)
-          ? yield* admin.queryMessagesByUniqueKey(o.topic, o.uniqueKey.value)
-          : yield* admin.queryMessagesByKey({
-            topic: o.topic,
-            key: Option.getOrElse(o.key, () => ""),
-            beginTimestamp: Option.getOrUndefined(o.begin),
-            endTimestamp: Option.getOrUndefined(o.end)
-          })
-        yield* printRows(found.map(messageRow), o.table, MESSAGE_COLUMNS)
-      })
-    )
+  (o, admin) =>
+    Effect.gen(function*() {
+      const found = Option.isSome(o.uniqueKey)
+        ? yield* admin.queryMessagesByUniqueKey(o.topic, o.uniqueKey.value)
+        : yield* admin.queryMessagesByKey({
+          topic: o.topic,
+          key: Option.getOrElse(o.key, () => ""),
+          beginTimestamp: Option.getOrUndefined(o.begin),
+          endTimestamp: Option.getOrUndefined(o.end)
+        })
+      yield* printRows(found.map(messageRow), o.table, MESSAGE_COLUMNS)
+    })
 ).pipe(Command.withDescription("Find a topic's messages by key (in a time range) or by unique key"))
 
-const trace = Command.make(
+const trace = adminCommand(
   "trace",
   {
     id: Options.text("id").pipe(Options.withDescription("the message id (msgId)")),
     traceTopic: Options.text("trace-topic").pipe(
       Options.withDescription("the topic traces go to (default: RMQ_SYS_TRACE_TOPIC)"),
       Options.optional
-    ),
-    namesrv: namesrvOption,
-    table: tableOption
+    )
   },
-  (o) =>
-    withAdmin(
-      o.namesrv,
-      Effect.flatMap(Admin, (admin) =>
-        Effect.flatMap(admin.messageTrace(o.id, Option.getOrUndefined(o.traceTopic)), (hops) =>
-          printRows(hops, o.table, [
-            "type",
-            "timestamp",
-            "group",
-            "topic",
-            "clientHost",
-            "storeHost",
-            "costTime",
-            "success"
-          ])))
+  (o, admin) =>
+    Effect.flatMap(
+      admin.messageTrace(o.id, Option.getOrUndefined(o.traceTopic)),
+      (hops) =>
+        printRows(hops, o.table, [
+          "type",
+          "timestamp",
+          "group",
+          "topic",
+          "clientHost",
+          "storeHost",
+          "costTime",
+          "success"
+        ])
     )
 ).pipe(Command.withDescription("Print a message's trace: its send and each delivery"))
 

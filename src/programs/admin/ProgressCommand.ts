@@ -1,8 +1,8 @@
 import { Command, Options } from "@effect/cli"
 import { Clock, Console, Effect, Option } from "effect"
-import { Admin, type ConsumeProgress } from "../../services/Admin.js"
-import { describedWithDefault, integerOption, namesrvOption } from "../CliOptions.js"
-import { formatTable, tableOption, withAdmin } from "./AdminCli.js"
+import type { ConsumeProgress } from "../../services/Admin.js"
+import { describedWithDefault, integerOption } from "../CliOptions.js"
+import { adminCommand, formatTable } from "./AdminCli.js"
 
 const group = Options.text("group").pipe(Options.withDescription("the consumer group"))
 const topic = Options.text("topic").pipe(
@@ -55,27 +55,23 @@ const print = (progress: ConsumeProgress, table: boolean, rate: number | undefin
  * queue's broker offset, consumer offset and lag, then the total lag (Java: `mqadmin consumerProgress`). With
  * `--watch` it refreshes every `--interval` seconds (Clock time) and adds the rate consumed since the last refresh.
  */
-export const progressCommand = Command.make(
+export const progressCommand = adminCommand(
   "progress",
-  { group, topic, watch, interval, refreshes, namesrv: namesrvOption, table: tableOption },
-  (o) =>
-    withAdmin(
-      o.namesrv,
-      Effect.gen(function*() {
-        const admin = yield* Admin
-        const read = admin.consumeProgress(o.group, Option.getOrUndefined(o.topic))
-        const rounds = o.watch ? Option.getOrElse(o.refreshes, () => Number.POSITIVE_INFINITY) : 1
-        let last: { readonly consumed: number; readonly at: number } | undefined
-        for (let round = 0; round < rounds; round++) {
-          if (round > 0) yield* Effect.sleep(`${o.interval} seconds`)
-          const progress = yield* read
-          const at = yield* Clock.currentTimeMillis
-          const rate = last === undefined
-            ? undefined
-            : (consumed(progress) - last.consumed) * 1000 / Math.max(at - last.at, 1)
-          yield* print(progress, o.table, rate)
-          last = { consumed: consumed(progress), at }
-        }
-      })
-    )
+  { group, topic, watch, interval, refreshes },
+  (o, admin) =>
+    Effect.gen(function*() {
+      const read = admin.consumeProgress(o.group, Option.getOrUndefined(o.topic))
+      const rounds = o.watch ? Option.getOrElse(o.refreshes, () => Number.POSITIVE_INFINITY) : 1
+      let last: { readonly consumed: number; readonly at: number } | undefined
+      for (let round = 0; round < rounds; round++) {
+        if (round > 0) yield* Effect.sleep(`${o.interval} seconds`)
+        const progress = yield* read
+        const at = yield* Clock.currentTimeMillis
+        const rate = last === undefined
+          ? undefined
+          : (consumed(progress) - last.consumed) * 1000 / Math.max(at - last.at, 1)
+        yield* print(progress, o.table, rate)
+        last = { consumed: consumed(progress), at }
+      }
+    })
 ).pipe(Command.withDescription("Print a consumer group's progress: each queue's offsets and lag, and the total lag"))
