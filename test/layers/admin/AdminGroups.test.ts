@@ -79,6 +79,10 @@ describe("Admin: consumer groups", () => {
       const running = yield* admin.consumerRunningInfo("orders_group", "10.0.0.7@c1")
       expect(running.subscriptionSet.map((s) => s.topic)).toContain("Orders")
       expect(running.mqTable.filter((e) => e.messageQueue.topic === "Orders").length).toBe(2)
+      const stranger = yield* Effect.flip(admin.consumerRunningInfo("orders_group", "10.0.0.9@nobody"))
+      expect(stranger._tag === "BrokerResponseError" && stranger.remark).toBe(
+        "The Consumer <orders_group> <10.0.0.9@nobody> not online"
+      )
 
       yield* consumer.close // commits its offsets on the broker
       const done = yield* admin.consumeProgress("orders_group")
