@@ -83,6 +83,28 @@ export {
 export * as PushConsumerLive from "./layers/PushConsumerLive.js"
 export { PushConsumer, type TypedStreamOptions } from "./layers/PushConsumerStream.js"
 
+// Administration: topics, clusters, consumer groups and their progress, offsets, messages (Java's mqadmin API).
+export * as AdminLive from "./layers/AdminLive.js"
+export {
+  Admin,
+  type AdminError,
+  AdminNotFoundError,
+  type AdminService,
+  type AdminTarget,
+  AdminValidationError,
+  type BrokerAddress,
+  type ClusterBroker,
+  type ConsumeProgress,
+  type GroupSettings,
+  type MessageQuery,
+  type QueueProgress,
+  type ResetOffsetRequest,
+  type ResetOffsetResult,
+  type ResetQueueOffset,
+  type TopicQueueStats,
+  type TopicSettings
+} from "./services/Admin.js"
+
 // The transport, for requests of one's own (admin, debugging): name servers, RPC hooks, the broker's requests.
 export * as RemotingClientLive from "./layers/RemotingClientLive.js"
 export { RequestHandlersLive } from "./layers/RequestHandlersLive.js"

@@ -3,6 +3,7 @@
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Config, Data, Effect, Either, Option } from "effect"
 import { parseHostAddress } from "../protocol/HostAddress.js"
+import { checkGroupName as checkGroup } from "../services/AdminValidation.js"
 import { checkTopic } from "../services/Message.js"
 import { parseNameServerList } from "../services/NameServerAddresses.js"
 
@@ -109,21 +110,13 @@ export const clientOverrides = (namesrv: Option.Option<string>) =>
           }))
   })
 
-/** Java: `Validators.CHARACTER_MAX_LENGTH`, the longest group name. */
-const GROUP_MAX_LENGTH = 255
-
 /** Checks a topic name as Java's client does. */
 export const checkTopicName = (topic: string) =>
   Either.mapLeft(checkTopic(topic), (e) => new InvalidNameError({ kind: "topic", name: topic, reason: e.reason }))
 
 /** Checks a group name as Java's client does (Java: `Validators.checkGroup`). */
-export const checkGroupName = (group: string): Either.Either<string, InvalidNameError> => {
-  const fail = (reason: string) => Either.left(new InvalidNameError({ kind: "group", name: group, reason }))
-  if (group.trim().length === 0) return fail("the group name is blank")
-  if (group.length > GROUP_MAX_LENGTH) return fail(`longer than ${GROUP_MAX_LENGTH} characters`)
-  if (!/^[%|a-zA-Z0-9_-]+$/.test(group)) return fail("contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$")
-  return Either.right(group)
-}
+export const checkGroupName = (group: string): Either.Either<string, InvalidNameError> =>
+  Either.mapLeft(checkGroup(group), (e) => new InvalidNameError({ kind: "group", name: group, reason: e.reason }))
 
 /** `--trace`: message trace on for the command's own producer or consumer (Java: `enableMsgTrace`). */
 export const traceOption = Options.boolean("trace").pipe(

@@ -1,5 +1,8 @@
 import { Command, Options } from "@effect/cli"
 import { Effect } from "effect"
+import { groupCommand } from "./admin/GroupCommands.js"
+import { messageCommand } from "./admin/MessageCommands.js"
+import { clusterCommand, topicCommand } from "./admin/TopicCommands.js"
 import { debugFromEnv, reportFailure, withTerminal } from "./CliRuntime.js"
 import { consumeCommand } from "./ConsumeCommand.js"
 import { decodeCommand } from "./DecodeCommand.js"
@@ -14,7 +17,17 @@ const verbose = Options.boolean("verbose").pipe(
 /** The `effect-rocketmq` command tree. */
 export const rootCommand = Command.make("effect-rocketmq", { verbose }).pipe(
   Command.withDescription("An Apache RocketMQ client for TypeScript, built on Effect"),
-  Command.withSubcommands([consumeCommand, decodeCommand, embeddedCommand, produceCommand, routeCommand])
+  Command.withSubcommands([
+    consumeCommand,
+    decodeCommand,
+    embeddedCommand,
+    produceCommand,
+    routeCommand,
+    topicCommand,
+    clusterCommand,
+    groupCommand,
+    messageCommand
+  ])
 )
 
 const cliApp = Command.run(rootCommand, { name: "effect-rocketmq", version: "0.1.0" })

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+export * from "./bodies/AdminBodies.js"
 export * from "./bodies/Body.js"
 export * from "./bodies/ConsumerGroupBodies.js"
 export * from "./bodies/ConsumerRunningInfo.js"
@@ -14,6 +15,7 @@ export * from "./Compression.js"
 export * from "./FastJson.js"
 export * from "./FrameInspection.js"
 export * from "./FrameSplitter.js"
+export * from "./headers/AdminHeaders.js"
 export * from "./headers/ClientHeaders.js"
 export * from "./headers/CommandHeader.js"
 export * from "./headers/ConsumeHeaders.js"

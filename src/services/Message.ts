@@ -50,6 +50,32 @@ export const NOT_ALLOWED_SEND_TOPICS: ReadonlySet<string> = new Set([
 ])
 
 /** Java: `Validators.TOPIC_MAX_LENGTH`. */
+/**
+ * Java's system topics (`TopicValidator.SYSTEM_TOPIC_SET`), which a broker refuses to create or delete.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const SYSTEM_TOPICS: ReadonlySet<string> = new Set([
+  "TBW102",
+  "SCHEDULE_TOPIC_XXXX",
+  "BenchmarkTest",
+  "RMQ_SYS_TRANS_HALF_TOPIC",
+  "RMQ_SYS_TRACE_TOPIC",
+  "RMQ_SYS_TRANS_OP_HALF_TOPIC",
+  "TRANS_CHECK_MAX_TIME_TOPIC",
+  "SELF_TEST_TOPIC",
+  "OFFSET_MOVED_EVENT"
+])
+
+/**
+ * Whether a topic is one of the broker's own (Java: `TopicValidator.isSystemTopic`): a system topic or `rmq_sys_*`.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const isSystemTopic = (topic: string): boolean => SYSTEM_TOPICS.has(topic) || topic.startsWith("rmq_sys_")
+
 const TOPIC_MAX_LENGTH = 127
 
 /**

@@ -1,4 +1,5 @@
 import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
+import { isSystemTopic } from "./Message.js"
 
 /**
  * Topics and groups under a namespace (Java: `NamespaceUtil`): `namespace%resource`, retry and dead-letter prefixes
@@ -10,20 +11,7 @@ import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from "../protocol/Me
 const SEPARATOR = "%"
 const RETRY = RETRY_GROUP_TOPIC_PREFIX
 const DLQ = DLQ_GROUP_TOPIC_PREFIX
-const SYSTEM_TOPICS: ReadonlySet<string> = new Set([
-  "TBW102",
-  "SCHEDULE_TOPIC_XXXX",
-  "BenchmarkTest",
-  "RMQ_SYS_TRANS_HALF_TOPIC",
-  "RMQ_SYS_TRACE_TOPIC",
-  "RMQ_SYS_TRANS_OP_HALF_TOPIC",
-  "TRANS_CHECK_MAX_TIME_TOPIC",
-  "SELF_TEST_TOPIC",
-  "OFFSET_MOVED_EVENT"
-])
-
-const isSystemResource = (resource: string): boolean =>
-  SYSTEM_TOPICS.has(resource) || resource.startsWith("rmq_sys_") || resource.startsWith("CID_RMQ_SYS_")
+const isSystemResource = (resource: string): boolean => isSystemTopic(resource) || resource.startsWith("CID_RMQ_SYS_")
 
 const prefixOf = (resource: string): string => resource.startsWith(RETRY) ? RETRY : resource.startsWith(DLQ) ? DLQ : ""
 

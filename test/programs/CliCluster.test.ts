@@ -130,7 +130,7 @@ describe("effect-rocketmq produce and consume, as child processes", () => {
           expect(missing.code).toBe(1)
           const badGroup = yield* run(["consume", "--namesrv", ns, "--topic", "Orders", "--group", "bad group"])
           expect(lines(badGroup.stderr)).toEqual([
-            "error: InvalidNameError: group \"bad group\": contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"
+            "error: InvalidNameError: group \"bad group\": the specified group[bad group] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"
           ])
           expect(badGroup.code).toBe(1)
         })

@@ -5,7 +5,6 @@ import {
   LockBatchResponseBody,
   UnlockBatchRequestBody
 } from "../../protocol/bodies/ConsumerGroupBodies.js"
-import { CreateTopicRequestHeader } from "../../protocol/headers/ClientHeaders.js"
 import {
   GetEarliestMsgStoretimeRequestHeader,
   GetMaxOffsetRequestHeader,
@@ -19,13 +18,13 @@ import { offsetResponse } from "./ConsumerManageProcessor.js"
 
 /**
  * The broker's admin requests (Java: `AdminBrokerProcessor`): a queue's max, min and by-timestamp offsets and its
- * earliest store time, the batch locking and unlocking of queues for orderly consumers, and topic creation.
+ * earliest store time, and the batch locking and unlocking of queues for orderly consumers.
  *
  * @since 0.1.0
  * @category embedded
  */
 export const makeAdminBrokerProcessor = (state: BrokerState) => {
-  const { createTopic, locks, store } = state
+  const { locks, store } = state
 
   const getMaxOffset = (request: RemotingCommand) =>
     withHeader(
@@ -77,26 +76,12 @@ export const makeAdminBrokerProcessor = (state: BrokerState) => {
       }
     })
 
-  const updateAndCreateTopic = (request: RemotingCommand) =>
-    withHeader(request, CreateTopicRequestHeader, (h) => {
-      createTopic({
-        topicName: h.topic,
-        readQueueNums: h.readQueueNums,
-        writeQueueNums: h.writeQueueNums,
-        perm: h.perm,
-        topicSysFlag: h.topicSysFlag ?? 0,
-        order: h.order
-      })
-      return Effect.succeed(response(request, ResponseCode.SUCCESS))
-    })
-
   return {
     getMaxOffset,
     getMinOffset,
     searchOffsetByTimestamp,
     getEarliestMsgStoretime,
     lockBatchMQ,
-    unlockBatchMQ,
-    updateAndCreateTopic
+    unlockBatchMQ
   }
 }

@@ -12,11 +12,14 @@ import { makeClientManageProcessor } from "./ClientManageProcessor.js"
 import { ClientRegistry } from "./ClientRegistry.js"
 import { makeConsumerManageProcessor } from "./ConsumerManageProcessor.js"
 import { makeEndTransactionProcessor } from "./EndTransactionProcessor.js"
+import { makeGroupAdminProcessor } from "./GroupAdminProcessor.js"
 import { MessageStore, type TopicConfig } from "./MessageStore.js"
 import { makePullMessageProcessor } from "./PullMessageProcessor.js"
+import { makeQueryMessageProcessor } from "./QueryMessageProcessor.js"
 import { QueueLocks } from "./QueueLocks.js"
 import type { ServerHandler } from "./RemotingServer.js"
 import { makeSendMessageProcessor } from "./SendMessageProcessor.js"
+import { makeTopicAdminProcessor } from "./TopicAdminProcessor.js"
 import { Transactions } from "./Transactions.js"
 
 export * from "./BrokerConfig.js"
@@ -84,6 +87,9 @@ const makeProcessorTable = (state: BrokerState): ServerHandler => {
   const { getConsumerListByGroup, queryConsumerOffset, updateConsumerOffset } = makeConsumerManageProcessor(state)
   const admin = makeAdminBrokerProcessor(state)
   const endTransaction = makeEndTransactionProcessor(state)
+  const topicAdmin = makeTopicAdminProcessor(state)
+  const groupAdmin = makeGroupAdminProcessor(state)
+  const queries = makeQueryMessageProcessor(state)
   return (request, connection) => {
     switch (request.code) {
       case RequestCode.SEND_MESSAGE:
@@ -119,7 +125,31 @@ const makeProcessorTable = (state: BrokerState): ServerHandler => {
       case RequestCode.UNLOCK_BATCH_MQ:
         return admin.unlockBatchMQ(request)
       case RequestCode.UPDATE_AND_CREATE_TOPIC:
-        return admin.updateAndCreateTopic(request)
+        return topicAdmin.updateAndCreateTopic(request)
+      case RequestCode.DELETE_TOPIC_IN_BROKER:
+        return topicAdmin.deleteTopic(request)
+      case RequestCode.GET_TOPIC_STATS_INFO:
+        return topicAdmin.getTopicStatsInfo(request)
+      case RequestCode.GET_BROKER_RUNTIME_INFO:
+        return topicAdmin.getBrokerRuntimeInfo(request)
+      case RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP:
+        return groupAdmin.updateAndCreateSubscriptionGroup(request)
+      case RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG:
+        return groupAdmin.getAllSubscriptionGroup(request)
+      case RequestCode.DELETE_SUBSCRIPTIONGROUP:
+        return groupAdmin.deleteSubscriptionGroup(request)
+      case RequestCode.GET_CONSUMER_CONNECTION_LIST:
+        return groupAdmin.getConsumerConnectionList(request)
+      case RequestCode.GET_CONSUME_STATS:
+        return groupAdmin.getConsumeStats(request)
+      case RequestCode.GET_CONSUMER_RUNNING_INFO:
+        return groupAdmin.getConsumerRunningInfo(request)
+      case RequestCode.INVOKE_BROKER_TO_RESET_OFFSET:
+        return groupAdmin.invokeBrokerToResetOffset(request)
+      case RequestCode.QUERY_MESSAGE:
+        return queries.queryMessage(request)
+      case RequestCode.VIEW_MESSAGE_BY_ID:
+        return queries.viewMessageById(request)
       default:
         return fail(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, ` request type ${request.code} not supported`)
     }
@@ -178,7 +208,9 @@ export const makeBroker = (
     locks,
     transactions,
     consumerOffsets,
+    subscriptionGroups: new Map(),
     createTopic,
+    bootTimestamp: clock.unsafeCurrentTimeMillis(),
     delayLevels,
     background,
     clock

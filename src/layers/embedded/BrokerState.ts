@@ -1,5 +1,6 @@
 import { type Clock, Effect, Either, type FiberSet } from "effect"
 import type { Duration } from "effect"
+import type { SubscriptionGroupConfig } from "../../protocol/bodies/AdminBodies.js"
 import type { CommandHeader } from "../../protocol/headers/CommandHeader.js"
 import { decodeHeader } from "../../protocol/headers/CommandHeader.js"
 import type { HostAddress } from "../../protocol/HostAddress.js"
@@ -28,7 +29,11 @@ export interface BrokerState {
   readonly locks: QueueLocks
   readonly transactions: Transactions
   readonly consumerOffsets: Map<string, number>
+  /** Consumer groups' settings (Java: `SubscriptionGroupManager`), made by UPDATE_AND_CREATE_SUBSCRIPTIONGROUP. */
+  readonly subscriptionGroups: Map<string, SubscriptionGroupConfig>
   readonly createTopic: (config: TopicConfig) => void
+  /** When the broker started (Clock milliseconds; Java: `bootTimestamp` of its runtime info). */
+  readonly bootTimestamp: number
   readonly delayLevels: ReadonlyArray<Duration.Duration>
   readonly background: FiberSet.FiberSet
   readonly clock: Clock.Clock
@@ -48,6 +53,12 @@ export const withHeader = <A>(
   })
 
 export const offsetKey = (group: string, topic: string, queueId: number) => `${group}\u0000${topic}\u0000${queueId}`
+
+/** The group, topic and queue id of an {@link offsetKey}. */
+export const parseOffsetKey = (key: string) => {
+  const [group = "", topic = "", queueId = "0"] = key.split("\u0000")
+  return { group, topic, queueId: Number(queueId) }
+}
 
 export const hostOf = (connection: ServerConnection): HostAddress => ({
   host: connection.remoteHost,

@@ -24,13 +24,14 @@ export const makeClientManageProcessor = (state: BrokerState, groupTopic: (topic
       onLeft: (e) => fail(request, ResponseCode.SYSTEM_ERROR, e.message),
       onRight: (data) =>
         Effect.map(Clock.currentTimeMillis, (now) => {
+          const client = { clientId: data.clientID, language: request.language, version: request.version }
           for (const consumer of data.consumerDataSet) {
             // Java creates the group's retry topic when it first hears of the group (`autoCreateSubscriptionGroup`).
             groupTopic(`${RETRY_GROUP_TOPIC_PREFIX}${consumer.groupName}`)
-            clients.registerConsumer(consumer, data.clientID, connection, now)
+            clients.registerConsumer(consumer, client, connection, now)
           }
           for (const producer of data.producerDataSet) {
-            clients.registerProducer(producer.groupName, data.clientID, connection, now)
+            clients.registerProducer(producer.groupName, client, connection, now)
           }
           return response(request, ResponseCode.SUCCESS)
         })

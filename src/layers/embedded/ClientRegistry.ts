@@ -12,10 +12,31 @@ import type { ServerConnection } from "./RemotingServer.js"
 export interface GroupMember {
   readonly clientId: string
   readonly connection: ServerConnection
+  /** The client's language and version, from its heartbeat's header (Java: `ClientChannelInfo`). */
+  readonly language: string
+  readonly version: number
   lastUpdate: number
 }
 
-interface ConsumerGroup {
+/**
+ * What a client's heartbeat says of it besides its groups: its language and version.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface ClientIdentity {
+  readonly clientId: string
+  readonly language: string
+  readonly version: number
+}
+
+/**
+ * A consumer group as the broker knows it (Java: `ConsumerGroupInfo`): its members, subscriptions and settings.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export interface ConsumerGroup {
   readonly members: Map<string, GroupMember>
   readonly subscriptions: Map<string, SubscriptionData>
   data: ConsumerData
@@ -42,7 +63,8 @@ export class ClientRegistry {
   private readonly producers = new Map<string, Map<string, GroupMember>>()
 
   /** Registers a consumer; answers whether the group's membership changed. */
-  registerConsumer(data: ConsumerData, clientId: string, connection: ServerConnection, now: number): boolean {
+  registerConsumer(data: ConsumerData, client: ClientIdentity, connection: ServerConnection, now: number): boolean {
+    const { clientId } = client
     let group = this.consumers.get(data.groupName)
     if (group === undefined) {
       group = { members: new Map(), subscriptions: new Map(), data }
@@ -51,7 +73,7 @@ export class ClientRegistry {
     group.data = data
     const known = group.members.get(clientId)
     const changed = known === undefined || known.connection !== connection
-    group.members.set(clientId, { clientId, connection, lastUpdate: now })
+    group.members.set(clientId, { ...client, connection, lastUpdate: now })
     for (const subscription of data.subscriptionDataSet) {
       const current = group.subscriptions.get(subscription.topic)
       if (current === undefined || current.subVersion < subscription.subVersion) {
@@ -62,13 +84,13 @@ export class ClientRegistry {
     return changed
   }
 
-  registerProducer(groupName: string, clientId: string, connection: ServerConnection, now: number): void {
+  registerProducer(groupName: string, client: ClientIdentity, connection: ServerConnection, now: number): void {
     let group = this.producers.get(groupName)
     if (group === undefined) {
       group = new Map()
       this.producers.set(groupName, group)
     }
-    group.set(clientId, { clientId, connection, lastUpdate: now })
+    group.set(client.clientId, { ...client, connection, lastUpdate: now })
   }
 
   unregisterConsumer(groupName: string, clientId: string): void {
@@ -119,6 +141,10 @@ export class ClientRegistry {
 
   consumerIds(groupName: string): ReadonlyArray<string> {
     return [...(this.consumers.get(groupName)?.members.keys() ?? [])]
+  }
+
+  consumerGroup(groupName: string): ConsumerGroup | undefined {
+    return this.consumers.get(groupName)
   }
 
   hasConsumerGroup(groupName: string): boolean {

@@ -1,7 +1,7 @@
 import { Either } from "effect"
 import { crc32 } from "node:zlib"
 import type { HostAddress } from "../../protocol/HostAddress.js"
-import { MessageConst } from "../../protocol/MessageConst.js"
+import { KEY_SEPARATOR, MessageConst } from "../../protocol/MessageConst.js"
 import { decodeMessages, encodeMessageRecord, type MessageExt } from "../../protocol/MessageDecoder.js"
 import { createOffsetMessageId } from "../../protocol/MessageId.js"
 import type { MessageProperties } from "../../protocol/MessageProperties.js"
@@ -110,6 +110,10 @@ export class MessageStore {
   private readonly commitLog: Array<Buffer> = []
   private readonly commitLogOffsets: Array<number> = []
   private commitLogOffset = 0
+  /** Commit-log positions by `topic#key` for every key and unique key (Java: `IndexService`), in store order. */
+  private readonly keyIndex = new Map<string, Array<number>>()
+  /** The store time of each commit-log record, by position. */
+  private readonly storeTimes: Array<number> = []
 
   constructor(readonly storeHost: HostAddress) {}
 
@@ -161,8 +165,10 @@ export class MessageStore {
       storeTimestamp: now,
       tagsCode: tags === undefined ? undefined : javaStringHashCode(tags)
     })
+    this.index(message, this.commitLog.length)
     this.commitLog.push(record)
     this.commitLogOffsets.push(commitLogOffset)
+    this.storeTimes.push(now)
     this.commitLogOffset += record.length
     if (queue.arrivals.size > 0) { for (const wake of [...queue.arrivals]) wake() }
     return Either.right({
@@ -174,13 +180,63 @@ export class MessageStore {
     })
   }
 
-  /** The message stored at a commit-log offset, its body as stored (Java: `lookMessageByOffset`). */
-  lookMessageByOffset(commitLogOffset: number): MessageExt | undefined {
+  /** Puts a message's keys and unique key in the index (Java: `IndexService.buildIndex`, `topic#key`). */
+  private index(message: MessageToStore, position: number): void {
+    const keys = message.properties[MessageConst.KEYS]
+    const unique = message.properties[MessageConst.UNIQ_KEY]
+    if (keys === undefined && unique === undefined) return
+    const all = keys === undefined ? [] : keys.split(KEY_SEPARATOR)
+    if (unique !== undefined) all.push(unique)
+    for (const key of new Set(all)) {
+      if (key.length === 0) continue
+      const indexKey = `${message.topic}#${key}`
+      const positions = this.keyIndex.get(indexKey)
+      if (positions === undefined) this.keyIndex.set(indexKey, [position])
+      else positions.push(position)
+    }
+  }
+
+  /**
+   * The records of a topic with a key (or unique key) stored in [begin, end], the latest `maxNum` of them in store
+   * order (Java: `DefaultMessageStore.queryMessage` over the index).
+   */
+  queryByKey(topic: string, key: string, begin: number, end: number, maxNum: number): ReadonlyArray<Buffer> {
+    const positions = (this.keyIndex.get(`${topic}#${key}`) ?? []).filter((p) =>
+      this.storeTimes[p]! >= begin && this.storeTimes[p]! <= end
+    )
+    return positions.slice(Math.max(0, positions.length - maxNum)).map((p) => this.commitLog[p]!)
+  }
+
+  /** The record stored at a commit-log offset, as stored (Java: `selectOneMessageByOffset`). */
+  recordAt(commitLogOffset: number): Buffer | undefined {
     const offsets = this.commitLogOffsets
     const low = lowerBound(offsets.length, (i) => offsets[i]! < commitLogOffset)
-    if (offsets[low] !== commitLogOffset) return undefined
-    const record = this.commitLog[low]!
-    return Either.getOrUndefined(decodeMessages(record, { decompress: false }))?.[0]
+    return offsets[low] === commitLogOffset ? this.commitLog[low] : undefined
+  }
+
+  /** The message stored at a commit-log offset, its body as stored (Java: `lookMessageByOffset`). */
+  lookMessageByOffset(commitLogOffset: number): MessageExt | undefined {
+    const record = this.recordAt(commitLogOffset)
+    return record === undefined ? undefined : Either.getOrUndefined(decodeMessages(record, { decompress: false }))?.[0]
+  }
+
+  /** The commit log's size in bytes (Java: `getMaxPhyOffset`) and its number of records. */
+  get commitLogMaxOffset(): number {
+    return this.commitLogOffset
+  }
+
+  get messageCount(): number {
+    return this.commitLog.length
+  }
+
+  /** When the message at a queue offset was stored, or 0 when there is none (Java: `getMessageStoreTimeStamp`). */
+  storeTimestampAt(topic: string, queueId: number, offset: number): number {
+    return this.queue(topic, queueId, false)?.entries[offset]?.storeTimestamp ?? 0
+  }
+
+  /** Drops a topic's consume queues (Java: `cleanUnusedTopic`); its records stay in the commit log. */
+  deleteTopic(topic: string): void {
+    this.queues.delete(topic)
   }
 
   maxOffset(topic: string, queueId: number): number {

@@ -1,4 +1,6 @@
 import { Effect, Either } from "effect"
+import { TopicList } from "../../protocol/bodies/AdminBodies.js"
+import { encodeBody } from "../../protocol/bodies/Body.js"
 import {
   type BrokerData,
   encodeClusterInfo,
@@ -74,6 +76,13 @@ export const makeNameServer = (brokers: () => ReadonlyArray<Broker>): ServerHand
       )
       return Effect.succeed(response(request, ResponseCode.SUCCESS, { body }))
     }
+    case RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER: {
+      const topicList = [...new Set(brokers().flatMap((b) => [...b.topics.keys()]))]
+      return Effect.succeed(response(request, ResponseCode.SUCCESS, { body: encodeBody(TopicList, { topicList }) }))
+    }
+    // The name server reads its brokers' topics, so a topic deleted from them is gone from routes already.
+    case RequestCode.DELETE_TOPIC_IN_NAMESRV:
+      return Effect.succeed(response(request, ResponseCode.SUCCESS))
     default:
       return Effect.succeed(
         response(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, {

@@ -27,6 +27,12 @@ export interface ServerConnection {
   readonly remoteHost: string
   readonly remotePort: number
   readonly send: (command: RemotingCommand) => void
+  /**
+   * Sends a request of the server's own and waits for the client's answer (Java: `invokeSync` on a channel, as the
+   * broker's `callClient` forwards GET_CONSUMER_RUNNING_INFO); fails when the connection closes or `timeoutMillis`
+   * (Clock time) passes first.
+   */
+  readonly invoke: (command: RemotingCommand, timeoutMillis: number) => Effect.Effect<RemotingCommand, Error>
   readonly close: () => void
 }
 
@@ -158,6 +164,12 @@ export const startRemotingServer = (
       })
       const remoteHost = (socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "")
       const remotePort = socket.remotePort ?? 0
+      // The server's own requests waiting for their answers, by opaque.
+      const waiting = new Map<number, (answer: Exit.Exit<RemotingCommand, Error>) => void>()
+      let nextOpaque = 1
+      const send = (command: RemotingCommand) => {
+        if (!socket.destroyed) writer.write(encodeFrameParts(command))
+      }
       const connection: ServerConnection = {
         remoteAddress: `${remoteHost}:${remotePort}`,
         remoteHost,
@@ -165,13 +177,28 @@ export const startRemotingServer = (
         // Responses are batched per turn of the event loop (answers delayed by timers that fire together share a
         // write), but a batch of 32 goes at once (of 8, 16, 32 and 1024, the fastest): a client then gets the first
         // answers of a burst while the broker still works on the rest, and the two overlap.
-        send: (command) => {
-          if (!socket.destroyed) writer.write(encodeFrameParts(command))
-        },
+        send,
+        invoke: (command, timeoutMillis) =>
+          Effect.async<RemotingCommand, Error>((resume) => {
+            const opaque = nextOpaque++
+            waiting.set(opaque, (answer) => resume(answer))
+            send({ ...command, opaque })
+            return Effect.sync(() => waiting.delete(opaque))
+          }).pipe(
+            Effect.timeoutFail({
+              duration: timeoutMillis,
+              onTimeout: () => new Error(`no answer from ${remoteHost}:${remotePort} in ${timeoutMillis} ms`)
+            })
+          ),
         close: () => void socket.destroy()
       }
       connections.add(connection)
-      socket.on("close", () => connections.delete(connection))
+      socket.on("close", () => {
+        connections.delete(connection)
+        const closed = Exit.fail(new Error(`connection to ${remoteHost}:${remotePort} closed`))
+        for (const answer of waiting.values()) answer(closed)
+        waiting.clear()
+      })
       socket.on("error", () => socket.destroy())
       const onFrame = (buffer: Buffer, start: number, end: number): boolean => {
         const command = decodeFrameOrError(buffer, start, 0, end)
@@ -179,8 +206,15 @@ export const startRemotingServer = (
           socket.destroy()
           return false
         }
-        // Responses to the server's own requests are not awaited by anyone here.
         if (!isResponse(command)) onRequest(command, connection)
+        else {
+          // An answer to one of the server's own requests: to its waiter, if any (oneway requests have none).
+          const answer = waiting.get(command.opaque)
+          if (answer !== undefined) {
+            waiting.delete(command.opaque)
+            answer(Exit.succeed(command))
+          }
+        }
         return true
       }
       socket.on("data", (chunk: Buffer) => {
