@@ -6,6 +6,7 @@ import { checkBatch, checkMessage } from "../services/Message.js"
 import { NameServerAddresses } from "../services/NameServerAddresses.js"
 import { NoRouteError, Producer, type ProducerService, type SendOptions } from "../services/Producer.js"
 import { RemotingClient } from "../services/RemotingClient.js"
+import { RequestFutures } from "../services/RequestFutures.js"
 import { RequestHandlers } from "../services/RequestHandlers.js"
 import { selectQueue } from "../services/TopicPublishInfo.js"
 import { TopicRouteCache } from "../services/TopicRouteCache.js"
@@ -14,6 +15,7 @@ import { messageToWire, queueToWire, resultFromWire } from "./producer/ProducerN
 import { type ProducerOptions, resolveSettings } from "./producer/ProducerSettings.js"
 import { type PinQueue, type SendContext, sendDefaultImpl } from "./producer/SendDefaultImpl.js"
 import { batchBody, batchRequest, messageRequest } from "./producer/SendMessageRequest.js"
+import { makeRequest } from "./producer/Request.js"
 import { makeTopicPublishInfoTable } from "./producer/TopicPublishInfoTable.js"
 import { makeSendInTransaction, registerTransactionChecker } from "./producer/Transactions.js"
 import { tracerInstalled } from "./Tracing.js"
@@ -52,7 +54,13 @@ export const make = (
 ): Effect.Effect<
   ProducerService,
   DuplicateGroupError,
-  Scope.Scope | ClientInstance | TopicRouteCache | RemotingClient | NameServerAddresses | RequestHandlers
+  | Scope.Scope
+  | ClientInstance
+  | TopicRouteCache
+  | RemotingClient
+  | NameServerAddresses
+  | RequestHandlers
+  | RequestFutures
 > =>
   Effect.gen(function*() {
     const instance = yield* ClientInstance
@@ -79,6 +87,9 @@ export const make = (
     const nextMsgId = () => ids.next(clock.unsafeCurrentTimeMillis())
 
     yield* instance.registerProducer({ groupName: group, topics: publishInfo.topics })
+    // Runs before the registration's release: the requests still waiting for their replies end first.
+    const futures = yield* RequestFutures
+    yield* Effect.addFinalizer(() => futures.closeOwner(group))
 
     const send: ProducerService["send"] = (given, sendOptions?: SendOptions) =>
       Effect.suspend(() => {
@@ -137,7 +148,15 @@ export const make = (
         yield* client.invokeOneway(address, messageRequest(settings, clock, message, nextMsgId(), true)(queue))
       })
 
-    return { group, send, sendBatch, sendInTransaction: makeSendInTransaction(context, nextMsgId), sendOneway }
+    const request = makeRequest({ group, namespace, clock, instance, publishInfo, futures, send })
+    return {
+      group,
+      send,
+      sendBatch,
+      sendInTransaction: makeSendInTransaction(context, nextMsgId),
+      sendOneway,
+      request
+    }
   })
 
 /**

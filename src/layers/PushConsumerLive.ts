@@ -148,6 +148,7 @@ export const make = <E, R>(
       rebalance: rebalancer.rebalance,
       runningInfo: info,
       consumeDirectly: (message, brokerName) => consumeDirectly(context, message, brokerName),
+      consumeStatus: offsetStore.offsets,
       resetOffset: rebalancer.resetOffset
     })
 

@@ -7,6 +7,7 @@
 export * from "./bodies/Body.js"
 export * from "./bodies/ConsumerGroupBodies.js"
 export * from "./bodies/ConsumerRunningInfo.js"
+export * from "./bodies/GetConsumerStatusBody.js"
 export * from "./bodies/HeartbeatData.js"
 export * from "./bodies/OffsetTableBody.js"
 export * from "./bodies/TopicRouteData.js"

@@ -3,6 +3,7 @@ import { PermName } from "../../protocol/bodies/TopicRouteData.js"
 import type { HostAddress } from "../../protocol/HostAddress.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
+import { replyTopic } from "../../services/Reply.js"
 import { aclRefusal } from "./AclValidator.js"
 import { makeAdminBrokerProcessor } from "./AdminBrokerProcessor.js"
 import { type BrokerOptions, DEFAULT_TOPIC } from "./BrokerConfig.js"
@@ -15,6 +16,7 @@ import { MessageStore, type TopicConfig } from "./MessageStore.js"
 import { makePullMessageProcessor } from "./PullMessageProcessor.js"
 import { QueueLocks } from "./QueueLocks.js"
 import type { ServerHandler } from "./RemotingServer.js"
+import { makeReplyMessageProcessor } from "./ReplyMessageProcessor.js"
 import { makeSendMessageProcessor } from "./SendMessageProcessor.js"
 import { Transactions } from "./Transactions.js"
 
@@ -83,12 +85,16 @@ const makeProcessorTable = (state: BrokerState): ServerHandler => {
   const { getConsumerListByGroup, queryConsumerOffset, updateConsumerOffset } = makeConsumerManageProcessor(state)
   const admin = makeAdminBrokerProcessor(state)
   const endTransaction = makeEndTransactionProcessor(state)
+  const replyMessage = makeReplyMessageProcessor(state)
   return (request, connection) => {
     switch (request.code) {
       case RequestCode.SEND_MESSAGE:
       case RequestCode.SEND_MESSAGE_V2:
       case RequestCode.SEND_BATCH_MESSAGE:
         return sendMessage(request, connection)
+      case RequestCode.SEND_REPLY_MESSAGE:
+      case RequestCode.SEND_REPLY_MESSAGE_V2:
+        return replyMessage(request, connection)
       case RequestCode.PULL_MESSAGE:
         return pullMessage(request, true)
       case RequestCode.QUERY_CONSUMER_OFFSET:
@@ -156,6 +162,15 @@ export const makeBroker = (
       order: false
     })
   }
+  // Every broker has its cluster's reply topic from the start, one queue (Java: `TopicConfigManager`'s system topics).
+  createTopic({
+    topicName: replyTopic(options.clusterName),
+    readQueueNums: 1,
+    writeQueueNums: 1,
+    perm: PermName.READ | PermName.WRITE,
+    topicSysFlag: 0,
+    order: false
+  })
   const brokerAddress = `${address.host}:${address.port}`
 
   const state: BrokerState = {
