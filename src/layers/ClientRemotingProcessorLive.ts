@@ -104,9 +104,7 @@ export const layer: Layer.Layer<never, never, GroupTable | RebalanceService | Re
       // Java (`ClientRemotingProcessor.getConsumeStatus`): an unknown group or kind of consumer answers an empty table.
       return groups.consumer(header.right.group).pipe(
         Effect.flatMap((consumer) => consumer?.consumeStatus?.(header.right.topic) ?? Effect.succeed([])),
-        Effect.map((offsets) =>
-          response(command, ResponseCode.SUCCESS, { body: encodeGetConsumerStatusBody(offsets) })
-        )
+        Effect.map((offsets) => response(command, ResponseCode.SUCCESS, { body: encodeGetConsumerStatusBody(offsets) }))
       )
     })
     yield* handlers.register(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, (command) =>

@@ -10,8 +10,8 @@ import { compressionType, MessageSysFlag } from "../protocol/MessageSysFlag.js"
 import { response } from "../protocol/RemotingCommand.js"
 import { RequestCode } from "../protocol/RequestCode.js"
 import { ResponseCode } from "../protocol/ResponseCode.js"
-import { RequestHandlers } from "../services/RequestHandlers.js"
 import { RequestClosedError, RequestFutures, type RequestFuturesService } from "../services/RequestFutures.js"
+import { RequestHandlers } from "../services/RequestHandlers.js"
 
 /** A host as the broker writes it in a reply's header: `ip:port`, or Java's `InetSocketAddress` text `host/ip:port`. */
 const hostOf = (text: string): HostAddress =>
@@ -71,7 +71,10 @@ export const replyMessageOf = (header: ReplyMessageRequestHeader, body: Uint8Arr
 export const layer: Layer.Layer<RequestFutures, never, RequestHandlers> = Layer.scoped(
   RequestFutures,
   Effect.gen(function*() {
-    const table = new Map<string, { readonly owner: string; readonly reply: Deferred.Deferred<MessageExt, RequestClosedError> }>()
+    const table = new Map<
+      string,
+      { readonly owner: string; readonly reply: Deferred.Deferred<MessageExt, RequestClosedError> }
+    >()
 
     const end = (keep: (owner: string) => boolean, closed: "producer" | "client") =>
       Effect.forEach([...table], ([correlationId, pending]) =>
@@ -88,7 +91,8 @@ export const layer: Layer.Layer<RequestFutures, never, RequestHandlers> = Layer.
         Effect.acquireRelease(
           Effect.tap(Deferred.make<MessageExt, RequestClosedError>(), (reply) =>
             Effect.sync(() => table.set(correlationId, { owner, reply }))),
-          () => Effect.sync(() => table.delete(correlationId))
+          () =>
+            Effect.sync(() => table.delete(correlationId))
         ),
       complete: (reply) =>
         Effect.suspend(() => {

@@ -1,6 +1,6 @@
 import { Data, Either } from "effect"
-import type { MessageExt } from "../protocol/MessageDecoder.js"
 import { MessageConst } from "../protocol/MessageConst.js"
+import type { MessageExt } from "../protocol/MessageDecoder.js"
 import type { Message } from "./Message.js"
 
 /**

@@ -195,7 +195,9 @@ export const startRemotingServer = (
           })
         )
       socket.on("close", () => {
-        for (const resume of awaiting.values()) resume(Exit.fail(new ClientCallError({ reason: "the connection closed" })))
+        for (const resume of awaiting.values()) {
+          resume(Exit.fail(new ClientCallError({ reason: "the connection closed" })))
+        }
         awaiting.clear()
       })
       const connection: ServerConnection = {

@@ -2,8 +2,8 @@ import { Effect, Either } from "effect"
 import { decodeHeader, encodeHeader } from "../../protocol/headers/CommandHeader.js"
 import {
   ReplyMessageRequestHeader,
-  SendMessageRequestHeader as SendMessageRequestHeaderV1,
   type SendMessageRequestHeader,
+  SendMessageRequestHeader as SendMessageRequestHeaderV1,
   SendMessageRequestHeaderV2
 } from "../../protocol/headers/SendHeaders.js"
 import { formatHostAddress } from "../../protocol/HostAddress.js"
@@ -69,7 +69,9 @@ export const makeReplyMessageProcessor = (state: BrokerState) => {
       { body }
     )
     return channel.invoke(push, PUSH_REPLY_TIMEOUT_MILLIS).pipe(
-      Effect.map((answer) => answer.code === ResponseCode.SUCCESS ? undefined : `push reply message to ${senderId}fail.`),
+      Effect.map((answer) =>
+        answer.code === ResponseCode.SUCCESS ? undefined : `push reply message to ${senderId}fail.`
+      ),
       Effect.catchAll(() => Effect.succeed(`push reply message to ${senderId}fail.`))
     )
   }

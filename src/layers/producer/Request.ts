@@ -56,7 +56,11 @@ export const makeRequest = (context: RequestContext): ProducerService["request"]
         [MessageConst.REPLY_TO_CLIENT]: instance.clientId,
         [MessageConst.TTL]: String(timeoutMillis)
       }
-    }, { timeout: Math.max(1, timeoutMillis - (clock.unsafeCurrentTimeMillis() - started)), queue: options.queue, selector: options.selector })
+    }, {
+      timeout: Math.max(1, timeoutMillis - (clock.unsafeCurrentTimeMillis() - started)),
+      queue: options.queue,
+      selector: options.selector
+    })
     return yield* Deferred.await(reply).pipe(
       Effect.timeoutFail({
         duration: Math.max(0, timeoutMillis - (clock.unsafeCurrentTimeMillis() - started)),
