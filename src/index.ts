@@ -46,6 +46,8 @@ export {
   type ProducerService,
   type QueueSelector,
   QueueSelectors,
+  type RequestError,
+  type RequestOptions,
   type SendError,
   type SendOptions,
   type SendResult,
@@ -53,6 +55,15 @@ export {
   type TransactionChecker,
   type TransactionSendResult
 } from "./services/Producer.js"
+
+// Request-reply: the replying side's helper, and the requesting side's errors and pending-request table.
+export { Reply, ReplyMessageError } from "./services/Reply.js"
+export {
+  RequestClosedError,
+  RequestFutures,
+  type RequestFuturesService,
+  RequestTimeoutError
+} from "./services/RequestFutures.js"
 
 // The push consumer.
 export {

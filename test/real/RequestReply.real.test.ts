@@ -37,6 +37,8 @@ describeReal("request-reply beside the Java client", {}, (it, line) => {
         (body) => p.request({ topic, body: text(body) }, { timeout: "60 seconds" })
       )
       expect(replies.map(bodyText)).toEqual(["re: one", "re: two", "re: three"])
+      // Java prints a reply once its send returned, which may be after we got the reply.
+      yield* eventually(Effect.sync(() => java.received().filter(isEvent("replied")).length === 3))
       const replied = java.received().filter(isEvent("replied"))
       expect(replied.map((r) => r.sendStatus)).toEqual(["SEND_OK", "SEND_OK", "SEND_OK"])
       expect(replied[0]!.properties).toMatchObject({
