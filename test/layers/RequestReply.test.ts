@@ -1,18 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import {
-  Context,
-  Effect,
-  Either,
-  Exit,
-  Fiber,
-  HashMap,
-  Layer,
-  Logger,
-  Metric,
-  MetricState,
-  Scope,
-  TestClock
-} from "effect"
+import { Context, Effect, Either, Exit, Fiber, Layer, Metric, MetricState, Scope, TestClock } from "effect"
 import * as ProducerLive from "../../src/layers/ProducerLive.js"
 import { replyMessageOf } from "../../src/layers/RequestFuturesLive.js"
 import { decodeMessages, type MessageExt } from "../../src/protocol/MessageDecoder.js"
@@ -27,6 +14,7 @@ import { RequestClosedError, RequestFutures, RequestTimeoutError } from "../../s
 import { bodyText, clientStack, startConsumer } from "../support/ConsumerStack.js"
 import { pull, withCluster } from "../support/EmbeddedClient.js"
 import { eventually, fibersSettle } from "../support/Eventually.js"
+import { keptLogs, type Logged } from "../support/KeptLogs.js"
 
 const requester = (instanceName = "requester") =>
   ProducerLive.layer({ group: "requester_group" }).pipe(Layer.provideMerge(clientStack(instanceName)))
@@ -89,22 +77,6 @@ const requestSent = Effect.gen(function*() {
   yield* eventually(Effect.map(callsInFlight, (n) => n === 0), { what: "the send's answer came back" })
   yield* fibersSettle()
 })
-
-interface Logged {
-  readonly message: string
-  readonly annotations: Record<string, unknown>
-}
-
-const keptLogs = (logs: Array<Logged>) =>
-  Logger.replace(
-    Logger.defaultLogger,
-    Logger.make(({ annotations, message }) => {
-      logs.push({
-        message: String(Array.isArray(message) ? message[0] : message),
-        annotations: Object.fromEntries(HashMap.toEntries(annotations))
-      })
-    })
-  )
 
 describe("request-reply", () => {
   it.scopedLive("a request is answered by a consumer's reply, with Java's properties on both", () =>

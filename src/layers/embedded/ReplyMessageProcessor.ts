@@ -12,7 +12,7 @@ import { propertiesToString, stringToProperties } from "../../protocol/MessagePr
 import { type RemotingCommand, request as requestCommand, response } from "../../protocol/RemotingCommand.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
-import { type BrokerState, fail, hostOf } from "./BrokerState.js"
+import { type BrokerState, fail, messageToStore } from "./BrokerState.js"
 import type { ServerConnection } from "./RemotingServer.js"
 import { makeSendMessageCheck } from "./SendMessageCheck.js"
 
@@ -91,18 +91,10 @@ export const makeReplyMessageProcessor = (state: BrokerState) => {
     const properties = stringToProperties(header.properties ?? "")
     return Effect.map(pushReply(header, properties, body, connection), (failed) => {
       // Stored as sent (Java keeps the request's properties string), whether or not the push worked.
-      const stored = store.append({
-        topic: header.topic,
-        queueId,
-        flag: header.flag,
-        properties,
-        body,
-        sysFlag: header.sysFlag,
-        bornTimestamp: header.bornTimestamp,
-        bornHost: hostOf(connection),
-        reconsumeTimes: header.reconsumeTimes ?? 0,
-        preparedTransactionOffset: 0
-      }, clock.unsafeCurrentTimeMillis())
+      const stored = store.append(
+        messageToStore(header, queueId, properties, body, connection),
+        clock.unsafeCurrentTimeMillis()
+      )
       const extFields = { MSG_REGION: options.region, TRACE_ON: "true" }
       if (failed !== undefined) return response(request, ResponseCode.SYSTEM_ERROR, { remark: failed, extFields })
       return response(request, ResponseCode.SUCCESS, {

@@ -1,7 +1,8 @@
 import type { Schema } from "effect"
 import { commandHeader, field } from "./CommandHeader.js"
 
-const sendFields = {
+/** The fields a send header and a pushed reply's header share, with Java's long names. */
+const messageFields = {
   producerGroup: field.string(),
   topic: field.string(),
   defaultTopic: field.string(),
@@ -12,7 +13,11 @@ const sendFields = {
   flag: field.int(),
   properties: field.optional(field.string()),
   reconsumeTimes: field.optional(field.int()),
-  unitMode: field.optional(field.boolean()),
+  unitMode: field.optional(field.boolean())
+}
+
+const sendFields = {
+  ...messageFields,
   batch: field.optional(field.boolean()),
   maxReconsumeTimes: field.optional(field.int())
 }
@@ -98,17 +103,7 @@ export const ConsumerSendMsgBackRequestHeader = commandHeader("ConsumerSendMsgBa
  * @category headers
  */
 export const ReplyMessageRequestHeader = commandHeader("ReplyMessageRequestHeader", {
-  producerGroup: field.string(),
-  topic: field.string(),
-  defaultTopic: field.string(),
-  defaultTopicQueueNums: field.int(),
-  queueId: field.int(),
-  sysFlag: field.int(),
-  bornTimestamp: field.long(),
-  flag: field.int(),
-  properties: field.optional(field.string()),
-  reconsumeTimes: field.optional(field.int()),
-  unitMode: field.optional(field.boolean()),
+  ...messageFields,
   bornHost: field.string(),
   storeHost: field.string(),
   storeTimestamp: field.long()

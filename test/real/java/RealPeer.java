@@ -350,6 +350,18 @@ public final class RealPeer {
     consumer.start();
     emit(new Json().put("event", "started"));
     Thread assigned = daemon("real-peer-assigned", () -> watchAssigned(consumer, topic));
+    if (count == 0) end.countDown();
+    awaitEnd(end, timeoutMs);
+    synchronized (ending) {
+      isEnding[0] = true;
+    }
+    assigned.interrupt();
+    consumer.shutdown();
+    emit(new Json().put("event", "done").put("count", successes.get()).put("deliveries", deliveries.get()));
+  }
+
+  /** Waits until `end` opens, "stop" comes (or stdin closes), or `timeoutMs` passes (no limit when negative). */
+  private static void awaitEnd(CountDownLatch end, long timeoutMs) throws InterruptedException {
     daemon("real-peer-stop", () -> {
       try {
         STOP.await();
@@ -358,15 +370,8 @@ public final class RealPeer {
       }
       end.countDown();
     });
-    if (count == 0) end.countDown();
     if (timeoutMs >= 0) end.await(timeoutMs, TimeUnit.MILLISECONDS);
     else end.await();
-    synchronized (ending) {
-      isEnding[0] = true;
-    }
-    assigned.interrupt();
-    consumer.shutdown();
-    emit(new Json().put("event", "done").put("count", successes.get()).put("deliveries", deliveries.get()));
   }
 
   private interface Delivery {
@@ -497,16 +502,7 @@ public final class RealPeer {
     });
     consumer.start();
     emit(new Json().put("event", "started"));
-    daemon("real-peer-stop", () -> {
-      try {
-        STOP.await();
-      } catch (InterruptedException interrupted) {
-        return;
-      }
-      end.countDown();
-    });
-    if (timeoutMs >= 0) end.await(timeoutMs, TimeUnit.MILLISECONDS);
-    else end.await();
+    awaitEnd(end, timeoutMs);
     consumer.shutdown();
     producer.shutdown();
     emit(new Json().put("event", "done").put("count", replied.get()));
