@@ -148,7 +148,7 @@ export const make = (
         yield* client.invokeOneway(address, messageRequest(settings, clock, message, nextMsgId(), true)(queue))
       })
 
-    const request = makeRequest({ group, namespace, clock, instance, publishInfo, futures, send })
+    const request = makeRequest({ group, namespace, maxMessageSize, clock, instance, publishInfo, futures, send })
     return {
       group,
       send,

@@ -7,6 +7,7 @@ import { stringToProperties } from "../../src/protocol/MessageProperties.js"
 import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { ClientInstance } from "../../src/services/ClientInstance.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
+import { MessageValidationError } from "../../src/services/Message.js"
 import { Producer } from "../../src/services/Producer.js"
 import { RemotingClient } from "../../src/services/RemotingClient.js"
 import { createReplyMessage, ReplyMessageError } from "../../src/services/Reply.js"
@@ -155,6 +156,11 @@ describe("request-reply", () => {
       yield* cluster.createTopic("Requests", { readQueueNums: 1, writeQueueNums: 1 })
       const producer = yield* Producer
       const futures = yield* RequestFutures
+      // A bad message is refused at once, nothing sent.
+      const bad = yield* Effect.flip(
+        producer.request({ topic: "bad topic!", body: Buffer.from("x") }, { timeout: "3 seconds" })
+      )
+      expect(bad).toBeInstanceOf(MessageValidationError)
       const fiber = yield* Effect.fork(
         producer.request({ topic: "Requests", body: Buffer.from("ping") }, { timeout: "3 seconds" })
       )

@@ -2,6 +2,7 @@ import { type Clock, Deferred, Duration, Effect } from "effect"
 import { randomUUID } from "node:crypto"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { ClientInstanceService } from "../../services/ClientInstance.js"
+import { checkMessage } from "../../services/Message.js"
 import { wrapNamespace } from "../../services/Namespace.js"
 import type { ProducerService } from "../../services/Producer.js"
 import { type RequestFuturesService, RequestTimeoutError } from "../../services/RequestFutures.js"
@@ -17,6 +18,7 @@ import type { TopicPublishInfoTable } from "./TopicPublishInfoTable.js"
 export interface RequestContext {
   readonly group: string
   readonly namespace: string | undefined
+  readonly maxMessageSize: number
   readonly clock: Clock.Clock
   readonly instance: ClientInstanceService
   readonly publishInfo: TopicPublishInfoTable
@@ -38,6 +40,8 @@ export interface RequestContext {
 export const makeRequest = (context: RequestContext): ProducerService["request"] => (message, options) =>
   Effect.scoped(Effect.gen(function*() {
     const { clock, futures, group, instance, publishInfo } = context
+    // A bad message is refused before anything goes on the wire (the send checks it again, as it checks every one).
+    yield* checkMessage(message, context.maxMessageSize)
     const timeoutMillis = Duration.toMillis(options.timeout)
     const started = clock.unsafeCurrentTimeMillis()
     const correlationId = randomUUID()
