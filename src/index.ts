@@ -46,6 +46,8 @@ export {
   type ProducerService,
   type QueueSelector,
   QueueSelectors,
+  type RequestError,
+  type RequestOptions,
   type SendError,
   type SendOptions,
   type SendResult,
@@ -57,6 +59,15 @@ export {
 
 // Typed topics: a topic tied to a Schema, encoded by the producer's send, decoded by typed subscriptions.
 export * as Topic from "./services/Topic.js"
+
+// Request-reply: the replying side's helper, and the requesting side's errors and pending-request table.
+export { Reply, ReplyMessageError } from "./services/Reply.js"
+export {
+  RequestClosedError,
+  RequestFutures,
+  type RequestFuturesService,
+  RequestTimeoutError
+} from "./services/RequestFutures.js"
 
 // The push consumer.
 export {

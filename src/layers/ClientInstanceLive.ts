@@ -15,6 +15,7 @@ import { OffsetPersistence } from "../services/OffsetPersistence.js"
 import type { PullMessageService } from "../services/PullMessageService.js"
 import { RebalanceService } from "../services/RebalanceService.js"
 import type { RemotingClient } from "../services/RemotingClient.js"
+import type { RequestFutures } from "../services/RequestFutures.js"
 import type { RequestHandlers } from "../services/RequestHandlers.js"
 import type { TopicRouteCache } from "../services/TopicRouteCache.js"
 import { TopicRouteRefresh } from "../services/TopicRouteRefresh.js"
@@ -25,6 +26,7 @@ import * as HeartbeatLive from "./HeartbeatLive.js"
 import * as OffsetPersistenceLive from "./OffsetPersistenceLive.js"
 import * as PullMessageServiceLive from "./PullMessageServiceLive.js"
 import * as RebalanceServiceLive from "./RebalanceServiceLive.js"
+import * as RequestFuturesLive from "./RequestFuturesLive.js"
 import { shutdownStep } from "./ScheduledTask.js"
 import * as TopicRouteRefreshLive from "./TopicRouteRefreshLive.js"
 
@@ -53,6 +55,7 @@ export type ClientInstanceServices =
   | ConcurrencyAdjustment
   | PullMessageService
   | RebalanceService
+  | RequestFutures
 
 /**
  * What a client instance stands on: the transport, its registry of handlers for brokers' requests, the route cache.
@@ -77,6 +80,7 @@ export interface Subsystems {
   readonly pullMessageService: Layer.Layer<PullMessageService, unknown>
   readonly rebalanceService: Layer.Layer<RebalanceService, unknown, GroupTable>
   readonly clientRemotingProcessor: Layer.Layer<never, unknown, GroupTable | RebalanceService | RequestHandlers>
+  readonly requestFutures: Layer.Layer<RequestFutures, unknown, RequestHandlers>
 }
 
 /**
@@ -93,7 +97,8 @@ export const subsystems = (config: ClientConfig): Subsystems => ({
   concurrencyAdjustment: ConcurrencyAdjustmentLive.layer,
   pullMessageService: PullMessageServiceLive.layer,
   rebalanceService: RebalanceServiceLive.layer,
-  clientRemotingProcessor: ClientRemotingProcessorLive.layer
+  clientRemotingProcessor: ClientRemotingProcessorLive.layer,
+  requestFutures: RequestFuturesLive.layer
 })
 
 /** A subsystem's layer whose failure to start is a `ClientStartError` naming it. */
@@ -194,8 +199,8 @@ export const make = (
 /**
  * The client instance composed of its subsystems' layers, started in Java's order (`MQClientInstance.start`, after
  * the transport beneath): the group table, the scheduled tasks (route refresh, heartbeat, offset persistence,
- * concurrency adjustment), the pull message service, the rebalance service, the handlers of brokers' requests, then
- * the instance. A subsystem that fails to start fails the whole with a `ClientStartError` naming it, the ones
+ * concurrency adjustment), the pull message service, the rebalance service, the handlers of brokers' requests, the
+ * pending-request table with its handler of pushed replies, then the instance. A subsystem that fails to start fails the whole with a `ClientStartError` naming it, the ones
  * started before it stopped, nothing persisted or unregistered. Closing the scope shuts down in Java's order: the
  * offsets of the consumers still registered persisted and every group unregistered (within `shutdownTimeout`), then
  * the subsystems stopped in the reverse order of their start; the transport, beneath, closes its connections after.
@@ -208,6 +213,7 @@ export const compose = (
   parts: Subsystems = subsystems(config)
 ): Layer.Layer<ClientInstanceServices, ClientStartError, ClientInstanceRequirements> =>
   Layer.scoped(ClientInstance, make(config)).pipe(
+    Layer.provideMerge(starting("requestFutures", parts.requestFutures)),
     Layer.provideMerge(starting("clientRemotingProcessor", parts.clientRemotingProcessor)),
     Layer.provideMerge(starting("rebalanceService", parts.rebalanceService)),
     Layer.provideMerge(starting("pullMessageService", parts.pullMessageService)),

@@ -1,10 +1,12 @@
 import { Effect, Either, Layer } from "effect"
 import { encodeBody } from "../protocol/bodies/Body.js"
 import { encodeConsumerRunningInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
+import { encodeGetConsumerStatusBody } from "../protocol/bodies/GetConsumerStatusBody.js"
 import { ConsumeMessageDirectlyResult, parseOffsetTable } from "../protocol/bodies/OffsetTableBody.js"
 import {
   ConsumeMessageDirectlyResultRequestHeader,
   GetConsumerRunningInfoRequestHeader,
+  GetConsumerStatusRequestHeader,
   NotifyConsumerIdsChangedRequestHeader,
   ResetOffsetRequestHeader
 } from "../protocol/headers/ClientHeaders.js"
@@ -24,7 +26,9 @@ const noSuchGroup = (command: RemotingCommand, group: string) =>
 /**
  * The requests brokers send a client instance about its consumer groups (Java: `ClientRemotingProcessor`), handled
  * for as long as the layer's scope lives: NOTIFY_CONSUMER_IDS_CHANGED wakes the rebalance service;
- * GET_CONSUMER_RUNNING_INFO, CONSUME_MESSAGE_DIRECTLY and RESET_CONSUMER_CLIENT_OFFSET go to the group's consumer.
+ * GET_CONSUMER_RUNNING_INFO, CONSUME_MESSAGE_DIRECTLY and RESET_CONSUMER_CLIENT_OFFSET go to the group's consumer;
+ * GET_CONSUMER_STATUS_FROM_CLIENT is answered with the group's offsets of the topic (none for a group not here, as
+ * Java answers).
  *
  * @since 0.1.0
  * @category layers
@@ -92,6 +96,17 @@ export const layer: Layer.Layer<never, never, GroupTable | RebalanceService | Re
             response(command, ResponseCode.SUCCESS, { body: encodeBody(ConsumeMessageDirectlyResult, result) }))
         }
       ))
+    yield* handlers.register(RequestCode.GET_CONSUMER_STATUS_FROM_CLIENT, (command) => {
+      const header = decodeHeader(GetConsumerStatusRequestHeader, command.extFields)
+      if (Either.isLeft(header)) {
+        return Effect.succeed(response(command, ResponseCode.SYSTEM_ERROR, { remark: "bad request header" }))
+      }
+      // Java (`ClientRemotingProcessor.getConsumeStatus`): an unknown group or kind of consumer answers an empty table.
+      return groups.consumer(header.right.group).pipe(
+        Effect.flatMap((consumer) => consumer?.consumeStatus?.(header.right.topic) ?? Effect.succeed([])),
+        Effect.map((offsets) => response(command, ResponseCode.SUCCESS, { body: encodeGetConsumerStatusBody(offsets) }))
+      )
+    })
     yield* handlers.register(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, (command) =>
       consumerOf(
         command,

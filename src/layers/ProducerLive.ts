@@ -16,6 +16,7 @@ import {
   type TypedSendOptions
 } from "../services/Producer.js"
 import { RemotingClient } from "../services/RemotingClient.js"
+import { RequestFutures } from "../services/RequestFutures.js"
 import { RequestHandlers } from "../services/RequestHandlers.js"
 import { encode, isTopic, type Topic } from "../services/Topic.js"
 import { selectQueue } from "../services/TopicPublishInfo.js"
@@ -23,6 +24,7 @@ import { TopicRouteCache } from "../services/TopicRouteCache.js"
 import { MQFaultStrategy } from "./producer/MQFaultStrategy.js"
 import { messageToWire, queueToWire, resultFromWire } from "./producer/ProducerNamespace.js"
 import { type ProducerOptions, resolveSettings } from "./producer/ProducerSettings.js"
+import { makeRequest } from "./producer/Request.js"
 import { type PinQueue, type SendContext, sendDefaultImpl } from "./producer/SendDefaultImpl.js"
 import { batchBody, batchRequest, messageRequest } from "./producer/SendMessageRequest.js"
 import { type SendTracer, tracedMessage } from "./producer/SendTrace.js"
@@ -65,7 +67,13 @@ export const make = (
 ): Effect.Effect<
   ProducerService,
   DuplicateGroupError,
-  Scope.Scope | ClientInstance | TopicRouteCache | RemotingClient | NameServerAddresses | RequestHandlers
+  | Scope.Scope
+  | ClientInstance
+  | TopicRouteCache
+  | RemotingClient
+  | NameServerAddresses
+  | RequestHandlers
+  | RequestFutures
 > =>
   Effect.gen(function*() {
     const instance = yield* ClientInstance
@@ -102,6 +110,9 @@ export const make = (
     const nextMsgId = () => ids.next(clock.unsafeCurrentTimeMillis())
 
     yield* instance.registerProducer({ groupName: group, topics: publishInfo.topics })
+    // Runs before the registration's release: the requests still waiting for their replies end first.
+    const futures = yield* RequestFutures
+    yield* Effect.addFinalizer(() => futures.closeOwner(group))
 
     const sendMessage = (given: Message, sendOptions?: SendOptions): Effect.Effect<SendResult, SendError> =>
       Effect.suspend(() => {
@@ -172,7 +183,15 @@ export const make = (
         yield* client.invokeOneway(address, messageRequest(settings, clock, message, nextMsgId(), true)(queue))
       })
 
-    return { group, send, sendBatch, sendInTransaction: makeSendInTransaction(context, nextMsgId), sendOneway }
+    const request = makeRequest({ group, namespace, maxMessageSize, clock, instance, publishInfo, futures, send })
+    return {
+      group,
+      send,
+      sendBatch,
+      sendInTransaction: makeSendInTransaction(context, nextMsgId),
+      sendOneway,
+      request
+    }
   })
 
 /**

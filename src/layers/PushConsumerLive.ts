@@ -17,6 +17,7 @@ import {
   type TypedPushConsumerOptions
 } from "../services/PushConsumer.js"
 import { RemotingClient } from "../services/RemotingClient.js"
+import type { RequestFutures } from "../services/RequestFutures.js"
 import type { RequestHandlers } from "../services/RequestHandlers.js"
 import { TopicRouteCache } from "../services/TopicRouteCache.js"
 import * as ConsumeConcurrently from "./consumer/ConsumeConcurrently.js"
@@ -61,6 +62,7 @@ export type PushConsumerRequirements =
   | RemotingClient
   | NameServerAddresses
   | RequestHandlers
+  | RequestFutures
 
 /**
  * The local offset store of a broadcasting consumer, loaded when one starts, on the context's `FileSystem` or else
@@ -167,6 +169,7 @@ export const make = <E, R>(
       rebalance: rebalancer.rebalance,
       runningInfo: info,
       consumeDirectly: (message, brokerName) => consumeDirectly(context, message, brokerName),
+      consumeStatus: offsetStore.offsets,
       resetOffset: rebalancer.resetOffset
     })
 

@@ -33,6 +33,7 @@ export type ClientSubsystem =
   | "pullMessageService"
   | "rebalanceService"
   | "clientRemotingProcessor"
+  | "requestFutures"
 
 /**
  * A subsystem of the client instance failed to start; every subsystem started before it was stopped (its scheduled

@@ -48,6 +48,13 @@ export interface ConsumerRegistration {
   readonly consumeDirectly?:
     | ((message: MessageExt, brokerName: string | undefined) => Effect.Effect<ConsumeMessageDirectlyResult>)
     | undefined
+  /**
+   * Answers GET_CONSUMER_STATUS_FROM_CLIENT: the consumer's offsets in memory of a topic's queues (Java:
+   * `MQClientInstance.getConsumerStatus`, the offset store's `cloneOffsetTable`). A consumer without it answers none.
+   */
+  readonly consumeStatus?:
+    | ((topic: string) => Effect.Effect<ReadonlyArray<readonly [MessageQueue, number]>>)
+    | undefined
   /** Applies RESET_CONSUMER_CLIENT_OFFSET (Java: `MQClientInstance.resetOffset`). */
   readonly resetOffset?:
     | ((topic: string, offsets: ReadonlyArray<readonly [MessageQueue, number]>) => Effect.Effect<void>)

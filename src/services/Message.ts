@@ -17,6 +17,11 @@ export interface Message {
   readonly properties?: MessageProperties | undefined
   /** Java: `setDelayTimeLevel`; 0 or absent is no delay. */
   readonly delayTimeLevel?: number | undefined
+  /**
+   * Properties the client's own helpers set, which may use reserved names (Java: `MessageAccessor.putProperty`):
+   * `Reply.createReplyMessage` puts a reply's CORRELATION_ID, REPLY_TO_CLIENT, TTL and MSG_TYPE here.
+   */
+  readonly systemProperties?: MessageProperties | undefined
 }
 
 /**
@@ -148,7 +153,7 @@ export const checkMessage = (
  * @category encoding
  */
 export const messageProperties = (message: Message): Record<string, string> => {
-  const out: Record<string, string> = { ...message.properties }
+  const out: Record<string, string> = { ...message.properties, ...message.systemProperties }
   if (message.keys !== undefined && message.keys.length > 0) out[MessageConst.KEYS] = message.keys.join(" ")
   if (message.tags !== undefined && message.tags.length > 0) out[MessageConst.TAGS] = message.tags
   if (message.delayTimeLevel !== undefined && message.delayTimeLevel > 0) {

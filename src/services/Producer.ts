@@ -4,6 +4,7 @@ import type { MessageQueue } from "../protocol/MessageQueue.js"
 import type { BrokerResponseError } from "./BrokerResponseError.js"
 import type { Message, MessageValidationError } from "./Message.js"
 import type { RemotingError } from "./RemotingClient.js"
+import type { RequestClosedError, RequestTimeoutError } from "./RequestFutures.js"
 import type { MessageEncodeError, MessageFields, Topic, UserProperties } from "./Topic.js"
 import type { RouteError } from "./TopicRouteCache.js"
 
@@ -90,6 +91,30 @@ export interface TypedSendOptions<T = string, K = string, P = UserProperties>
 {}
 
 /**
+ * Options of one request (Java: `request(msg, timeout)`, `request(msg, mq, timeout)`,
+ * `request(msg, selector, arg, timeout)`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestOptions {
+  /** The whole request's time: the send and the wait for the reply (the request's TTL property). */
+  readonly timeout: Duration.DurationInput
+  /** Send to this queue (no retry on another broker). */
+  readonly queue?: MessageQueue | undefined
+  /** Pick the queue (no retry on another broker). */
+  readonly selector?: QueueSelector | undefined
+}
+
+/**
+ * Everything a request can fail with: its send's errors, no reply within the timeout, or its producer closed first.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type RequestError = SendError | RequestTimeoutError | RequestClosedError
+
+/**
  * The outcome of a local transaction (Java: `LocalTransactionState`).
  *
  * @since 0.1.0
@@ -152,6 +177,12 @@ export interface ProducerService {
     message: Message,
     executeLocal: (message: Message, sent: SendResult) => Effect.Effect<LocalTransactionState, E>
   ) => Effect.Effect<TransactionSendResult, SendError>
+  /**
+   * Sends a request and waits for its reply (Java: `DefaultMQProducer.request`): the message carries a new
+   * CORRELATION_ID, this client's id in REPLY_TO_CLIENT and the timeout in TTL; a consumer answers it with
+   * `Reply.createReplyMessage`, and the broker pushes the reply back to this client.
+   */
+  readonly request: (message: Message, options: RequestOptions) => Effect.Effect<MessageExt, RequestError>
   /** Sends with no answer (Java: `sendOneway`). */
   readonly sendOneway: (message: Message, options?: Omit<SendOptions, "timeout">) => Effect.Effect<void, SendError>
 }

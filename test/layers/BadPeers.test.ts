@@ -3,7 +3,7 @@
 // a heartbeat round, a send and a client close; and a good peer in the same process works all the while.
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Context, Duration, Effect, Exit, HashMap, Layer, Logger, Option, Scope } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Scope } from "effect"
 import * as ClientLive from "../../src/layers/ClientLive.js"
 import * as ProducerLive from "../../src/layers/ProducerLive.js"
 import * as PushConsumerLive from "../../src/layers/PushConsumerLive.js"
@@ -20,6 +20,7 @@ import { RemotingClient } from "../../src/services/RemotingClient.js"
 import { RpcHooks } from "../../src/services/RpcHooks.js"
 import { TopicRouteCache } from "../../src/services/TopicRouteCache.js"
 import { badPeer, type Misbehaviour, misbehaviours } from "../support/BadPeers.js"
+import { keptLogs, type Logged } from "../support/KeptLogs.js"
 import { scriptedPeer } from "../support/ScriptedPeer.js"
 
 const CONNECT_TIMEOUT = 300
@@ -77,23 +78,6 @@ const withinBound = (misbehaviour: Misbehaviour, millis: number, rounds = 1) => 
 /** The typed error an exit failed with. */
 const failureOf = <A, E extends { readonly _tag: string; readonly message: string }>(exit: Exit.Exit<A, E>) =>
   Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
-
-interface Logged {
-  readonly message: string
-  readonly annotations: Record<string, unknown>
-}
-
-/** A logger that keeps what is logged (nothing is printed). */
-const keptLogs = (logs: Array<Logged>) =>
-  Logger.replace(
-    Logger.defaultLogger,
-    Logger.make(({ annotations, message }) => {
-      logs.push({
-        message: String(Array.isArray(message) ? message[0] : message),
-        annotations: Object.fromEntries(HashMap.toEntries(annotations))
-      })
-    })
-  )
 
 /** The peer; one that trickles writes a byte every 100 ms, so that a few arrive within a call's 500 ms. */
 const peer = (misbehaviour: Misbehaviour) => badPeer(misbehaviour, { byteIntervalMillis: 100 })

@@ -136,7 +136,8 @@ const subsystemOrder: ReadonlyArray<ClientSubsystem> = [
   "concurrencyAdjustment",
   "pullMessageService",
   "rebalanceService",
-  "clientRemotingProcessor"
+  "clientRemotingProcessor",
+  "requestFutures"
 ]
 
 describe("a client instance whose subsystem fails to start", () => {
@@ -176,7 +177,8 @@ describe("a client instance whose subsystem fails to start", () => {
           concurrencyAdjustment: withLog("concurrencyAdjustment", parts.concurrencyAdjustment),
           pullMessageService: withLog("pullMessageService", parts.pullMessageService),
           rebalanceService: withLog("rebalanceService", parts.rebalanceService),
-          clientRemotingProcessor: withLog("clientRemotingProcessor", parts.clientRemotingProcessor)
+          clientRemotingProcessor: withLog("clientRemotingProcessor", parts.clientRemotingProcessor),
+          requestFutures: withLog("requestFutures", parts.requestFutures)
         }).pipe(Layer.provideMerge(TopicRouteCacheLive.layer), Layer.provideMerge(clientOn()))
 
         const { alive, error } = yield* failedStart(composed)

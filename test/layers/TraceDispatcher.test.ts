@@ -44,7 +44,8 @@ const heldProducer = (release: Deferred.Deferred<void>) => {
         })) as unknown as ProducerService["send"],
     sendBatch: () => Effect.die("unused"),
     sendInTransaction: () => Effect.die("unused"),
-    sendOneway: () => Effect.die("unused")
+    sendOneway: () => Effect.die("unused"),
+    request: () => Effect.die("unused")
   }
   return { sent, made: () => made, make: Effect.sync(() => (made++, producer)) }
 }

@@ -4,6 +4,7 @@ import type { HostAddress } from "../../protocol/HostAddress.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
 import { RMQ_SYS_TRACE_TOPIC } from "../../protocol/TraceData.js"
+import { replyTopic } from "../../services/Reply.js"
 import { aclRefusal } from "./AclValidator.js"
 import { makeAdminBrokerProcessor } from "./AdminBrokerProcessor.js"
 import { type BrokerOptions, DEFAULT_TOPIC } from "./BrokerConfig.js"
@@ -18,6 +19,7 @@ import { makePullMessageProcessor } from "./PullMessageProcessor.js"
 import { makeQueryMessageProcessor } from "./QueryMessageProcessor.js"
 import { QueueLocks } from "./QueueLocks.js"
 import type { ServerHandler } from "./RemotingServer.js"
+import { makeReplyMessageProcessor } from "./ReplyMessageProcessor.js"
 import { makeSendMessageProcessor } from "./SendMessageProcessor.js"
 import { makeTopicAdminProcessor } from "./TopicAdminProcessor.js"
 import { Transactions } from "./Transactions.js"
@@ -90,12 +92,16 @@ const makeProcessorTable = (state: BrokerState): ServerHandler => {
   const topicAdmin = makeTopicAdminProcessor(state)
   const groupAdmin = makeGroupAdminProcessor(state)
   const queries = makeQueryMessageProcessor(state)
+  const replyMessage = makeReplyMessageProcessor(state)
   return (request, connection) => {
     switch (request.code) {
       case RequestCode.SEND_MESSAGE:
       case RequestCode.SEND_MESSAGE_V2:
       case RequestCode.SEND_BATCH_MESSAGE:
         return sendMessage(request, connection)
+      case RequestCode.SEND_REPLY_MESSAGE:
+      case RequestCode.SEND_REPLY_MESSAGE_V2:
+        return replyMessage(request, connection)
       case RequestCode.PULL_MESSAGE:
         return pullMessage(request, true)
       case RequestCode.QUERY_CONSUMER_OFFSET:
@@ -198,6 +204,15 @@ export const makeBroker = (
       order: false
     })
   }
+  // Every broker has its cluster's reply topic from the start, one queue (Java: `TopicConfigManager`'s system topics).
+  createTopic({
+    topicName: replyTopic(options.clusterName),
+    readQueueNums: 1,
+    writeQueueNums: 1,
+    perm: PermName.READ | PermName.WRITE,
+    topicSysFlag: 0,
+    order: false
+  })
   const brokerAddress = `${address.host}:${address.port}`
 
   const state: BrokerState = {

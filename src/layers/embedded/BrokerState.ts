@@ -3,12 +3,14 @@ import type { Duration } from "effect"
 import type { SubscriptionGroupConfig } from "../../protocol/bodies/AdminBodies.js"
 import type { CommandHeader } from "../../protocol/headers/CommandHeader.js"
 import { decodeHeader } from "../../protocol/headers/CommandHeader.js"
+import type { SendMessageRequestHeader } from "../../protocol/headers/SendHeaders.js"
 import type { HostAddress } from "../../protocol/HostAddress.js"
+import type { MessageProperties } from "../../protocol/MessageProperties.js"
 import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
 import type { BrokerOptions } from "./BrokerConfig.js"
 import type { ClientRegistry } from "./ClientRegistry.js"
-import type { MessageStore, TopicConfig } from "./MessageStore.js"
+import type { MessageStore, MessageToStore, TopicConfig } from "./MessageStore.js"
 import type { QueueLocks } from "./QueueLocks.js"
 import type { ServerConnection } from "./RemotingServer.js"
 import type { Transactions } from "./Transactions.js"
@@ -63,4 +65,24 @@ export const parseOffsetKey = (key: string) => {
 export const hostOf = (connection: ServerConnection): HostAddress => ({
   host: connection.remoteHost,
   port: connection.remotePort
+})
+
+/** The message a send (or a reply) stores: its header's fields, the queue, properties and body, born at the sender. */
+export const messageToStore = (
+  header: SendMessageRequestHeader,
+  queueId: number,
+  properties: MessageProperties,
+  body: Uint8Array,
+  connection: ServerConnection
+): MessageToStore => ({
+  topic: header.topic,
+  queueId,
+  flag: header.flag,
+  properties,
+  body,
+  sysFlag: header.sysFlag,
+  bornTimestamp: header.bornTimestamp,
+  bornHost: hostOf(connection),
+  reconsumeTimes: header.reconsumeTimes ?? 0,
+  preparedTransactionOffset: 0
 })

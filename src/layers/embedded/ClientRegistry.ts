@@ -139,6 +139,18 @@ export class ClientRegistry {
     return [...found]
   }
 
+  /**
+   * The open connection a client registered a producer group over, any group (Java: `ProducerManager.findChannel`,
+   * the client's inner producer group included): where a reply to its request is pushed.
+   */
+  producerConnection(clientId: string): ServerConnection | undefined {
+    for (const group of this.producers.values()) {
+      const member = group.get(clientId)
+      if (member !== undefined && member.connection.isOpen()) return member.connection
+    }
+    return undefined
+  }
+
   consumerIds(groupName: string): ReadonlyArray<string> {
     return [...(this.consumers.get(groupName)?.members.keys() ?? [])]
   }

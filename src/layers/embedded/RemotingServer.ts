@@ -1,4 +1,4 @@
-import { Cause, Effect, Either, Exit, FiberSet, type Scope } from "effect"
+import { Cause, Data, Effect, Either, Exit, FiberSet, type Scope } from "effect"
 import * as net from "node:net"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"
 import { ProtocolError } from "../../protocol/ProtocolError.js"
@@ -16,8 +16,21 @@ import { startDueTimer } from "../remoting/DueTimer.js"
 import { FrameWriter } from "../remoting/FrameWriter.js"
 
 /**
- * One client connected to an embedded server: its address as the server sees it (`ip:port`), and a way to send it
- * a request of the server's own (NOTIFY_CONSUMER_IDS_CHANGED, CHECK_TRANSACTION_STATE).
+ * A request of the server's own to a client that got no answer: the connection closed, or the time ran out.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export class ClientCallError extends Data.TaggedError("ClientCallError")<{ readonly reason: string }> {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/**
+ * One client connected to an embedded server: its address as the server sees it (`ip:port`), and ways to send it
+ * a request of the server's own: with no answer awaited (NOTIFY_CONSUMER_IDS_CHANGED, CHECK_TRANSACTION_STATE), or
+ * awaiting the client's answer (PUSH_REPLY_MESSAGE_TO_CLIENT; Java: `NettyRemotingServer.invokeSync`).
  *
  * @since 0.1.0
  * @category embedded
@@ -27,12 +40,8 @@ export interface ServerConnection {
   readonly remoteHost: string
   readonly remotePort: number
   readonly send: (command: RemotingCommand) => void
-  /**
-   * Sends a request of the server's own and waits for the client's answer (Java: `invokeSync` on a channel, as the
-   * broker's `callClient` forwards GET_CONSUMER_RUNNING_INFO); fails when the connection closes or `timeoutMillis`
-   * (Clock time) passes first.
-   */
-  readonly invoke: (command: RemotingCommand, timeoutMillis: number) => Effect.Effect<RemotingCommand, Error>
+  readonly invoke: (command: RemotingCommand, timeoutMillis: number) => Effect.Effect<RemotingCommand, ClientCallError>
+  readonly isOpen: () => boolean
   readonly close: () => void
 }
 
@@ -155,6 +164,9 @@ export const startRemotingServer = (
       )
     }
 
+    // The opaque of the server's own requests (Java: `RemotingCommand.requestId`), one sequence for every connection.
+    let lastOpaque = 0
+
     const accept = (socket: net.Socket) => {
       socket.setNoDelay(true)
       const splitter = new FrameSplitter()
@@ -164,12 +176,30 @@ export const startRemotingServer = (
       })
       const remoteHost = (socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "")
       const remotePort = socket.remotePort ?? 0
-      // The server's own requests waiting for their answers, by opaque.
-      const waiting = new Map<number, (answer: Exit.Exit<RemotingCommand, Error>) => void>()
-      let nextOpaque = 1
+      // The server's own requests awaiting their answers, by opaque.
+      const awaiting = new Map<number, (answer: Exit.Exit<RemotingCommand, ClientCallError>) => void>()
       const send = (command: RemotingCommand) => {
         if (!socket.destroyed) writer.write(encodeFrameParts(command))
       }
+      const invoke = (command: RemotingCommand, timeoutMillis: number) =>
+        Effect.async<RemotingCommand, ClientCallError>((resume) => {
+          if (socket.destroyed) return resume(Effect.fail(new ClientCallError({ reason: "the connection is closed" })))
+          const opaque = ++lastOpaque
+          awaiting.set(opaque, resume)
+          send({ ...command, opaque, flag: command.flag & ~Flag.ONEWAY })
+          return Effect.sync(() => awaiting.delete(opaque))
+        }).pipe(
+          Effect.timeoutFail({
+            duration: timeoutMillis,
+            onTimeout: () => new ClientCallError({ reason: `no answer from the client in ${timeoutMillis} ms` })
+          })
+        )
+      socket.on("close", () => {
+        for (const resume of awaiting.values()) {
+          resume(Exit.fail(new ClientCallError({ reason: "the connection closed" })))
+        }
+        awaiting.clear()
+      })
       const connection: ServerConnection = {
         remoteAddress: `${remoteHost}:${remotePort}`,
         remoteHost,
@@ -178,26 +208,13 @@ export const startRemotingServer = (
         // write), but a batch of 32 goes at once (of 8, 16, 32 and 1024, the fastest): a client then gets the first
         // answers of a burst while the broker still works on the rest, and the two overlap.
         send,
-        invoke: (command, timeoutMillis) =>
-          Effect.async<RemotingCommand, Error>((resume) => {
-            const opaque = nextOpaque++
-            waiting.set(opaque, (answer) => resume(answer))
-            send({ ...command, opaque })
-            return Effect.sync(() => waiting.delete(opaque))
-          }).pipe(
-            Effect.timeoutFail({
-              duration: timeoutMillis,
-              onTimeout: () => new Error(`no answer from ${remoteHost}:${remotePort} in ${timeoutMillis} ms`)
-            })
-          ),
+        invoke,
+        isOpen: () => !socket.destroyed,
         close: () => void socket.destroy()
       }
       connections.add(connection)
       socket.on("close", () => {
         connections.delete(connection)
-        const closed = Exit.fail(new Error(`connection to ${remoteHost}:${remotePort} closed`))
-        for (const answer of waiting.values()) answer(closed)
-        waiting.clear()
       })
       socket.on("error", () => socket.destroy())
       const onFrame = (buffer: Buffer, start: number, end: number): boolean => {
@@ -208,12 +225,10 @@ export const startRemotingServer = (
         }
         if (!isResponse(command)) onRequest(command, connection)
         else {
-          // An answer to one of the server's own requests: to its waiter, if any (oneway requests have none).
-          const answer = waiting.get(command.opaque)
-          if (answer !== undefined) {
-            waiting.delete(command.opaque)
-            answer(Exit.succeed(command))
-          }
+          // An answer to one of the server's own requests, if it is still awaited.
+          const resume = awaiting.get(command.opaque)
+          awaiting.delete(command.opaque)
+          resume?.(Exit.succeed(command))
         }
         return true
       }

@@ -13,9 +13,9 @@ import { type RemotingCommand, response } from "../../protocol/RemotingCommand.j
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
 import type { BrokerState } from "./BrokerState.js"
-import { fail, hostOf } from "./BrokerState.js"
+import { fail, hostOf, messageToStore } from "./BrokerState.js"
 import { makeConsumerSendMsgBack } from "./ConsumerSendMsgBack.js"
-import type { AppendResult, MessageToStore } from "./MessageStore.js"
+import type { AppendResult } from "./MessageStore.js"
 import type { ServerConnection } from "./RemotingServer.js"
 import { makeScheduleMessageService } from "./ScheduleMessageService.js"
 import { makeSendMessageCheck } from "./SendMessageCheck.js"
@@ -143,18 +143,7 @@ export const makeSendMessageProcessor = (state: BrokerState) => {
     const wait = sent[MessageConst.WAIT]
     if (wait !== undefined) delete sent[MessageConst.WAIT]
     sent[MessageConst.CLUSTER] = options.clusterName
-    const message: MessageToStore = {
-      topic: header.topic,
-      queueId,
-      flag: header.flag,
-      properties: sent,
-      body,
-      sysFlag: header.sysFlag,
-      bornTimestamp: header.bornTimestamp,
-      bornHost: hostOf(connection),
-      reconsumeTimes: header.reconsumeTimes ?? 0,
-      preparedTransactionOffset: 0
-    }
+    const message = messageToStore(header, queueId, sent, body, connection)
     const answer = answerStored(request, queueId)
     if (sent[MessageConst.TRAN_MSG] === "true") return answer(transactions.prepare(message, now))
     const level = Number(sent[MessageConst.DELAY] ?? 0)

@@ -10,6 +10,7 @@ import { MessageSysFlag } from "../../protocol/MessageSysFlag.js"
 import { type RemotingCommand, request } from "../../protocol/RemotingCommand.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { type Message, messageProperties, MessageValidationError } from "../../services/Message.js"
+import { REPLY_MESSAGE_FLAG } from "../../services/Reply.js"
 import type { ProducerSettings } from "./ProducerSettings.js"
 
 /**
@@ -53,7 +54,8 @@ const headerFor = (
 
 /**
  * The request for one message to one queue (Java: `sendKernelImpl`), its body compressed with zlib over the
- * threshold; a half message of a transaction carries TRAN_MSG, PGROUP and the prepared sys flag.
+ * threshold; a half message of a transaction carries TRAN_MSG, PGROUP and the prepared sys flag; a reply
+ * (MSG_TYPE=reply) goes as SEND_REPLY_MESSAGE_V2.
  *
  * @since 0.1.0
  * @category producer
@@ -73,13 +75,15 @@ export const messageRequest = (
     body = compressBody("ZLIB", body, 5)
     sysFlag |= MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZLIB_TYPE
   }
+  const all = messageProperties(message)
   const properties = propertiesToString({
-    ...messageProperties(message),
+    ...all,
     [MessageConst.UNIQ_KEY]: uniqueId,
     ...(prepared ? { [MessageConst.TRAN_MSG]: "true", [MessageConst.PGROUP]: settings.group } : {})
   })
+  // Java (`MQClientAPIImpl.sendMessage`): a reply goes as SEND_REPLY_MESSAGE_V2, with the same header.
   return request(
-    RequestCode.SEND_MESSAGE_V2,
+    all[MessageConst.MSG_TYPE] === REPLY_MESSAGE_FLAG ? RequestCode.SEND_REPLY_MESSAGE_V2 : RequestCode.SEND_MESSAGE_V2,
     headerFor(settings, clock, message.topic, queue, sysFlag, message.flag ?? 0, properties, false),
     { body, oneway }
   )

@@ -5,6 +5,41 @@ import { MessageQueue } from "../MessageQueue.js"
 const OffsetEntry = Schema.Tuple(MessageQueue, Schema.Number)
 
 /**
+ * The entries of a fastjson `Map<MessageQueue, Long>` parsed with `parseFastJson` (its keys are the queues' JSON).
+ *
+ * @since 0.1.0
+ * @category bodies
+ */
+export const queueOffsetEntries = (
+  table: unknown
+): Either.Either<ReadonlyArray<readonly [MessageQueue, number]>, string> =>
+  Either.gen(function*() {
+    if (table === null || typeof table !== "object") return yield* Either.left("not a queue table object")
+    const entries: Array<readonly [MessageQueue, number]> = []
+    for (const [key, offset] of Object.entries(table)) {
+      const queue = yield* Either.try({ try: () => JSON.parse(key) as unknown, catch: () => `bad key ${key}` })
+      entries.push(
+        yield* Either.mapLeft(
+          Schema.decodeUnknownEither(OffsetEntry)([queue, offset]),
+          () => `bad entry ${key}: ${String(offset)}`
+        )
+      )
+    }
+    return entries
+  })
+
+/**
+ * A fastjson `Map<MessageQueue, Long>` as `stringifyFastJson` writes it: each queue object a key.
+ *
+ * @since 0.1.0
+ * @category bodies
+ */
+export const queueOffsetMap = (
+  entries: ReadonlyArray<readonly [MessageQueue, number]>
+): Map<{ brokerName: string; queueId: number; topic: string }, number> =>
+  new Map(entries.map(([q, o]) => [{ brokerName: q.brokerName, queueId: q.queueId, topic: q.topic }, o]))
+
+/**
  * Reads a body or file holding `{"offsetTable":{{"brokerName":"a","queueId":0,"topic":"T"}:42,...}}`, as fastjson
  * writes a `Map<MessageQueue, Long>` (Java: `ResetOffsetBody` of RESET_CONSUMER_CLIENT_OFFSET, and
  * `OffsetSerializeWrapper`, the local offset store's file).
@@ -21,17 +56,7 @@ export const parseOffsetTable = (
       ? (json as { offsetTable?: unknown }).offsetTable
       : undefined
     if (table === null || typeof table !== "object") return yield* Either.left("no offsetTable object")
-    const entries: Array<readonly [MessageQueue, number]> = []
-    for (const [key, offset] of Object.entries(table)) {
-      const queue = yield* Either.try({ try: () => JSON.parse(key) as unknown, catch: () => `bad key ${key}` })
-      entries.push(
-        yield* Either.mapLeft(
-          Schema.decodeUnknownEither(OffsetEntry)([queue, offset]),
-          () => `bad entry ${key}: ${String(offset)}`
-        )
-      )
-    }
-    return entries
+    return yield* queueOffsetEntries(table)
   })
 
 /**
@@ -41,9 +66,7 @@ export const parseOffsetTable = (
  * @category bodies
  */
 export const formatOffsetTable = (entries: ReadonlyArray<readonly [MessageQueue, number]>): string =>
-  stringifyFastJson({
-    offsetTable: new Map(entries.map(([q, o]) => [{ brokerName: q.brokerName, queueId: q.queueId, topic: q.topic }, o]))
-  })
+  stringifyFastJson({ offsetTable: queueOffsetMap(entries) })
 
 /**
  * What a consumer answers to CONSUME_MESSAGE_DIRECTLY (Java: `CMResult`).

@@ -1,7 +1,8 @@
 import type { Schema } from "effect"
 import { commandHeader, field } from "./CommandHeader.js"
 
-const sendFields = {
+/** The fields a send header and a pushed reply's header share, with Java's long names. */
+const messageFields = {
   producerGroup: field.string(),
   topic: field.string(),
   defaultTopic: field.string(),
@@ -12,7 +13,11 @@ const sendFields = {
   flag: field.int(),
   properties: field.optional(field.string()),
   reconsumeTimes: field.optional(field.int()),
-  unitMode: field.optional(field.boolean()),
+  unitMode: field.optional(field.boolean())
+}
+
+const sendFields = {
+  ...messageFields,
   batch: field.optional(field.boolean()),
   maxReconsumeTimes: field.optional(field.int())
 }
@@ -87,3 +92,27 @@ export const ConsumerSendMsgBackRequestHeader = commandHeader("ConsumerSendMsgBa
   unitMode: field.optional(field.boolean()),
   maxReconsumeTimes: field.optional(field.int())
 })
+
+/**
+ * Header of PUSH_REPLY_MESSAGE_TO_CLIENT (326), which a broker sends the client a reply is for (Java:
+ * `ReplyMessageRequestHeader`): the reply's send header as its replier sent it, its properties with PUSH_REPLY_TIME
+ * added, and where the reply came from and was stored (`ip:port`). The body is the reply's body as sent (compressed
+ * when `sysFlag` says so).
+ *
+ * @since 0.1.0
+ * @category headers
+ */
+export const ReplyMessageRequestHeader = commandHeader("ReplyMessageRequestHeader", {
+  ...messageFields,
+  bornHost: field.string(),
+  storeHost: field.string(),
+  storeTimestamp: field.long()
+})
+
+/**
+ * A reply message header as decoded.
+ *
+ * @since 0.1.0
+ * @category headers
+ */
+export type ReplyMessageRequestHeader = Schema.Schema.Type<typeof ReplyMessageRequestHeader>

@@ -22,6 +22,14 @@
 //     that arrive once it is ending are held (never printed nor acknowledged): they stay for the group's next consumer.
 //     --fail-times K: each message is answered RECONSUME_LATER (SUSPEND_CURRENT_QUEUE_A_MOMENT when orderly) for its
 //     first K deliveries (counted by msgId).
+//   reply --namesrv A --topic T --group G [--count N] [--timeout-ms MS]
+//     a push consumer of T (from the first offset) answering every request with MessageUtil.createReplyMessage, body
+//     "re: " + the request's body (UTF-8), sent by a producer of the same JVM; {"event":"started"}; per request
+//     {"event":"replied",...the request as in "message",sendStatus}; ends after N replies, after MS, on "stop" or when
+//     stdin closes; then {"event":"done","count":replies}.
+//   request --namesrv A --topic T [--count N] [--timeout-ms MS] [--body-base64 B]
+//     N requests one after the other with DefaultMQProducer.request(msg, MS) (10 s by default); per reply
+//     {"event":"reply",topic,properties,bodyBase64}; then {"event":"done","count":N}.
 //   bench-produce --namesrv A --topic T --size BYTES --inflight K --count N [--random-body] [--send-timeout-ms MS]
 //     one warm-up send, {"event":"ready"}, waits for "go", N async sends with at most K in flight,
 //     {"event":"done","count":N,"elapsedMs":ms,"failed":F} (ms from "go" until every send settled).
@@ -64,6 +72,7 @@ import org.apache.rocketmq.client.impl.consumer.ProcessQueue;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.utils.MessageUtil;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageClientExt;
@@ -98,6 +107,12 @@ public final class RealPeer {
           break;
         case "consume":
           consume(options);
+          break;
+        case "reply":
+          reply(options);
+          break;
+        case "request":
+          request(options);
           break;
         case "bench-produce":
           benchProduce(options);
@@ -336,6 +351,18 @@ public final class RealPeer {
     consumer.start();
     emit(new Json().put("event", "started"));
     Thread assigned = daemon("real-peer-assigned", () -> watchAssigned(consumer, topic));
+    if (count == 0) end.countDown();
+    awaitEnd(end, timeoutMs);
+    synchronized (ending) {
+      isEnding[0] = true;
+    }
+    assigned.interrupt();
+    consumer.shutdown();
+    emit(new Json().put("event", "done").put("count", successes.get()).put("deliveries", deliveries.get()));
+  }
+
+  /** Waits until `end` opens, "stop" comes (or stdin closes), or `timeoutMs` passes (no limit when negative). */
+  private static void awaitEnd(CountDownLatch end, long timeoutMs) throws InterruptedException {
     daemon("real-peer-stop", () -> {
       try {
         STOP.await();
@@ -344,15 +371,8 @@ public final class RealPeer {
       }
       end.countDown();
     });
-    if (count == 0) end.countDown();
     if (timeoutMs >= 0) end.await(timeoutMs, TimeUnit.MILLISECONDS);
     else end.await();
-    synchronized (ending) {
-      isEnding[0] = true;
-    }
-    assigned.interrupt();
-    consumer.shutdown();
-    emit(new Json().put("event", "done").put("count", successes.get()).put("deliveries", deliveries.get()));
   }
 
   private interface Delivery {
@@ -430,12 +450,16 @@ public final class RealPeer {
   }
 
   private static Json messageJson(MessageExt message) {
+    return messageJson(message, "message");
+  }
+
+  private static Json messageJson(MessageExt message, String event) {
     Map<String, Object> properties = new TreeMap<>();
     if (message.getProperties() != null) properties.putAll(message.getProperties());
     String offsetMsgId =
       message instanceof MessageClientExt ? ((MessageClientExt) message).getOffsetMsgId() : message.getMsgId();
     byte[] body = message.getBody() == null ? new byte[0] : message.getBody();
-    return new Json().put("event", "message")
+    return new Json().put("event", event)
       .put("topic", message.getTopic())
       .put("tags", message.getTags())
       .put("keys", message.getKeys())
@@ -449,6 +473,65 @@ public final class RealPeer {
       .put("bornTimestamp", message.getBornTimestamp())
       .put("storeTimestamp", message.getStoreTimestamp())
       .put("brokerName", message.getBrokerName());
+  }
+
+  // ---- request-reply ------------------------------------------------------------------------------------------------
+
+  private static void reply(Options options) throws Exception {
+    String topic = options.required("topic");
+    int count = options.integer("count", -1);
+    long timeoutMs = options.longInteger("timeout-ms", -1);
+    DefaultMQProducer producer = producer(options, "REAL_PEER_REPLIER", 10_000);
+    DefaultMQPushConsumer consumer = pushConsumer(options);
+    consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+    consumer.subscribe(topic, "*");
+    AtomicInteger replied = new AtomicInteger();
+    CountDownLatch end = new CountDownLatch(1);
+    consumer.registerMessageListener((MessageListenerConcurrently) (messages, context) -> {
+      for (MessageExt message : messages) {
+        String status;
+        try {
+          byte[] body = ("re: " + new String(message.getBody(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+          status = String.valueOf(producer.send(MessageUtil.createReplyMessage(message, body)).getSendStatus());
+        } catch (Exception error) {
+          status = "failed: " + describe(error);
+        }
+        emit(messageJson(message, "replied").put("sendStatus", status));
+        if (replied.incrementAndGet() == count) end.countDown();
+      }
+      return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+    });
+    consumer.start();
+    emit(new Json().put("event", "started"));
+    awaitEnd(end, timeoutMs);
+    consumer.shutdown();
+    producer.shutdown();
+    emit(new Json().put("event", "done").put("count", replied.get()));
+  }
+
+  private static void request(Options options) throws Exception {
+    String topic = options.required("topic");
+    int count = options.integer("count", 1);
+    long timeoutMs = options.longInteger("timeout-ms", 10_000);
+    byte[] body = body(options);
+    DefaultMQProducer producer = producer(options, "REAL_PEER_REQUESTER", 10_000);
+    int answered = 0;
+    try {
+      for (int i = 0; i < count && !stopRequested(); i++) {
+        Message reply = producer.request(message(options, topic, body), timeoutMs);
+        Map<String, Object> properties = new TreeMap<>();
+        if (reply.getProperties() != null) properties.putAll(reply.getProperties());
+        byte[] replyBody = reply.getBody() == null ? new byte[0] : reply.getBody();
+        emit(new Json().put("event", "reply")
+          .put("topic", reply.getTopic())
+          .put("properties", properties)
+          .put("bodyBase64", Base64.getEncoder().encodeToString(replyBody)));
+        answered++;
+      }
+    } finally {
+      producer.shutdown();
+    }
+    emit(new Json().put("event", "done").put("count", answered));
   }
 
   // ---- stdin, threads, output ---------------------------------------------------------------------------------------

@@ -57,6 +57,14 @@ export interface PeerEvents {
     /** The how-manieth delivery of this msgId to this peer (1 for the first). */
     readonly delivery: number
   }
+  /** A request the `reply` command answered (the request as in `message`), and how its reply's send went. */
+  readonly replied: Omit<PeerEvents["message"], "status" | "delivery"> & { readonly sendStatus: string }
+  /** A reply the `request` command received. */
+  readonly reply: {
+    readonly topic: string
+    readonly properties: Readonly<Record<string, string>>
+    readonly bodyBase64: string
+  }
   readonly assigned: { readonly queues: ReadonlyArray<PeerQueue> }
   readonly started: object
   readonly ready: object
