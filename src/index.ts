@@ -59,6 +59,8 @@ export {
 
 // Typed topics: a topic tied to a Schema, encoded by the producer's send, decoded by typed subscriptions.
 export * as Topic from "./services/Topic.js"
+// Typed request-reply: a request encoded by its topic's schema, its reply decoded by the reply topic's.
+export * as TypedRequest from "./services/TypedRequest.js"
 
 // Request-reply: the replying side's helper, and the requesting side's errors and pending-request table.
 export { Reply, ReplyMessageError } from "./services/Reply.js"
