@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+export * from "./bodies/AssignmentBodies.js"
 export * from "./bodies/Body.js"
 export * from "./bodies/ConsumerGroupBodies.js"
 export * from "./bodies/ConsumerRunningInfo.js"
@@ -11,12 +12,14 @@ export * from "./bodies/HeartbeatData.js"
 export * from "./bodies/OffsetTableBody.js"
 export * from "./bodies/TopicRouteData.js"
 export * from "./Compression.js"
+export * from "./ExtraInfo.js"
 export * from "./FastJson.js"
 export * from "./FrameInspection.js"
 export * from "./FrameSplitter.js"
 export * from "./headers/ClientHeaders.js"
 export * from "./headers/CommandHeader.js"
 export * from "./headers/ConsumeHeaders.js"
+export * from "./headers/PopHeaders.js"
 export * from "./headers/SendHeaders.js"
 export * from "./headers/TransactionHeaders.js"
 export { formatHostAddress, type HostAddress, ipToBytes, ipToString, parseHostAddress } from "./HostAddress.js"
