@@ -193,13 +193,13 @@ export const makePopApi = (calls: BrokerCalls) => {
     })
 
   /** QUERY_ASSIGNMENT to a broker: the queues of a topic this client is to read, and how (Java: `queryAssignment`). */
-  const queryAssignment = (address: string, body: QueryAssignmentRequestBody) =>
+  const queryAssignment = (address: string, body: QueryAssignmentRequestBody, callTimeout: Duration.Duration) =>
     Effect.gen(function*() {
-      const answer = yield* callOk(
-        "queryAssignment",
-        address,
-        request(RequestCode.QUERY_ASSIGNMENT, {}, { body: encodeBody(QueryAssignmentRequestBody, body) })
-      )
+      const command = request(RequestCode.QUERY_ASSIGNMENT, {}, { body: encodeBody(QueryAssignmentRequestBody, body) })
+      const answer = yield* call("queryAssignment", address, command, callTimeout)
+      if (answer.code !== ResponseCode.SUCCESS) {
+        return yield* brokerError(address, RequestCode.QUERY_ASSIGNMENT, answer)
+      }
       return (yield* decodeBody(QueryAssignmentResponseBody, answer.body)).messageQueueAssignments
     })
 

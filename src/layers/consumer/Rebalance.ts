@@ -5,6 +5,7 @@ import { compareMessageQueues, type MessageQueue, messageQueueKey } from "../../
 import { ProcessQueue } from "../../services/ProcessQueue.js"
 import type { PullMessageServiceService } from "../../services/PullMessageService.js"
 import { type ConsumerContext, PULL_MAX_IDLE_MILLIS } from "./ConsumerContext.js"
+import { type PopAssignment, queuesIn } from "./PopAssignment.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
 import { type ConsumeService, pullLoop } from "./PullLoop.js"
 import type { QueueLocks } from "./QueueLocks.js"
@@ -135,8 +136,9 @@ export const make = (
   context: ConsumerContext,
   consume: ConsumeService,
   pulls: PullMessageServiceService,
-  locks: QueueLocks
-) => Effect.map(Effect.makeSemaphore(1), (rounds) => makeWith(context, consume, pulls, locks, rounds))
+  locks: QueueLocks,
+  pop?: PopAssignment
+) => Effect.map(Effect.makeSemaphore(1), (rounds) => makeWith(context, consume, pulls, locks, rounds, pop))
 
 /**
  * Taking and letting go of one queue (Java: `RebalancePushImpl`'s `removeUnnecessaryMessageQueue` and the new
@@ -221,7 +223,8 @@ const makeWith = (
   consume: ConsumeService,
   pulls: PullMessageServiceService,
   locks: QueueLocks,
-  rounds: Effect.Semaphore
+  rounds: Effect.Semaphore,
+  pop: PopAssignment | undefined
 ) => {
   const { instance, offsetStore, processQueues, settings } = context
   let stopped = false
@@ -254,6 +257,14 @@ const makeWith = (
   const doRebalance = Effect.gen(function*() {
     let changed = false
     for (const topic of context.subscriptions.keys()) {
+      // Java 5.x (`clientRebalance` false): the broker says which queues are pulled and which popped.
+      const assigned = pop === undefined ? Option.none() : yield* pop.assignment(topic)
+      if (Option.isSome(assigned)) {
+        if (assigned.value === undefined) continue
+        if (yield* pop!.update(topic, queuesIn(assigned.value, "POP"))) changed = true
+        if (yield* updateTopic(topic, queuesIn(assigned.value, "PULL"))) changed = true
+        continue
+      }
       const mine = yield* Effect.either(allocation(context, topic))
       if (Either.isLeft(mine)) {
         yield* Effect.logWarning("rebalance of a topic failed").pipe(

@@ -2,8 +2,8 @@ import { commandHeader, field } from "./CommandHeader.js"
 
 /**
  * Header of POP_MESSAGE (200050), RocketMQ 5.x (Java: `PopMessageRequestHeader`): `queueId` -1 pops every queue of
- * the topic on the broker; `pollTime` and `bornTime` make it a long poll; `initMode` 0 starts a new group at the last
- * offset, 1 at the first.
+ * the topic on the broker; `pollTime` and `bornTime` make it a long poll; `initMode` starts a group new to a queue at
+ * its first offset (0, Java's `ConsumeInitMode.MIN`) or its last (1, `MAX`).
  *
  * @since 0.1.0
  * @category headers
