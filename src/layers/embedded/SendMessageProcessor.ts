@@ -19,6 +19,7 @@ import type { AppendResult, MessageToStore } from "./MessageStore.js"
 import type { ServerConnection } from "./RemotingServer.js"
 import { makeScheduleMessageService } from "./ScheduleMessageService.js"
 import { makeSendMessageCheck } from "./SendMessageCheck.js"
+import { makeTimerMessageService, timerOutMillis } from "./TimerMessageService.js"
 
 const sendHeaderOf = (request: RemotingCommand) =>
   request.code === RequestCode.SEND_MESSAGE
@@ -87,6 +88,9 @@ const makeSendBatchMessage = (state: BrokerState) => {
     })
 }
 
+/** The properties of a timer message (Java 5.x: `Message.setDeliverTimeMs`, `setDelayTimeSec`, `setDelayTimeMs`). */
+const TIMER_PROPERTIES = [MessageConst.TIMER_DELIVER_MS, MessageConst.TIMER_DELAY_SEC, MessageConst.TIMER_DELAY_MS]
+
 /**
  * The broker's send path (Java: `SendMessageProcessor`): single, batch, delayed and prepared messages, topics created
  * from the default topic, and messages consumers send back for retry or to the dead-letter queue.
@@ -98,6 +102,7 @@ export const makeSendMessageProcessor = (state: BrokerState) => {
   const { clock, delayLevels, options, store, transactions } = state
   const msgCheck = makeSendMessageCheck(state)
   const scheduleMessage = makeScheduleMessageService(state)
+  const timerMessage = makeTimerMessageService(state)
   const sendBatchMessage = makeSendBatchMessage(state)
   const { consumerSendMsgBack, groupTopic } = makeConsumerSendMsgBack(state, scheduleMessage)
 
@@ -158,7 +163,16 @@ export const makeSendMessageProcessor = (state: BrokerState) => {
     const answer = answerStored(request, queueId)
     if (sent[MessageConst.TRAN_MSG] === "true") return answer(transactions.prepare(message, now))
     const level = Number(sent[MessageConst.DELAY] ?? 0)
-    if (level > 0 && delayLevels.length > 0) return Effect.flatMap(scheduleMessage(message, level, wait, now), answer)
+    if (level > 0 && delayLevels.length > 0) {
+      // Java 5.x (`HookUtils.checkIfTimerMessage`): a delay level wins; the timer properties are dropped.
+      if (options.version === "5.0") for (const name of TIMER_PROPERTIES) delete sent[name]
+      return Effect.flatMap(scheduleMessage(message, level, wait, now), answer)
+    }
+    if (options.version === "5.0") {
+      const out = timerOutMillis(sent, now)
+      if (Either.isLeft(out)) return fail(request, ResponseCode.MESSAGE_ILLEGAL, out.left)
+      if (out.right !== undefined) return Effect.flatMap(timerMessage(message, out.right, wait, now), answer)
+    }
     return answer(store.append(message, now))
   }
 
