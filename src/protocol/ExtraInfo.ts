@@ -31,7 +31,9 @@ export interface PopHandle {
  * @category protocol
  */
 export const formatPopHandle = (h: PopHandle): string =>
-  `${h.startOffset} ${h.popTime} ${h.invisibleTime} ${h.reviveQid} ${h.retry ? 1 : 0} ${h.brokerName} ${h.queueId} ${h.queueOffset}`
+  `${h.startOffset} ${h.popTime} ${h.invisibleTime} ${h.reviveQid} ${
+    h.retry ? 1 : 0
+  } ${h.brokerName} ${h.queueId} ${h.queueOffset}`
 
 const whole = (text: string | undefined): number | undefined => {
   if (text === undefined || !/^-?\d+$/.test(text)) return undefined

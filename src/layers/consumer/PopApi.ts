@@ -1,9 +1,13 @@
 import { type Duration, Effect, Either } from "effect"
-import {
-  QueryAssignmentRequestBody,
-  QueryAssignmentResponseBody
-} from "../../protocol/bodies/AssignmentBodies.js"
+import { QueryAssignmentRequestBody, QueryAssignmentResponseBody } from "../../protocol/bodies/AssignmentBodies.js"
 import { decodeBody, encodeBody } from "../../protocol/bodies/Body.js"
+import {
+  formatPopHandle,
+  parsePopHandle,
+  parsePopOffsetInfo,
+  popQueueKey,
+  popRetryTopic
+} from "../../protocol/ExtraInfo.js"
 import { decodeHeader } from "../../protocol/headers/CommandHeader.js"
 import {
   AckMessageRequestHeader,
@@ -12,7 +16,6 @@ import {
   PopMessageRequestHeader,
   PopMessageResponseHeader
 } from "../../protocol/headers/PopHeaders.js"
-import { formatPopHandle, parsePopHandle, parsePopOffsetInfo, popQueueKey, popRetryTopic } from "../../protocol/ExtraInfo.js"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import { decodeMessages, type MessageExt } from "../../protocol/MessageDecoder.js"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
@@ -184,12 +187,21 @@ export const makePopApi = (calls: BrokerCalls) => {
         invisibleTime: invisibleMillis,
         bname: t.handle.brokerName
       })
-      const answer = yield* callOk("changeInvisibleTime", address, request(RequestCode.CHANGE_MESSAGE_INVISIBLETIME, extFields))
+      const answer = yield* callOk(
+        "changeInvisibleTime",
+        address,
+        request(RequestCode.CHANGE_MESSAGE_INVISIBLETIME, extFields)
+      )
       const fields = yield* Effect.mapError(
         decodeHeader(ChangeInvisibleTimeResponseHeader, answer.extFields),
         () => brokerError(address, RequestCode.CHANGE_MESSAGE_INVISIBLETIME, answer)
       )
-      return formatPopHandle({ ...t.handle, popTime: fields.popTime, invisibleTime: fields.invisibleTime, reviveQid: fields.reviveQid })
+      return formatPopHandle({
+        ...t.handle,
+        popTime: fields.popTime,
+        invisibleTime: fields.invisibleTime,
+        reviveQid: fields.reviveQid
+      })
     })
 
   /** QUERY_ASSIGNMENT to a broker: the queues of a topic this client is to read, and how (Java: `queryAssignment`). */

@@ -5,8 +5,8 @@ import { type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.
 import { ProcessQueue } from "../../services/ProcessQueue.js"
 import type { PullMessageServiceService } from "../../services/PullMessageService.js"
 import type { ConsumerContext } from "./ConsumerContext.js"
-import type { HeldQueue } from "./ProcessQueueTable.js"
 import { makePopConsume, popLoop } from "./PopLoop.js"
+import type { HeldQueue } from "./ProcessQueueTable.js"
 
 /**
  * The key under which a group's pop loops run in the pull message service: apart from its pull loops (a queue may

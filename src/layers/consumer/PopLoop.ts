@@ -14,7 +14,22 @@ import type { HeldQueue } from "./ProcessQueueTable.js"
  * @category consumer
  */
 export const POP_DELAY_LEVELS: ReadonlyArray<number> = [
-  10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1200, 1800, 3600, 7200
+  10,
+  30,
+  60,
+  120,
+  180,
+  240,
+  300,
+  360,
+  420,
+  480,
+  540,
+  600,
+  1200,
+  1800,
+  3600,
+  7200
 ]
 
 /** Java: `PULL_TIME_DELAY_MILLS_WHEN_BROKER_FLOW_CONTROL`, 20 ms. */
@@ -92,14 +107,17 @@ export const makePopConsume = (context: ConsumerContext) => {
 
   /** One batch in a worker: run, then each message acked or made invisible; it then no longer waits for its ack. */
   const consumeBatch = (held: HeldQueue, messages: ReadonlyArray<MessageExt>, waiting: { count: number }) =>
-    Effect.flatMap(runHandler(context, held, messages), (result) =>
-      Effect.forEach(messages, (m) => settleOne(held, m, result === "CONSUME_SUCCESS"), {
-        concurrency: "unbounded",
-        discard: true
-      })).pipe(
-        Effect.ensuring(Effect.sync(() => void (waiting.count -= messages.length))),
-        Effect.annotateLogs(queueLogAnnotations(settings.group, held.queue))
-      )
+    Effect.flatMap(
+      runHandler(context, held, messages),
+      (result) =>
+        Effect.forEach(messages, (m) => settleOne(held, m, result === "CONSUME_SUCCESS"), {
+          concurrency: "unbounded",
+          discard: true
+        })
+    ).pipe(
+      Effect.ensuring(Effect.sync(() => void (waiting.count -= messages.length))),
+      Effect.annotateLogs(queueLogAnnotations(settings.group, held.queue))
+    )
 
   const submit = (held: HeldQueue, messages: ReadonlyArray<MessageExt>, waiting: { count: number }) =>
     Effect.suspend(() => {
@@ -146,16 +164,21 @@ export const popLoop = (context: ConsumerContext, consume: PopConsume, held: Hel
     if (waiting.count > settings.popThresholdForQueue) return yield* Effect.sleep(FLOW_CONTROL_DELAY)
     const subscription = context.subscriptions.get(queue.topic)
     if (subscription === undefined) return yield* Effect.sleep(settings.pullDelayWhenException)
-    const result = yield* Effect.either(api.pop(queue, {
-      consumerGroup: settings.group,
-      maxMsgNums: settings.popBatchNums,
-      invisibleTime: settings.popInvisibleTimeMillis,
-      pollTime: settings.brokerSuspendMaxMillis,
-      initMode,
-      expType: subscription.expressionType,
-      exp: subscription.subString,
-      order: false
-    }, started, Duration.millis(settings.brokerSuspendMaxMillis + POP_CALL_MARGIN_MILLIS)))
+    const result = yield* Effect.either(api.pop(
+      queue,
+      {
+        consumerGroup: settings.group,
+        maxMsgNums: settings.popBatchNums,
+        invisibleTime: settings.popInvisibleTimeMillis,
+        pollTime: settings.brokerSuspendMaxMillis,
+        initMode,
+        expType: subscription.expressionType,
+        exp: subscription.subString,
+        order: false
+      },
+      started,
+      Duration.millis(settings.brokerSuspendMaxMillis + POP_CALL_MARGIN_MILLIS)
+    ))
     if (Either.isLeft(result)) {
       if (pq.dropped) return
       const error = result.left

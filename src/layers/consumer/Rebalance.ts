@@ -261,8 +261,9 @@ const makeWith = (
       const assigned = pop === undefined ? Option.none() : yield* pop.assignment(topic)
       if (Option.isSome(assigned)) {
         if (assigned.value === undefined) continue
-        if (yield* pop!.update(topic, queuesIn(assigned.value, "POP"))) changed = true
+        // Pulled queues let go first: their offsets are persisted before pops start from them.
         if (yield* updateTopic(topic, queuesIn(assigned.value, "PULL"))) changed = true
+        if (yield* pop!.update(topic, queuesIn(assigned.value, "POP"))) changed = true
         continue
       }
       const mine = yield* Effect.either(allocation(context, topic))

@@ -78,7 +78,14 @@ export class PopCheckpoints {
     if (message === undefined) return
     const retryTopic = ck.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) ? ck.topic : popRetryTopic(ck.group, ck.topic)
     if (!topics.has(retryTopic)) {
-      createTopic({ topicName: retryTopic, readQueueNums: 1, writeQueueNums: 1, perm: 6, topicSysFlag: 0, order: false })
+      createTopic({
+        topicName: retryTopic,
+        readQueueNums: 1,
+        writeQueueNums: 1,
+        perm: 6,
+        topicSysFlag: 0,
+        order: false
+      })
     }
     const properties: Record<string, string> = { ...message.properties }
     if (message.reconsumeTimes === 0 || properties[MessageConst.FIRST_POP_TIME] === undefined) {

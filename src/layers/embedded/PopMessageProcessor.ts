@@ -119,7 +119,11 @@ export const makePopMessageProcessor = (state: BrokerState, checkpoints: PopChec
         if (records.length > 0) {
           return Effect.as(
             Effect.forEach(popped, (ck) => checkpoints.add(ck), { discard: true }),
-            response(request, ResponseCode.SUCCESS, { remark: "FOUND", extFields: fields, body: Buffer.concat(records) })
+            response(request, ResponseCode.SUCCESS, {
+              remark: "FOUND",
+              extFields: fields,
+              body: Buffer.concat(records)
+            })
           )
         }
         if (allowPoll && header.pollTime > 0 && header.bornTime > 0) {

@@ -4,8 +4,8 @@ import {
   QueryAssignmentRequestBody,
   SetMessageRequestModeRequestBody
 } from "../../protocol/bodies/AssignmentBodies.js"
-import { decodeBody, encodeBody } from "../../protocol/bodies/Body.js"
 import { QueryAssignmentResponseBody } from "../../protocol/bodies/AssignmentBodies.js"
+import { decodeBody, encodeBody } from "../../protocol/bodies/Body.js"
 import { PermName } from "../../protocol/bodies/TopicRouteData.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import { compareMessageQueues, type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"

@@ -165,7 +165,7 @@ export const makeSendMessageProcessor = (state: BrokerState) => {
     const level = Number(sent[MessageConst.DELAY] ?? 0)
     if (level > 0 && delayLevels.length > 0) {
       // Java 5.x (`HookUtils.checkIfTimerMessage`): a delay level wins; the timer properties are dropped.
-      if (options.version === "5.0") for (const name of TIMER_PROPERTIES) delete sent[name]
+      if (options.version === "5.0") { for (const name of TIMER_PROPERTIES) delete sent[name] }
       return Effect.flatMap(scheduleMessage(message, level, wait, now), answer)
     }
     if (options.version === "5.0") {

@@ -39,7 +39,9 @@ export const timerOutMillis = (
   const at = delaySec !== undefined ? now + n * 1000 : delayMs !== undefined ? now + n : n
   if (at <= now) return Either.right(undefined)
   if (at - now > TIMER_MAX_DELAY_MS) {
-    return Either.left(`timer message illegal, the delay time should not be bigger than the max delay ${TIMER_MAX_DELAY_MS}`)
+    return Either.left(
+      `timer message illegal, the delay time should not be bigger than the max delay ${TIMER_MAX_DELAY_MS}`
+    )
   }
   return Either.right(at % TIMER_PRECISION_MS === 0 ? at - TIMER_PRECISION_MS : at - (at % TIMER_PRECISION_MS))
 }

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
-import { MessageModel } from "./HeartbeatData.js"
 import { MessageQueue } from "../MessageQueue.js"
+import { MessageModel } from "./HeartbeatData.js"
 
 /**
  * How a consumer reads a queue, as the broker assigns it (Java: `MessageRequestMode`): pulled from an offset, or
