@@ -50,6 +50,12 @@ const timeout = integerOption("timeout", describedWithDefault("exit after this m
 const follow = Options.boolean("follow").pipe(
   Options.withDescription("consume until interrupted (Ctrl-C commits the offsets and exits 0); no --timeout")
 )
+const pop = Options.boolean("pop").pipe(
+  Options.withDescription(
+    "let the broker assign the queues (RocketMQ 5.x QUERY_ASSIGNMENT) and consume in the mode it says, popping a group " +
+      "set to POP (mqadmin setConsumeMode); a 4.x broker leaves the queues to this client"
+  )
+)
 const allowEmpty = Options.boolean("allow-empty").pipe(
   Options.withDescription("nothing consumed before the timeout is a success (exit code 0), not a failure")
 )
@@ -79,7 +85,7 @@ const messageLine = (m: MessageExt) =>
  */
 export const consumeCommand = Command.make(
   "consume",
-  { namesrv: namesrvOption, topic, group, expression, from, count, timeout, follow, allowEmpty },
+  { namesrv: namesrvOption, topic, group, expression, from, count, timeout, follow, allowEmpty, pop },
   (options) =>
     Effect.gen(function*() {
       yield* checkTopicName(options.topic)
@@ -97,6 +103,7 @@ export const consumeCommand = Command.make(
           consumeFromWhere: options.from === "first" ? "CONSUME_FROM_FIRST_OFFSET" : "CONSUME_FROM_LAST_OFFSET",
           concurrency: 1,
           shutdownTimeout: Duration.seconds(1),
+          clientRebalance: !options.pop,
           handler: (messages) =>
             Effect.gen(function*() {
               const n = yield* Ref.get(printed)

@@ -9,6 +9,7 @@ import {
   checkTopicName,
   clientOverrides,
   describedWithDefault,
+  durationOption,
   integerOption,
   namesrvOption
 } from "./CliOptions.js"
@@ -34,6 +35,10 @@ const body = Options.text("body").pipe(
   Options.withDescription("the body text (default: \"message N\")"),
   Options.optional
 )
+const deliverAfter = durationOption(
+  "deliver-after",
+  "send timer messages, delivered this long after they reach the broker (RocketMQ 5.x; e.g. 10s, 1500ms, 2m)"
+).pipe(Options.optional)
 const group = Options.text("group").pipe(
   Options.withDescription(describedWithDefault("the producer group", "effect_rocketmq_cli_producer")),
   Options.withDefault("effect_rocketmq_cli_producer")
@@ -46,7 +51,7 @@ const group = Options.text("group").pipe(
  */
 export const produceCommand = Command.make(
   "produce",
-  { namesrv: namesrvOption, topic, tag, keys, count, size, body, group },
+  { namesrv: namesrvOption, topic, tag, keys, count, size, body, group, deliverAfter },
   (options) =>
     Effect.gen(function*() {
       yield* checkTopicName(options.topic)
@@ -67,7 +72,11 @@ export const produceCommand = Command.make(
                 onSome: (n) => Buffer.alloc(n, "x")
               }),
               tags: Option.getOrUndefined(options.tag),
-              keys: Option.match(options.keys, { onNone: () => undefined, onSome: (k) => k.split(" ").filter(Boolean) })
+              keys: Option.match(options.keys, {
+                onNone: () => undefined,
+                onSome: (k) => k.split(" ").filter(Boolean)
+              }),
+              delay: Option.getOrUndefined(options.deliverAfter)
             })
             yield* Console.log(JSON.stringify({
               sendStatus: result.sendStatus,
