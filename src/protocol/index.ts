@@ -57,4 +57,5 @@ export {
 } from "./RemotingCommand.js"
 export * from "./RequestCode.js"
 export * from "./ResponseCode.js"
+export * from "./StaticTopic.js"
 export * from "./Version.js"

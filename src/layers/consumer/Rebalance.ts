@@ -2,6 +2,7 @@ import { Clock, Duration, Effect, Either, Option, Random } from "effect"
 import { PermName, type TopicRouteData } from "../../protocol/bodies/TopicRouteData.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import { compareMessageQueues, type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
+import { staticTopicEndpoints } from "../../protocol/StaticTopic.js"
 import { ProcessQueue } from "../../services/ProcessQueue.js"
 import type { PullMessageServiceService } from "../../services/PullMessageService.js"
 import { type ConsumerContext, PULL_MAX_IDLE_MILLIS } from "./ConsumerContext.js"
@@ -20,13 +21,17 @@ const UNLOCK_WAIT = Duration.seconds(1)
  * @since 0.1.0
  * @category consumer
  */
-export const subscribeQueues = (topic: string, route: TopicRouteData): ReadonlyArray<MessageQueue> =>
-  route.queueDatas
+export const subscribeQueues = (topic: string, route: TopicRouteData): ReadonlyArray<MessageQueue> => {
+  // Java 5.x: a static topic's logical queues (`topicRouteData2EndpointsForStaticTopic`).
+  const logical = staticTopicEndpoints(topic, route)
+  if (logical.length > 0) return logical.map((e) => e.queue)
+  return route.queueDatas
     .filter((q) => (q.perm & PermName.READ) !== 0)
     .flatMap((q) =>
       Array.from({ length: q.readQueueNums }, (_, queueId) => ({ topic, brokerName: q.brokerName, queueId }))
     )
     .sort(compareMessageQueues)
+}
 
 /**
  * What a rebalance of one topic changes (Java: `updateProcessQueueTableInRebalance`): the queues held that are not

@@ -18,7 +18,7 @@ import type { ProducerSettings } from "./ProducerSettings.js"
  * @since 0.1.0
  * @category producer
  */
-export type BuildRequest = (queue: MessageQueue) => RemotingCommand
+export type BuildRequest = (queue: MessageQueue, brokerName?: string) => RemotingCommand
 
 /**
  * The header of a send to one queue (SEND_MESSAGE_V2 or SEND_BATCH_MESSAGE, Java's `sendSmartMsg`). Its fields
@@ -33,7 +33,8 @@ const headerFor = (
   sysFlag: number,
   flag: number,
   properties: string,
-  batch: boolean
+  batch: boolean,
+  brokerName: string
 ) =>
   Either.getOrThrow(encodeHeader(SendMessageRequestHeaderV2, {
     producerGroup: settings.group,
@@ -48,7 +49,7 @@ const headerFor = (
     reconsumeTimes: 0,
     unitMode: false,
     batch,
-    brokerName: queue.brokerName
+    brokerName
   }))
 
 /**
@@ -66,7 +67,7 @@ export const messageRequest = (
   oneway: boolean,
   prepared = false
 ): BuildRequest =>
-(queue) => {
+(queue, brokerName = queue.brokerName) => {
   let body = message.body
   let sysFlag = prepared ? MessageSysFlag.TRANSACTION_PREPARED_TYPE : 0
   if (body.length > settings.compressMsgBodyOverHowmuch) {
@@ -80,7 +81,7 @@ export const messageRequest = (
   })
   return request(
     RequestCode.SEND_MESSAGE_V2,
-    headerFor(settings, clock, message.topic, queue, sysFlag, message.flag ?? 0, properties, false),
+    headerFor(settings, clock, message.topic, queue, sysFlag, message.flag ?? 0, properties, false, brokerName),
     { body, oneway }
   )
 }
@@ -123,9 +124,19 @@ export const batchRequest = (
   topic: string,
   body: Uint8Array
 ): BuildRequest =>
-(queue) =>
+(queue, brokerName = queue.brokerName) =>
   request(
     RequestCode.SEND_BATCH_MESSAGE,
-    headerFor(settings, clock, topic, queue, 0, 0, propertiesToString({ [MessageConst.WAIT]: "true" }), true),
+    headerFor(
+      settings,
+      clock,
+      topic,
+      queue,
+      0,
+      0,
+      propertiesToString({ [MessageConst.WAIT]: "true" }),
+      true,
+      brokerName
+    ),
     { body }
   )
