@@ -8,7 +8,17 @@ import { Producer } from "../../src/services/Producer.js"
 import { isEvent, start } from "./support/JavaPeer.js"
 import { mqadmin } from "./support/MqAdmin.js"
 import { clusterName } from "./support/RealCluster.js"
-import { bodyText, collect, describeReal, eventually, producer, Real, text, unique } from "./support/RealSuite.js"
+import {
+  bodyText,
+  collect,
+  describeReal,
+  eventually,
+  producer,
+  Real,
+  sendAll,
+  text,
+  unique
+} from "./support/RealSuite.js"
 
 /** `mqadmin setConsumeMode`: the group pops the topic, every consumer every queue (no queue sharing). */
 const setPop = (topic: string, group: string) =>
@@ -28,14 +38,6 @@ const setPop = (topic: string, group: string) =>
       "0"
     ])
   })
-
-const sendAll = (topic: string, n: number, prefix = "m") =>
-  Effect.flatMap(
-    Producer,
-    (p) =>
-      Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) =>
-        p.send({ topic, body: text(`${prefix}-${i}`), keys: [`${prefix}-${i}`] }), { concurrency: 8 })
-  )
 
 describeReal("RocketMQ 5.x over remoting", {}, (it, line) => {
   if (line.line === "4.9") {

@@ -140,33 +140,34 @@ export const makePopApi = (calls: BrokerCalls) => {
       return { status, messages, restNum: fields.restNum } satisfies PopResult
     })
 
-  /** The queue a handle points at, and the topic its ack goes to (the pop retry topic for a retried message). */
-  const target = (group: string, topic: string, handleText: string | undefined) =>
-    Effect.map(
-      handleText === undefined
+  /**
+   * Where a popped message's ack or change of invisible time goes, and the fields both carry (Java: `ackAsync`,
+   * `changePopInvisibleTimeAsync`): its broker's master; the queue and offset its handle names, on the pop retry topic
+   * for a retried message.
+   */
+  const target = (group: string, topic: string, message: MessageExt) =>
+    Effect.gen(function*() {
+      const handleText = message.properties[MessageConst.POP_CK]
+      const handle = yield* handleText === undefined
         ? Effect.fail(new ProtocolError({ reason: "the message has no POP_CK handle", offset: 0 }))
-        : parsePopHandle(handleText),
-      (handle) => ({
-        handle,
-        extraInfo: handleText!,
+        : parsePopHandle(handleText)
+      const address = yield* masterOf({ topic, brokerName: handle.brokerName, queueId: handle.queueId })
+      const fields = {
+        consumerGroup: group,
         topic: handle.retry ? popRetryTopic(group, topic) : topic,
-        queue: { topic, brokerName: handle.brokerName, queueId: handle.queueId } satisfies MessageQueue
-      })
-    )
+        queueId: handle.queueId,
+        extraInfo: handleText!,
+        offset: handle.queueOffset,
+        bname: handle.brokerName
+      }
+      return { handle, address, fields }
+    })
 
   /** ACK_MESSAGE: a popped message consumed (Java: `DefaultMQPushConsumerImpl.ackAsync`). */
   const ack = (group: string, topic: string, message: MessageExt) =>
     Effect.gen(function*() {
-      const t = yield* target(group, topic, message.properties[MessageConst.POP_CK])
-      const address = yield* masterOf(t.queue)
-      const extFields = yield* headerOrDie(AckMessageRequestHeader, {
-        consumerGroup: group,
-        topic: t.topic,
-        queueId: t.handle.queueId,
-        extraInfo: t.extraInfo,
-        offset: t.handle.queueOffset,
-        bname: t.handle.brokerName
-      })
+      const { address, fields } = yield* target(group, topic, message)
+      const extFields = yield* headerOrDie(AckMessageRequestHeader, fields)
       yield* callOk("ack", address, request(RequestCode.ACK_MESSAGE, extFields))
     })
 
@@ -176,31 +177,25 @@ export const makePopApi = (calls: BrokerCalls) => {
    */
   const changeInvisibleTime = (group: string, topic: string, message: MessageExt, invisibleMillis: number) =>
     Effect.gen(function*() {
-      const t = yield* target(group, topic, message.properties[MessageConst.POP_CK])
-      const address = yield* masterOf(t.queue)
+      const { address, fields, handle } = yield* target(group, topic, message)
       const extFields = yield* headerOrDie(ChangeInvisibleTimeRequestHeader, {
-        consumerGroup: group,
-        topic: t.topic,
-        queueId: t.handle.queueId,
-        extraInfo: t.extraInfo,
-        offset: t.handle.queueOffset,
-        invisibleTime: invisibleMillis,
-        bname: t.handle.brokerName
+        ...fields,
+        invisibleTime: invisibleMillis
       })
       const answer = yield* callOk(
         "changeInvisibleTime",
         address,
         request(RequestCode.CHANGE_MESSAGE_INVISIBLETIME, extFields)
       )
-      const fields = yield* Effect.mapError(
+      const renewed = yield* Effect.mapError(
         decodeHeader(ChangeInvisibleTimeResponseHeader, answer.extFields),
         () => brokerError(address, RequestCode.CHANGE_MESSAGE_INVISIBLETIME, answer)
       )
       return formatPopHandle({
-        ...t.handle,
-        popTime: fields.popTime,
-        invisibleTime: fields.invisibleTime,
-        reviveQid: fields.reviveQid
+        ...handle,
+        popTime: renewed.popTime,
+        invisibleTime: renewed.invisibleTime,
+        reviveQid: renewed.reviveQid
       })
     })
 
