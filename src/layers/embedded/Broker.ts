@@ -3,6 +3,7 @@ import { PermName } from "../../protocol/bodies/TopicRouteData.js"
 import type { HostAddress } from "../../protocol/HostAddress.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
+import { makeAckMessageProcessor } from "./AckMessageProcessor.js"
 import { aclRefusal } from "./AclValidator.js"
 import { makeAdminBrokerProcessor } from "./AdminBrokerProcessor.js"
 import { type BrokerOptions, DEFAULT_TOPIC } from "./BrokerConfig.js"
@@ -84,7 +85,8 @@ const makeProcessorTable = (state: BrokerState, cluster: ClusterView): ServerHan
   if (state.options.version !== "5.0") return v4
   // RocketMQ 5.0's processors (Java: `PopMessageProcessor`, `AckMessageProcessor`, `ChangeInvisibleTimeProcessor`,
   // `QueryAssignmentProcessor`).
-  const pop = makePopMessageProcessor(state, new PopCheckpoints(state))
+  const checkpoints = new PopCheckpoints(state)
+  const pop = { ...makePopMessageProcessor(state, checkpoints), ...makeAckMessageProcessor(state, checkpoints) }
   const assignment = makeQueryAssignmentProcessor(state, cluster)
   return (request, connection) => {
     switch (request.code) {

@@ -1,11 +1,7 @@
 import { Effect } from "effect"
 import { PermName } from "../../protocol/bodies/TopicRouteData.js"
-import { formatPopOffsetInfo, parsePopHandle, popRetryTopic } from "../../protocol/ExtraInfo.js"
-import {
-  AckMessageRequestHeader,
-  ChangeInvisibleTimeRequestHeader,
-  PopMessageRequestHeader
-} from "../../protocol/headers/PopHeaders.js"
+import { formatPopOffsetInfo, popRetryTopic } from "../../protocol/ExtraInfo.js"
+import { PopMessageRequestHeader } from "../../protocol/headers/PopHeaders.js"
 import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
 import { parseTagExpression } from "../../protocol/TagFilter.js"
@@ -19,8 +15,7 @@ const MAX_POP_NUMS = 32
 type PopHeader = typeof PopMessageRequestHeader.Type
 
 /**
- * The broker's pop path (Java 5.x: `PopMessageProcessor`, `AckMessageProcessor`, `ChangeInvisibleTimeProcessor`):
- * a pop takes messages from the group's offset on the topic's queues (every queue for queue id -1, the pop retry
+ * The broker's pop path (Java 5.x: `PopMessageProcessor`): a pop takes messages from the group's offset on the topic's queues (every queue for queue id -1, the pop retry
  * topic's first), moves the offset past them at once and keeps a checkpoint per message, which an ack removes and a
  * change of invisible time renews; with nothing to take, a long poll waits for a message up to its poll time and
  * answers POLLING_TIMEOUT.
@@ -154,39 +149,5 @@ export const makePopMessageProcessor = (state: BrokerState, checkpoints: PopChec
         )
       }))
 
-  /** ACK_MESSAGE (Java: `AckMessageProcessor`): the checkpoint of the handle's pop is removed. */
-  const ackMessage = (request: RemotingCommand) =>
-    withHeader(request, AckMessageRequestHeader, (header) => {
-      const handle = parsePopHandle(header.extraInfo)
-      if (handle._tag === "Left") return fail(request, ResponseCode.MESSAGE_ILLEGAL, handle.left.message)
-      checkpoints.remove(header.consumerGroup, header.topic, header.queueId, header.offset, handle.right.popTime)
-      return Effect.succeed(response(request, ResponseCode.SUCCESS))
-    })
-
-  /**
-   * CHANGE_MESSAGE_INVISIBLETIME (Java: `ChangeInvisibleTimeProcessor`): the handle's checkpoint is acked and a new one
-   * made, popped now and invisible for the time asked; the answer names it ("not set any response code", as Java).
-   */
-  const changeInvisibleTime = (request: RemotingCommand) =>
-    withHeader(request, ChangeInvisibleTimeRequestHeader, (header) =>
-      Effect.suspend(() => {
-        const handle = parsePopHandle(header.extraInfo)
-        if (handle._tag === "Left") return fail(request, ResponseCode.MESSAGE_ILLEGAL, handle.left.message)
-        const popTime = clock.unsafeCurrentTimeMillis()
-        const { consumerGroup, invisibleTime, offset, queueId, topic } = header
-        checkpoints.remove(consumerGroup, topic, queueId, offset, handle.right.popTime)
-        return Effect.as(
-          checkpoints.add({ group: consumerGroup, topic, queueId, offset, popTime, invisibleTime }),
-          response(request, ResponseCode.SUCCESS, {
-            remark: "not set any response code",
-            extFields: {
-              invisibleTime: String(invisibleTime),
-              popTime: String(popTime),
-              reviveQid: String(REVIVE_QID)
-            }
-          })
-        )
-      }))
-
-  return { popMessage: (request: RemotingCommand) => popMessage(request, true), ackMessage, changeInvisibleTime }
+  return { popMessage: (request: RemotingCommand) => popMessage(request, true) }
 }
