@@ -1,4 +1,5 @@
-// Loads the frames captured from a real RocketMQ 4.9.8 cluster (test/fixtures/rocketmq-4.9.8, see its README).
+// Loads the frames captured from real RocketMQ clusters (test/fixtures/rocketmq-<version>, see the README in each):
+// 4.9.8 by default, 5.0.0 through the `version` arguments.
 import { readdirSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -46,14 +47,27 @@ export interface CapturedFrame {
   readonly messages?: ReadonlyArray<CapturedMessage>
 }
 
-export const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "rocketmq-4.9.8")
+/** The versions whose captures are in test/fixtures. */
+export type FixtureVersion = "4.9.8" | "5.0.0"
 
-export const loadScenario = (file: string): Array<CapturedFrame> =>
-  readFileSync(join(fixtureDir, file), "utf8")
+/** The directory of a version's captures. */
+export const fixtureDirOf = (version: FixtureVersion): string =>
+  join(dirname(fileURLToPath(import.meta.url)), "fixtures", `rocketmq-${version}`)
+
+export const fixtureDir = fixtureDirOf("4.9.8")
+
+export const loadScenario = (file: string, version: FixtureVersion = "4.9.8"): Array<CapturedFrame> =>
+  readFileSync(join(fixtureDirOf(version), file), "utf8")
     .split("\n")
     .filter((l) => l.trim().length > 0)
     .map((l, i) => ({ ...(JSON.parse(l) as Omit<CapturedFrame, "file" | "line">), file, line: i + 1 }))
 
-export const scenarioFiles = readdirSync(fixtureDir).filter((f) => f.endsWith(".jsonl")).sort()
+export const scenarioFilesOf = (version: FixtureVersion): Array<string> =>
+  readdirSync(fixtureDirOf(version)).filter((f) => f.endsWith(".jsonl")).sort()
 
-export const allFrames: Array<CapturedFrame> = scenarioFiles.flatMap(loadScenario)
+export const scenarioFiles = scenarioFilesOf("4.9.8")
+
+export const allFrames: Array<CapturedFrame> = scenarioFiles.flatMap((f) => loadScenario(f))
+
+/** Every frame captured from the RocketMQ 5.0.0 cluster. */
+export const allFrames5: Array<CapturedFrame> = scenarioFilesOf("5.0.0").flatMap((f) => loadScenario(f, "5.0.0"))

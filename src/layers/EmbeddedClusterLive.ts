@@ -31,6 +31,11 @@ export interface EmbeddedClusterOptions {
   readonly brokerNames?: ReadonlyArray<string> | undefined
   readonly clusterName?: string | undefined
   readonly broker?: Partial<Omit<BrokerOptions, "brokerName" | "clusterName">> | undefined
+  /**
+   * The RocketMQ line the brokers behave as: "4.9" (the default) or "5.0" (pop consumption, broker-side assignment,
+   * timer messages; see `BrokerOptions.version`).
+   */
+  readonly version?: "4.9" | "5.0" | undefined
 }
 
 const brokerName = (i: number) => `broker-${String.fromCharCode(97 + i)}`
@@ -67,6 +72,7 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
           transactionCheckIntervalMillis: 60_000,
           transactionCheckMax: 15
         },
+        version: options.version ?? "4.9",
         ...options.broker
       }
       const delayLevels = yield* Either.mapLeft(
@@ -85,7 +91,12 @@ export const make = (options: EmbeddedClusterOptions = {}) =>
         { host: advertisedHost, port: server.port },
         background,
         delayLevels,
-        clock
+        clock,
+        () =>
+          [...running.values()].filter((b) => b.up).map((b) => ({
+            brokerName: b.broker.options.brokerName,
+            topics: b.broker.topics
+          }))
       )
       ref.broker = broker
       // Client housekeeping (Java: `ClientHousekeepingService`, every 10 s): closed or silent clients leave their groups.

@@ -35,6 +35,7 @@ import {
   subscriptionData
 } from "./consumer/ConsumerContext.js"
 import type { ConsumeTracer } from "./consumer/ConsumeTrace.js"
+import { makePopAssignment } from "./consumer/PopAssignment.js"
 import { ProcessQueueTable } from "./consumer/ProcessQueueTable.js"
 import { makeQueueLocks } from "./consumer/QueueLocks.js"
 import * as Rebalance from "./consumer/Rebalance.js"
@@ -158,7 +159,8 @@ export const make = <E, R>(
     const consume = settings.orderly
       ? yield* ConsumeOrderly.make(context, locks.lockHeld)
       : yield* ConsumeConcurrently.make(context)
-    const rebalancer = yield* Rebalance.make(context, consume, pulls, locks)
+    const pop = settings.clientRebalance ? undefined : makePopAssignment(context, pulls)
+    const rebalancer = yield* Rebalance.make(context, consume, pulls, locks, pop)
     const info = runningInfo(context, started)
 
     yield* instance.registerConsumer({
@@ -190,6 +192,7 @@ export const make = <E, R>(
         if (!(yield* rebalancer.stop(settings.shutdownTimeout))) {
           yield* Effect.logWarning("a rebalance still ran at the shutdown deadline; closing")
         }
+        if (pop !== undefined) yield* pop.dropAll
         yield* pulls.stopGroup(settings.group)
         yield* context.executor.drain(settings.shutdownTimeout)
         yield* Effect.catchAllCause(

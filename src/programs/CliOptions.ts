@@ -1,7 +1,7 @@
 // Options and checks shared by the CLI's commands: validated numbers, name-server lists, names, and the errors a
 // command fails with before any work is done.
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Config, Data, Effect, Either, Option } from "effect"
+import { Config, Data, Duration, Effect, Either, Option } from "effect"
 import { parseHostAddress } from "../protocol/HostAddress.js"
 import { checkGroupName as checkGroup } from "../services/AdminValidation.js"
 import { checkTopic } from "../services/Message.js"
@@ -57,6 +57,25 @@ export const integerOption = (
         ? Effect.succeed(n)
         : invalid(`--${name} must be ${range.what ?? `an integer from ${range.min} to ${range.max}`}, got ${n}`)
     )
+  )
+
+/**
+ * An option taking a duration such as `10s`, `1500ms`, `2m`, `1h` or Effect's `"10 seconds"`; anything else is bad
+ * usage.
+ */
+export const durationOption = (name: string, description: string) =>
+  Options.text(name).pipe(
+    Options.withDescription(description),
+    Options.mapEffect((text) => {
+      const short = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim())
+      const units = { ms: "millis", s: "seconds", m: "minutes", h: "hours", d: "days" } as const
+      const decoded = short === null
+        ? Duration.decodeUnknown(text.trim())
+        : Duration.decodeUnknown(`${short[1]} ${units[short[2] as keyof typeof units]}`)
+      return Option.isSome(decoded) && Duration.isFinite(decoded.value)
+        ? Effect.succeed(decoded.value)
+        : invalid(`--${name} must be a duration such as 10s, 1500ms, 2m or "10 seconds", got ${JSON.stringify(text)}`)
+    })
   )
 
 /** Splits a name-server list on `;` or `,` and checks each is host:port; answers the list joined with `;`. */

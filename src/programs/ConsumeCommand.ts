@@ -53,6 +53,12 @@ const timeout = integerOption("timeout", describedWithDefault("exit after this m
 const follow = Options.boolean("follow").pipe(
   Options.withDescription("consume until interrupted (Ctrl-C commits the offsets and exits 0); no --timeout")
 )
+const pop = Options.boolean("pop").pipe(
+  Options.withDescription(
+    "let the broker assign the queues (RocketMQ 5.x QUERY_ASSIGNMENT) and consume in the mode it says, popping a group " +
+      "set to POP (mqadmin setConsumeMode); a 4.x broker leaves the queues to this client"
+  )
+)
 const allowEmpty = Options.boolean("allow-empty").pipe(
   Options.withDescription("nothing consumed before the timeout is a success (exit code 0), not a failure")
 )
@@ -94,7 +100,8 @@ export const consumeCommand = Command.make(
     follow,
     allowEmpty,
     trace: traceOption,
-    traceTopic: traceTopicOption
+    traceTopic: traceTopicOption,
+    pop
   },
   (options) =>
     Effect.gen(function*() {
@@ -115,6 +122,7 @@ export const consumeCommand = Command.make(
           concurrency: 1,
           shutdownTimeout: Duration.seconds(1),
           ...trace,
+          clientRebalance: !options.pop,
           handler: (messages) =>
             Effect.gen(function*() {
               const n = yield* Ref.get(printed)

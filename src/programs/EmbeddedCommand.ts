@@ -18,6 +18,15 @@ const brokers = integerOption("brokers", describedWithDefault("how many brokers"
   max: MAX_BROKERS,
   what: `a number of brokers from 1 to ${MAX_BROKERS}`
 }).pipe(Options.withDefault(1))
+const rocketmq = Options.choice("rocketmq", ["4.9", "5.0"]).pipe(
+  Options.withDescription(
+    describedWithDefault(
+      "the RocketMQ line the brokers behave as (5.0: pop, broker-side assignment, timer messages)",
+      "4.9"
+    )
+  ),
+  Options.withDefault("4.9" as const)
+)
 const host = Options.text("host").pipe(
   Options.withDescription(describedWithDefault("the address to listen on", "127.0.0.1")),
   Options.withDefault("127.0.0.1")
@@ -45,7 +54,7 @@ const reachableLocalAddress = Effect.sync(() => {
  */
 export const embeddedCommand = Command.make(
   "embedded",
-  { port, brokers, host, advertise },
+  { port, brokers, host, advertise, rocketmq },
   (options) =>
     Effect.gen(function*() {
       const advertisedHost = yield* Option.match(options.advertise, {
@@ -62,7 +71,8 @@ export const embeddedCommand = Command.make(
           host: options.host,
           advertisedHost,
           nameServerPort: options.port,
-          brokers: options.brokers
+          brokers: options.brokers,
+          version: options.rocketmq
         }))
       )
     })

@@ -9,6 +9,7 @@ import {
   checkTopicName,
   clientOverrides,
   describedWithDefault,
+  durationOption,
   integerOption,
   namesrvOption,
   traceOption,
@@ -37,6 +38,10 @@ const body = Options.text("body").pipe(
   Options.withDescription("the body text (default: \"message N\")"),
   Options.optional
 )
+const deliverAfter = durationOption(
+  "deliver-after",
+  "send timer messages, delivered this long after they reach the broker (RocketMQ 5.x; e.g. 10s, 1500ms, 2m)"
+).pipe(Options.optional)
 const group = Options.text("group").pipe(
   Options.withDescription(describedWithDefault("the producer group", "effect_rocketmq_cli_producer")),
   Options.withDefault("effect_rocketmq_cli_producer")
@@ -60,7 +65,8 @@ export const produceCommand = Command.make(
     body,
     group,
     trace: traceOption,
-    traceTopic: traceTopicOption
+    traceTopic: traceTopicOption,
+    deliverAfter
   },
   (options) =>
     Effect.gen(function*() {
@@ -83,7 +89,11 @@ export const produceCommand = Command.make(
                 onSome: (n) => Buffer.alloc(n, "x")
               }),
               tags: Option.getOrUndefined(options.tag),
-              keys: Option.match(options.keys, { onNone: () => undefined, onSome: (k) => k.split(" ").filter(Boolean) })
+              keys: Option.match(options.keys, {
+                onNone: () => undefined,
+                onSome: (k) => k.split(" ").filter(Boolean)
+              }),
+              delay: Option.getOrUndefined(options.deliverAfter)
             })
             yield* Console.log(JSON.stringify({
               sendStatus: result.sendStatus,

@@ -39,7 +39,22 @@ export const MessageConst = {
   CLUSTER: "CLUSTER",
   MSG_TYPE: "MSG_TYPE",
   INNER_MULTI_DISPATCH: "INNER_MULTI_DISPATCH",
-  INNER_MULTI_QUEUE_OFFSET: "INNER_MULTI_QUEUE_OFFSET"
+  INNER_MULTI_QUEUE_OFFSET: "INNER_MULTI_QUEUE_OFFSET",
+  // RocketMQ 5.x (`common/.../message/MessageConst.java` at rocketmq-all-5.1.0).
+  /** A popped message's handle: what ACK_MESSAGE and CHANGE_MESSAGE_INVISIBLETIME carry as `extraInfo`. */
+  POP_CK: "POP_CK",
+  /** When a message was first popped (Java: `PROPERTY_FIRST_POP_TIME`). */
+  FIRST_POP_TIME: "1ST_POP_TIME",
+  /** A timer message's delivery time, epoch milliseconds (Java: `Message.setDeliverTimeMs`). */
+  TIMER_DELIVER_MS: "TIMER_DELIVER_MS",
+  /** A timer message's delay in seconds (Java: `Message.setDelayTimeSec`). */
+  TIMER_DELAY_SEC: "TIMER_DELAY_SEC",
+  /** A timer message's delay in milliseconds (Java: `Message.setDelayTimeMs`). */
+  TIMER_DELAY_MS: "TIMER_DELAY_MS",
+  /** Set by the broker on a delivered timer message: when it was due, enqueued and dequeued. */
+  TIMER_OUT_MS: "TIMER_OUT_MS",
+  TIMER_ENQUEUE_MS: "TIMER_ENQUEUE_MS",
+  TIMER_DEQUEUE_MS: "TIMER_DEQUEUE_MS"
 } as const
 
 /**
@@ -87,7 +102,15 @@ export const RESERVED_PROPERTY_NAMES: ReadonlySet<string> = new Set([
   "PUSH_REPLY_TIME",
   "CLUSTER",
   "MSG_TYPE",
-  "INNER_MULTI_QUEUE_OFFSET"
+  "INNER_MULTI_QUEUE_OFFSET",
+  "POP_CK",
+  "1ST_POP_TIME",
+  "TIMER_DELIVER_MS",
+  "TIMER_DELAY_SEC",
+  "TIMER_DELAY_MS",
+  "TIMER_OUT_MS",
+  "TIMER_ENQUEUE_MS",
+  "TIMER_DEQUEUE_MS"
 ])
 
 /**

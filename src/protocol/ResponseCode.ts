@@ -40,6 +40,10 @@ export const ResponseCode = {
   CONSUMER_NOT_ONLINE: 206,
   CONSUME_MSG_TIMEOUT: 207,
   NO_MESSAGE: 208,
+  /** 5.x: a POP_MESSAGE refused because the broker holds too many long polls (the number 4.x gives an ACL failure). */
+  POLLING_FULL: 209,
+  /** 5.x: a long-polling POP_MESSAGE that found nothing before its poll time. */
+  POLLING_TIMEOUT: 210,
   UPDATE_AND_CREATE_ACL_CONFIG_FAILED: 209,
   DELETE_ACL_CONFIG_FAILED: 210,
   UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED: 211,

@@ -1,4 +1,4 @@
-import { Data, Either } from "effect"
+import { Data, Duration, Either } from "effect"
 import { MessageConst, RESERVED_PROPERTY_NAMES, RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
 import type { MessageProperties } from "../protocol/MessageProperties.js"
 
@@ -22,6 +22,17 @@ export interface Message {
    * `Reply.createReplyMessage` puts a reply's CORRELATION_ID, REPLY_TO_CLIENT, TTL and MSG_TYPE here.
    */
   readonly systemProperties?: MessageProperties | undefined
+  /**
+   * A timer message (RocketMQ 5.x brokers): delivered at this time, epoch milliseconds or a `Date` (Java 5.x:
+   * `setDeliverTimeMs`, property `TIMER_DELIVER_MS`). Brokers take it to their timer's precision (1 s) and up to
+   * 3 days ahead; a 4.x broker ignores it and delivers at once.
+   */
+  readonly deliverTime?: number | Date | undefined
+  /**
+   * A timer message delivered after this delay, counted by the broker from its arrival (Java 5.x: `setDelayTimeMs`,
+   * property `TIMER_DELAY_MS`).
+   */
+  readonly delay?: Duration.DurationInput | undefined
 }
 
 /**
@@ -111,6 +122,24 @@ export const checkTopic = (topic: string): Either.Either<string, MessageValidati
   return Either.right(topic)
 }
 
+/** What is wrong with a message's timer, if anything: one of `deliverTime` and `delay`, not with a delay level. */
+const checkTimer = (message: Message): string | undefined => {
+  const { delay, deliverTime } = message
+  if (deliverTime === undefined && delay === undefined) return undefined
+  if (deliverTime !== undefined && delay !== undefined) return "a timer message takes deliverTime or delay, not both"
+  if ((message.delayTimeLevel ?? 0) > 0) {
+    return "a timer message (deliverTime or delay) cannot have a delayTimeLevel too: the broker would drop its timer"
+  }
+  if (deliverTime !== undefined) {
+    const at = deliverTime instanceof Date ? deliverTime.getTime() : deliverTime
+    if (!Number.isSafeInteger(at) || at < 0) return `deliverTime is not a time: ${String(deliverTime)}`
+    return undefined
+  }
+  const millis = Duration.decodeUnknown(delay)
+  if (millis._tag === "None" || !Duration.isFinite(millis.value)) return `delay is not a duration: ${String(delay)}`
+  return undefined
+}
+
 /**
  * Checks a message before it is sent (Java: `Validators.checkMessage`): the topic, a topic one may send to, a
  * non-empty body no larger than `maxMessageSize`, and user properties that do not use the reserved names.
@@ -136,6 +165,8 @@ export const checkMessage = (
         new MessageValidationError({ reason: `the message body size over max value, MAX: ${maxMessageSize}` })
       )
     }
+    const timer = checkTimer(message)
+    if (timer !== undefined) return Either.left(new MessageValidationError({ reason: timer }))
     const reserved = Object.keys(message.properties ?? {}).find((name) => RESERVED_PROPERTY_NAMES.has(name))
     if (reserved !== undefined) {
       return Either.left(
@@ -147,7 +178,7 @@ export const checkMessage = (
 
 /**
  * The properties a message travels with (Java: `Message`'s property map): user properties, then KEYS (joined by
- * spaces), TAGS, DELAY and WAIT as Java puts them.
+ * spaces), TAGS, DELAY, the timer's TIMER_DELIVER_MS or TIMER_DELAY_MS, and WAIT as Java puts them.
  *
  * @since 0.1.0
  * @category encoding
@@ -158,6 +189,12 @@ export const messageProperties = (message: Message): Record<string, string> => {
   if (message.tags !== undefined && message.tags.length > 0) out[MessageConst.TAGS] = message.tags
   if (message.delayTimeLevel !== undefined && message.delayTimeLevel > 0) {
     out[MessageConst.DELAY] = String(message.delayTimeLevel)
+  }
+  if (message.deliverTime !== undefined) {
+    const at = message.deliverTime instanceof Date ? message.deliverTime.getTime() : message.deliverTime
+    out[MessageConst.TIMER_DELIVER_MS] = String(at)
+  } else if (message.delay !== undefined) {
+    out[MessageConst.TIMER_DELAY_MS] = String(Math.round(Duration.toMillis(message.delay)))
   }
   out[MessageConst.WAIT] = "true"
   return out

@@ -108,6 +108,19 @@ export interface PushConsumerOptions<E = unknown, R = never> extends MessageTrac
   readonly consumerTimeoutWhenSuspend?: Duration.DurationInput | undefined
   /** Broadcasting: where offset files are kept (Java: `rocketmq.client.localOffsetStoreDir`, `~/.rocketmq_offsets`). */
   readonly localOffsetStoreDir?: string | undefined
+  /**
+   * Java 5.x: `clientRebalance`, true: this client shares out the queues itself. False (a clustering, concurrent
+   * consumer): the broker is asked (QUERY_ASSIGNMENT, RocketMQ 5.x) which queues are this client's and whether they are
+   * pulled or popped, as `mqadmin setConsumeMode` set it for the topic and group; a broker that does not answer it
+   * (4.x) leaves the topic to this client.
+   */
+  readonly clientRebalance?: boolean | undefined
+  /** Java 5.x: `popInvisibleTime`, 60 s (5 s to 300 s): how long a popped message stays invisible to others. */
+  readonly popInvisibleTime?: Duration.DurationInput | undefined
+  /** Java 5.x: `popBatchNums`, 32: messages asked per POP_MESSAGE. */
+  readonly popBatchNums?: number | undefined
+  /** Java 5.x: `popThresholdForQueue`, 96: popped messages not yet acked above which a queue's pops wait. */
+  readonly popThresholdForQueue?: number | undefined
 }
 
 /**
@@ -150,7 +163,11 @@ export const pushConsumerDefaults = {
   suspendCurrentQueueTime: Duration.seconds(1),
   shutdownTimeout: Duration.seconds(30),
   brokerSuspendMaxTime: Duration.seconds(15),
-  consumerTimeoutWhenSuspend: Duration.seconds(30)
+  consumerTimeoutWhenSuspend: Duration.seconds(30),
+  clientRebalance: true,
+  popInvisibleTime: Duration.seconds(60),
+  popBatchNums: 32,
+  popThresholdForQueue: 96
 } as const
 
 /**

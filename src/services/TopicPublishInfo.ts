@@ -1,15 +1,18 @@
 import { PermName, type TopicRouteData } from "../protocol/bodies/TopicRouteData.js"
 import type { MessageQueue } from "../protocol/MessageQueue.js"
+import { staticTopicEndpoints } from "../protocol/StaticTopic.js"
 
 /**
  * The queues a producer may send a topic's messages to (Java: `TopicPublishInfo`, built by
  * `MQClientInstance.topicRouteData2TopicPublishInfo`): for each broker whose queues are writable and which has a
- * master, queue ids 0 to writeQueueNums-1, brokers in name order.
+ * master, queue ids 0 to writeQueueNums-1, brokers in name order; for a static topic (5.x), its logical queues.
  *
  * @since 0.1.0
  * @category routing
  */
 export const publishQueues = (topic: string, route: TopicRouteData): ReadonlyArray<MessageQueue> => {
+  const logical = staticTopicEndpoints(topic, route)
+  if (logical.length > 0) return logical.map((e) => e.queue)
   const masters = new Set(route.brokerDatas.filter((b) => b.brokerAddrs["0"] !== undefined).map((b) => b.brokerName))
   return [...route.queueDatas]
     .sort((a, b) => (a.brokerName < b.brokerName ? -1 : a.brokerName > b.brokerName ? 1 : 0))

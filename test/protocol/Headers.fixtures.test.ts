@@ -3,10 +3,11 @@ import { Either, FastCheck as fc, Schema } from "effect"
 import * as Client from "../../src/protocol/headers/ClientHeaders.js"
 import { type CommandHeader, decodeHeader, encodeHeader } from "../../src/protocol/headers/CommandHeader.js"
 import * as Consume from "../../src/protocol/headers/ConsumeHeaders.js"
+import * as Pop from "../../src/protocol/headers/PopHeaders.js"
 import * as Send from "../../src/protocol/headers/SendHeaders.js"
 import * as Tx from "../../src/protocol/headers/TransactionHeaders.js"
 import { RequestCode } from "../../src/protocol/RequestCode.js"
-import { allFrames } from "../fixtures.js"
+import { allFrames as frames4, allFrames5 } from "../fixtures.js"
 import { decodeByReference, encodeByReference } from "./headerReference.js"
 
 type AnyHeader = CommandHeader<unknown>
@@ -26,7 +27,10 @@ const requestHeaders: Record<number, AnyHeader> = {
   [RequestCode.GET_CONSUMER_LIST_BY_GROUP]: Client.GetConsumerListByGroupRequestHeader as AnyHeader,
   [RequestCode.NOTIFY_CONSUMER_IDS_CHANGED]: Client.NotifyConsumerIdsChangedRequestHeader as AnyHeader,
   [RequestCode.END_TRANSACTION]: Tx.EndTransactionRequestHeader as AnyHeader,
-  [RequestCode.CHECK_TRANSACTION_STATE]: Tx.CheckTransactionStateRequestHeader as AnyHeader
+  [RequestCode.CHECK_TRANSACTION_STATE]: Tx.CheckTransactionStateRequestHeader as AnyHeader,
+  [RequestCode.POP_MESSAGE]: Pop.PopMessageRequestHeader as AnyHeader,
+  [RequestCode.ACK_MESSAGE]: Pop.AckMessageRequestHeader as AnyHeader,
+  [RequestCode.CHANGE_MESSAGE_INVISIBLETIME]: Pop.ChangeInvisibleTimeRequestHeader as AnyHeader
 }
 
 const responseHeaders: Record<number, AnyHeader> = {
@@ -36,8 +40,12 @@ const responseHeaders: Record<number, AnyHeader> = {
   [RequestCode.QUERY_CONSUMER_OFFSET]: Consume.QueryConsumerOffsetResponseHeader as AnyHeader,
   [RequestCode.GET_MAX_OFFSET]: Consume.OffsetResponseHeader as AnyHeader,
   [RequestCode.GET_MIN_OFFSET]: Consume.OffsetResponseHeader as AnyHeader,
-  [RequestCode.SEARCH_OFFSET_BY_TIMESTAMP]: Consume.OffsetResponseHeader as AnyHeader
+  [RequestCode.SEARCH_OFFSET_BY_TIMESTAMP]: Consume.OffsetResponseHeader as AnyHeader,
+  [RequestCode.POP_MESSAGE]: Pop.PopMessageResponseHeader as AnyHeader,
+  [RequestCode.CHANGE_MESSAGE_INVISIBLETIME]: Pop.ChangeInvisibleTimeResponseHeader as AnyHeader
 }
+
+const allFrames = [...frames4, ...allFrames5]
 
 const cases = allFrames.flatMap((f) => {
   const isResponse = (f.header.flag & 1) === 1
@@ -52,7 +60,7 @@ const cases = allFrames.flatMap((f) => {
 describe("typed command headers on the captured frames", () => {
   it("cover every request code the captures hold a header for", () => {
     const codes = new Set(cases.map(([, f]) => f.requestCode))
-    for (const code of [310, 320, 36, 11, 14, 15, 29, 30, 31, 35, 37, 38, 39, 40, 105]) {
+    for (const code of [310, 320, 36, 11, 14, 15, 29, 30, 31, 35, 37, 38, 39, 40, 105, 200050, 200051, 200053]) {
       expect(codes.has(code)).toBe(true)
     }
   })

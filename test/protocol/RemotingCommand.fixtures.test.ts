@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import { decodeCommand, decodeFrame, encodeCommand, type RemotingCommand } from "../../src/protocol/RemotingCommand.js"
-import { allFrames } from "../fixtures.js"
+import { allFrames as frames4, allFrames5 } from "../fixtures.js"
+
+const allFrames = [...frames4, ...allFrames5]
 
 const decode = (hex: string): RemotingCommand => {
   const result = decodeCommand(Buffer.from(hex, "hex"))
@@ -9,10 +11,11 @@ const decode = (hex: string): RemotingCommand => {
   return result.right
 }
 
-describe("captured RocketMQ 4.9.8 frames", () => {
+describe("captured RocketMQ 4.9.8 and 5.0.0 frames", () => {
   it("there are frames of both serialize types", () => {
     expect(allFrames.length).toBeGreaterThan(500)
     expect(allFrames.some((f) => f.serializeType === "ROCKETMQ")).toBe(true)
+    expect(allFrames5.length).toBe(225)
   })
 
   it.each(allFrames.map((f) => [`${f.file}:${f.line}`, f] as const))("%s decodes to the recorded fields", (_, f) => {

@@ -10,17 +10,19 @@ import type { MessageExt } from "../../src/protocol/MessageDecoder.js"
 import { Producer, QueueSelectors } from "../../src/services/Producer.js"
 import { consumerOffset, maxOffset, tryLock } from "./support/BrokerQueries.js"
 import { mqadmin } from "./support/MqAdmin.js"
-import { bodyText, collect, describeReal, eventually, producer, Real, text, unique } from "./support/RealSuite.js"
+import {
+  bodyText,
+  collect,
+  describeReal,
+  eventually,
+  producer,
+  Real,
+  sendAll,
+  text,
+  unique
+} from "./support/RealSuite.js"
 
 const count = (ms: ReadonlyArray<MessageExt>, body: string) => ms.filter((m) => bodyText(m) === body).length
-
-const sendAll = (topic: string, n: number, prefix = "m") =>
-  Effect.flatMap(
-    Producer,
-    (p) =>
-      Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) =>
-        p.send({ topic, body: text(`${prefix}-${i}`), keys: [`${prefix}-${i}`] }), { concurrency: 8 })
-  )
 
 describeReal("consuming from a real broker", {}, (it, line) => {
   it.test("concurrent consumption receives every message once", () =>

@@ -229,7 +229,12 @@ export class FakeBroker {
       Effect.suspend(() => {
         this.unlockRequests.push(lockAsked(body, brokerQueue))
         return this.lockCallsFail.has(brokerQueue.brokerName) ? Effect.fail(this.failure(42)) : Effect.void
-      })
+      }),
+    // Pop consumption (5.x) is tested on the embedded cluster: this broker answers like a 4.x one.
+    pop: () => Effect.fail(this.failure(200050)),
+    ack: () => Effect.fail(this.failure(200051)),
+    changeInvisibleTime: () => Effect.fail(this.failure(200053)),
+    queryAssignment: () => Effect.fail(this.failure(400))
   }
 }
 

@@ -3,6 +3,7 @@ import { type CommandHeader, encodeHeader } from "../../protocol/headers/Command
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import type { RemotingCommand } from "../../protocol/RemotingCommand.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
+import { brokerNameOfQueue } from "../../protocol/StaticTopic.js"
 import { BrokerResponseError } from "../../services/BrokerResponseError.js"
 import { BrokerNotFoundError } from "../../services/PushConsumer.js"
 import type { RemotingClientService } from "../../services/RemotingClient.js"
@@ -49,7 +50,8 @@ export const makeBrokerCalls = (deps: BrokerCallsDeps) => {
     onlyThisBroker: boolean
   ): Effect.Effect<{ readonly address: string; readonly slave: boolean }, BrokerNotFoundError | RouteError> => {
     const lookup = Effect.map(routes.brokerAddresses, (table) => {
-      const ids = table.get(queue.brokerName)
+      // A static topic's logical queue (5.x) is read from the broker its route maps it to.
+      const ids = table.get(brokerNameOfQueue(routes.cachedRoute(queue.topic), queue))
       if (ids === undefined) return undefined
       const asked = ids[String(brokerId)] ?? (brokerId !== 0 ? ids[String(brokerId + 1)] : undefined)
       if (asked !== undefined) return { address: asked, slave: brokerId !== 0 }

@@ -20,6 +20,7 @@ import type { RemotingError } from "../../services/RemotingClient.js"
 import type { RouteError } from "../../services/TopicRouteCache.js"
 import { type BrokerCallsDeps, makeBrokerCalls } from "./BrokerCalls.js"
 import { makeOffsetApi } from "./OffsetApi.js"
+import { makePopApi } from "./PopApi.js"
 
 /**
  * What a pull found (Java: `PullStatus`).
@@ -136,7 +137,8 @@ export const makeConsumerApi = (deps: BrokerCallsDeps) => {
         originMsgId: message.msgId,
         originTopic: message.topic,
         unitMode: false,
-        maxReconsumeTimes
+        maxReconsumeTimes,
+        bname: queue.brokerName
       })
       yield* callOk("sendMessageBack", address, request(RequestCode.CONSUMER_SEND_MSG_BACK, extFields))
     })
@@ -179,6 +181,7 @@ export const makeConsumerApi = (deps: BrokerCallsDeps) => {
     findBrokerAddress,
     pull,
     ...makeOffsetApi(calls),
+    ...makePopApi(calls),
     sendMessageBack,
     consumerIds,
     lockBatch,

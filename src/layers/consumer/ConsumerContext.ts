@@ -52,6 +52,12 @@ export interface ConsumerSettings {
   readonly consumerTimeoutWhenSuspend: Duration.Duration
   readonly pullDelayWhenException: Duration.Duration
   readonly initialConcurrency: number
+  /** Java 5.x `clientRebalance`; false only for a clustering, concurrent consumer (Java: `RebalancePushImpl.clientRebalance`). */
+  readonly clientRebalance: boolean
+  /** Java 5.x: `popInvisibleTime` in ms, out of 5 s..300 s taken as 60 s (`DefaultMQPushConsumerImpl.popMessage`). */
+  readonly popInvisibleTimeMillis: number
+  readonly popBatchNums: number
+  readonly popThresholdForQueue: number
 }
 
 /** Java: `PULL_TIME_DELAY_MILLS_WHEN_FLOW_CONTROL`. */
@@ -66,6 +72,12 @@ export const LOCK_MAX_LIVE_MILLIS = 30_000
 export const LOCK_RENEW_INTERVAL = Duration.seconds(20)
 /** Java: the wait before a message whose send-back failed is consumed again locally, 5 s. */
 export const LOCAL_RETRY_DELAY = Duration.seconds(5)
+
+/** Java: `MIN_POP_INVISIBLE_TIME` 5 s, `MAX_POP_INVISIBLE_TIME` 300 s; outside them a pop asks for 60 s. */
+const popInvisibleMillis = (given: Duration.Duration): number => {
+  const millis = Duration.toMillis(given)
+  return millis < 5_000 || millis > 300_000 ? 60_000 : millis
+}
 
 /**
  * Fills in Java's defaults (`pushConsumerDefaults`).
@@ -106,7 +118,12 @@ export const resolveSettings = (
     brokerSuspendMaxMillis: Duration.toMillis(duration(options.brokerSuspendMaxTime, d.brokerSuspendMaxTime)),
     consumerTimeoutWhenSuspend: duration(options.consumerTimeoutWhenSuspend, d.consumerTimeoutWhenSuspend),
     pullDelayWhenException: instance.config.pullTimeDelayWhenException,
-    initialConcurrency: Math.max(1, options.concurrency ?? d.concurrency)
+    initialConcurrency: Math.max(1, options.concurrency ?? d.concurrency),
+    clientRebalance: (options.clientRebalance ?? d.clientRebalance) || orderly ||
+      (options.messageModel ?? d.messageModel) === "BROADCASTING",
+    popInvisibleTimeMillis: popInvisibleMillis(duration(options.popInvisibleTime, d.popInvisibleTime)),
+    popBatchNums: Math.max(1, options.popBatchNums ?? d.popBatchNums),
+    popThresholdForQueue: options.popThresholdForQueue ?? d.popThresholdForQueue
   }
 }
 

@@ -31,7 +31,8 @@ export const makeOffsetApi = (calls: BrokerCalls) => {
       const extFields = yield* headerOrDie(QueryConsumerOffsetRequestHeader, {
         consumerGroup: group,
         topic: queue.topic,
-        queueId: queue.queueId
+        queueId: queue.queueId,
+        bname: queue.brokerName
       })
       const answer = yield* call("queryConsumerOffset", address, request(RequestCode.QUERY_CONSUMER_OFFSET, extFields))
       if (answer.code === ResponseCode.QUERY_NOT_FOUND) return Option.none<number>()
@@ -50,7 +51,8 @@ export const makeOffsetApi = (calls: BrokerCalls) => {
         consumerGroup: group,
         topic: queue.topic,
         queueId: queue.queueId,
-        commitOffset
+        commitOffset,
+        bname: queue.brokerName
       })
       yield* oneway(address, request(RequestCode.UPDATE_CONSUMER_OFFSET, extFields, { oneway: true }))
     })
@@ -70,14 +72,19 @@ export const makeOffsetApi = (calls: BrokerCalls) => {
   /** GET_MAX_OFFSET: the offset after a queue's last message (Java: `maxOffset`). */
   const maxOffset = (queue: MessageQueue) =>
     Effect.flatMap(
-      headerOrDie(GetMaxOffsetRequestHeader, { topic: queue.topic, queueId: queue.queueId }),
+      headerOrDie(GetMaxOffsetRequestHeader, { topic: queue.topic, queueId: queue.queueId, bname: queue.brokerName }),
       (extFields) => offsetCall("maxOffset", queue, RequestCode.GET_MAX_OFFSET, extFields)
     )
 
   /** SEARCH_OFFSET_BY_TIMESTAMP: the offset of a queue's first message stored at or after `timestamp`. */
   const searchOffset = (queue: MessageQueue, timestamp: number) =>
     Effect.flatMap(
-      headerOrDie(SearchOffsetRequestHeader, { topic: queue.topic, queueId: queue.queueId, timestamp }),
+      headerOrDie(SearchOffsetRequestHeader, {
+        topic: queue.topic,
+        queueId: queue.queueId,
+        timestamp,
+        bname: queue.brokerName
+      }),
       (extFields) => offsetCall("searchOffset", queue, RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, extFields)
     )
 

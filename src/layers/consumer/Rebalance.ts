@@ -2,9 +2,11 @@ import { Clock, Duration, Effect, Either, Option, Random } from "effect"
 import { PermName, type TopicRouteData } from "../../protocol/bodies/TopicRouteData.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import { compareMessageQueues, type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
+import { staticTopicEndpoints } from "../../protocol/StaticTopic.js"
 import { ProcessQueue } from "../../services/ProcessQueue.js"
 import type { PullMessageServiceService } from "../../services/PullMessageService.js"
 import { type ConsumerContext, PULL_MAX_IDLE_MILLIS } from "./ConsumerContext.js"
+import { type PopAssignment, queuesIn } from "./PopAssignment.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
 import { type ConsumeService, pullLoop } from "./PullLoop.js"
 import type { QueueLocks } from "./QueueLocks.js"
@@ -19,13 +21,17 @@ const UNLOCK_WAIT = Duration.seconds(1)
  * @since 0.1.0
  * @category consumer
  */
-export const subscribeQueues = (topic: string, route: TopicRouteData): ReadonlyArray<MessageQueue> =>
-  route.queueDatas
+export const subscribeQueues = (topic: string, route: TopicRouteData): ReadonlyArray<MessageQueue> => {
+  // Java 5.x: a static topic's logical queues (`topicRouteData2EndpointsForStaticTopic`).
+  const logical = staticTopicEndpoints(topic, route)
+  if (logical.length > 0) return logical.map((e) => e.queue)
+  return route.queueDatas
     .filter((q) => (q.perm & PermName.READ) !== 0)
     .flatMap((q) =>
       Array.from({ length: q.readQueueNums }, (_, queueId) => ({ topic, brokerName: q.brokerName, queueId }))
     )
     .sort(compareMessageQueues)
+}
 
 /**
  * What a rebalance of one topic changes (Java: `updateProcessQueueTableInRebalance`): the queues held that are not
@@ -135,8 +141,9 @@ export const make = (
   context: ConsumerContext,
   consume: ConsumeService,
   pulls: PullMessageServiceService,
-  locks: QueueLocks
-) => Effect.map(Effect.makeSemaphore(1), (rounds) => makeWith(context, consume, pulls, locks, rounds))
+  locks: QueueLocks,
+  pop?: PopAssignment
+) => Effect.map(Effect.makeSemaphore(1), (rounds) => makeWith(context, consume, pulls, locks, rounds, pop))
 
 /**
  * Taking and letting go of one queue (Java: `RebalancePushImpl`'s `removeUnnecessaryMessageQueue` and the new
@@ -221,7 +228,8 @@ const makeWith = (
   consume: ConsumeService,
   pulls: PullMessageServiceService,
   locks: QueueLocks,
-  rounds: Effect.Semaphore
+  rounds: Effect.Semaphore,
+  pop: PopAssignment | undefined
 ) => {
   const { instance, offsetStore, processQueues, settings } = context
   let stopped = false
@@ -254,6 +262,15 @@ const makeWith = (
   const doRebalance = Effect.gen(function*() {
     let changed = false
     for (const topic of context.subscriptions.keys()) {
+      // Java 5.x (`clientRebalance` false): the broker says which queues are pulled and which popped.
+      const assigned = pop === undefined ? Option.none() : yield* pop.assignment(topic)
+      if (Option.isSome(assigned)) {
+        if (assigned.value === undefined) continue
+        // Pulled queues let go first: their offsets are persisted before pops start from them.
+        if (yield* updateTopic(topic, queuesIn(assigned.value, "PULL"))) changed = true
+        if (yield* pop!.update(topic, queuesIn(assigned.value, "POP"))) changed = true
+        continue
+      }
       const mine = yield* Effect.either(allocation(context, topic))
       if (Either.isLeft(mine)) {
         yield* Effect.logWarning("rebalance of a topic failed").pipe(

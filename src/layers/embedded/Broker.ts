@@ -5,6 +5,7 @@ import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
 import { RMQ_SYS_TRACE_TOPIC } from "../../protocol/TraceData.js"
 import { replyTopic } from "../../services/Reply.js"
+import { makeAckMessageProcessor } from "./AckMessageProcessor.js"
 import { aclRefusal } from "./AclValidator.js"
 import { makeAdminBrokerProcessor } from "./AdminBrokerProcessor.js"
 import { type BrokerOptions, DEFAULT_TOPIC } from "./BrokerConfig.js"
@@ -15,7 +16,10 @@ import { makeConsumerManageProcessor } from "./ConsumerManageProcessor.js"
 import { makeEndTransactionProcessor } from "./EndTransactionProcessor.js"
 import { makeGroupAdminProcessor } from "./GroupAdminProcessor.js"
 import { MessageStore, type TopicConfig } from "./MessageStore.js"
+import { PopCheckpoints } from "./PopCheckpoints.js"
+import { makePopMessageProcessor } from "./PopMessageProcessor.js"
 import { makePullMessageProcessor } from "./PullMessageProcessor.js"
+import { type ClusterView, makeQueryAssignmentProcessor } from "./QueryAssignmentProcessor.js"
 import { makeQueryMessageProcessor } from "./QueryMessageProcessor.js"
 import { QueueLocks } from "./QueueLocks.js"
 import type { ServerHandler } from "./RemotingServer.js"
@@ -82,7 +86,34 @@ const RECEIVED_KEPT = 10_000
  * The broker's request table by code (Java: the processors `BrokerController.registerProcessor` puts in the remoting
  * server's processor table): each request code answered by its processor, any other code refused.
  */
-const makeProcessorTable = (state: BrokerState): ServerHandler => {
+const makeProcessorTable = (state: BrokerState, cluster: ClusterView): ServerHandler => {
+  const v4 = makeProcessorTable4(state)
+  if (state.options.version !== "5.0") return v4
+  // RocketMQ 5.0's processors (Java: `PopMessageProcessor`, `AckMessageProcessor`, `ChangeInvisibleTimeProcessor`,
+  // `QueryAssignmentProcessor`).
+  const checkpoints = new PopCheckpoints(state)
+  const pop = { ...makePopMessageProcessor(state, checkpoints), ...makeAckMessageProcessor(state, checkpoints) }
+  const assignment = makeQueryAssignmentProcessor(state, cluster)
+  return (request, connection) => {
+    switch (request.code) {
+      case RequestCode.POP_MESSAGE:
+        return pop.popMessage(request)
+      case RequestCode.ACK_MESSAGE:
+        return pop.ackMessage(request)
+      case RequestCode.CHANGE_MESSAGE_INVISIBLETIME:
+        return pop.changeInvisibleTime(request)
+      case RequestCode.QUERY_ASSIGNMENT:
+        return assignment.queryAssignment(request)
+      case RequestCode.SET_MESSAGE_REQUEST_MODE:
+        return assignment.setMessageRequestMode(request)
+      default:
+        return v4(request, connection)
+    }
+  }
+}
+
+/** The processors of RocketMQ 4.9, which 5.0 keeps. */
+const makeProcessorTable4 = (state: BrokerState): ServerHandler => {
   const { consumerSendMsgBack, groupTopic, sendMessage } = makeSendMessageProcessor(state)
   const { pullMessage } = makePullMessageProcessor(state)
   const { heartbeat, unregisterClient } = makeClientManageProcessor(state, groupTopic)
@@ -174,7 +205,8 @@ export const makeBroker = (
   address: HostAddress,
   background: FiberSet.FiberSet,
   delayLevels: ReadonlyArray<Duration.Duration>,
-  clock: Clock.Clock
+  clock: Clock.Clock,
+  cluster?: ClusterView
 ): Broker => {
   const topics = new Map<string, TopicConfig>()
   const store = new MessageStore(address)
@@ -230,7 +262,7 @@ export const makeBroker = (
     background,
     clock
   }
-  const dispatch = makeProcessorTable(state)
+  const dispatch = makeProcessorTable(state, cluster ?? (() => [{ brokerName: options.brokerName, topics }]))
 
   const faults: BrokerFaults = { received: [], latency: Duration.zero, failures: new Map() }
 

@@ -31,6 +31,12 @@ export interface BrokerOptions {
   readonly msgTraceTopicName?: string | undefined
   /** The access list (Java: `aclEnable` with `plain_acl.yml`); none, the default, lets every request through. */
   readonly acl?: ReadonlyArray<AclAccount> | undefined
+  /**
+   * The RocketMQ line the broker behaves as: "4.9" (the default) or "5.0", which adds pop consumption (POP_MESSAGE,
+   * ACK_MESSAGE, CHANGE_MESSAGE_INVISIBLETIME with invisibility and revival), QUERY_ASSIGNMENT and
+   * SET_MESSAGE_REQUEST_MODE, timer messages, and 5.0's answers where they differ.
+   */
+  readonly version?: "4.9" | "5.0" | undefined
 }
 
 /**

@@ -42,6 +42,10 @@ export const makeConsumerManageProcessor = (state: BrokerState) => {
   const queryConsumerOffset = (request: RemotingCommand) =>
     withHeader(request, QueryConsumerOffsetRequestHeader, (h) => {
       const stored = consumerOffsets.get(offsetKey(h.consumerGroup, h.topic, h.queueId))
+      // Java 5.x: a client that says `setZeroIfNotFound=false` (the 5.x push consumer) gets QUERY_NOT_FOUND.
+      if (stored === undefined && state.options.version === "5.0" && h.extra?.setZeroIfNotFound === "false") {
+        return fail(request, ResponseCode.QUERY_NOT_FOUND, "Not found, do not set to zero, maybe this group boot first")
+      }
       // Java answers 0 for a group with no offset when the queue's first message is still in memory: always here.
       return offsetResponse(request, stored ?? 0)
     })

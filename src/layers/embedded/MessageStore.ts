@@ -287,6 +287,12 @@ export class MessageStore {
     return result(records.length > 0 ? "FOUND" : "NO_MATCHED_MESSAGE", next, records)
   }
 
+  /** The message at a queue offset, its body as stored (the pop revive service reads a message by its offset). */
+  messageAt(topic: string, queueId: number, offset: number): MessageExt | undefined {
+    const record = this.queue(topic, queueId, false)?.entries[offset]?.record
+    return record === undefined ? undefined : Either.getOrUndefined(decodeMessages(record, { decompress: false }))?.[0]
+  }
+
   /** The first offset whose message was stored at or after `timestamp`; the max offset when none was. */
   searchOffset(topic: string, queueId: number, timestamp: number): number {
     const queue = this.queue(topic, queueId, false)?.entries ?? []

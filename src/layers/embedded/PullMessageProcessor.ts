@@ -94,7 +94,9 @@ export const makePullMessageProcessor = (state: BrokerState) => {
             suggestWhichBrokerId: "0",
             nextBeginOffset: String(result.nextBeginOffset),
             maxOffset: String(result.maxOffset),
-            minOffset: String(result.minOffset)
+            minOffset: String(result.minOffset),
+            // Java 5.x adds the topic's and the group's system flags.
+            ...(state.options.version === "5.0" ? { topicSysFlag: String(topic.topicSysFlag), groupSysFlag: "0" } : {})
           },
           body: result.records.length > 0 ? Buffer.concat(result.records) : undefined
         })

@@ -19,6 +19,7 @@ import type { AppendResult } from "./MessageStore.js"
 import type { ServerConnection } from "./RemotingServer.js"
 import { makeScheduleMessageService } from "./ScheduleMessageService.js"
 import { makeSendMessageCheck } from "./SendMessageCheck.js"
+import { makeTimerMessageService, timerOutMillis } from "./TimerMessageService.js"
 
 const sendHeaderOf = (request: RemotingCommand) =>
   request.code === RequestCode.SEND_MESSAGE
@@ -26,16 +27,33 @@ const sendHeaderOf = (request: RemotingCommand) =>
     : decodeHeader(SendMessageRequestHeaderV2, request.extFields)
 
 /** The answer to a stored send: the message id(s), the queue and the (first) queue offset. */
-const sendResponse = (request: RemotingCommand, region: string, msgId: string, queueId: number, queueOffset: number) =>
+const sendResponse = (
+  request: RemotingCommand,
+  region: string,
+  msgId: string,
+  queueId: number,
+  queueOffset: number,
+  transactionId: string | undefined
+) =>
   response(request, ResponseCode.SUCCESS, {
     extFields: {
       msgId,
       queueId: String(queueId),
       queueOffset: String(queueOffset),
       MSG_REGION: region,
-      TRACE_ON: "true"
+      TRACE_ON: "true",
+      ...(transactionId === undefined ? {} : { transactionId })
     }
   })
+
+/**
+ * The `transactionId` of a 5.0 send answer: the unique id of the request's properties (Java 5.x:
+ * `SendMessageProcessor` answers `MessageClientIDSetter.getUniqID`); 4.9 answers none.
+ */
+const transactionIdOf = (state: BrokerState, header: SendMessageRequestHeader): string | undefined =>
+  state.options.version === "5.0"
+    ? stringToProperties(header.properties ?? "")[MessageConst.UNIQ_KEY]
+    : undefined
 
 /**
  * A batch send, after its checks (Java: `SendMessageProcessor.sendBatchMessage`): every message of the batch stored
@@ -62,6 +80,10 @@ const makeSendBatchMessage = (state: BrokerState) => {
           // object of this request's own.
           const properties = entry.properties as Record<string, string>
           properties[MessageConst.CLUSTER] = options.clusterName
+          if (options.version === "5.0") {
+            properties[MessageConst.MSG_REGION] = options.region
+            properties[MessageConst.TRACE_ON] = "true"
+          }
           for (const name in batchProperties) properties[name] = batchProperties[name]!
           const stored = store.append(
             {
@@ -82,10 +104,15 @@ const makeSendBatchMessage = (state: BrokerState) => {
           if (first < 0) first = stored.right.queueOffset
           ids.push(stored.right.offsetMsgId)
         }
-        return Effect.succeed(sendResponse(request, options.region, ids.join(","), queueId, first))
+        return Effect.succeed(
+          sendResponse(request, options.region, ids.join(","), queueId, first, transactionIdOf(state, header))
+        )
       }
     })
 }
+
+/** The properties of a timer message (Java 5.x: `Message.setDeliverTimeMs`, `setDelayTimeSec`, `setDelayTimeMs`). */
+const TIMER_PROPERTIES = [MessageConst.TIMER_DELIVER_MS, MessageConst.TIMER_DELAY_SEC, MessageConst.TIMER_DELAY_MS]
 
 /**
  * The broker's send path (Java: `SendMessageProcessor`): single, batch, delayed and prepared messages, topics created
@@ -98,18 +125,26 @@ export const makeSendMessageProcessor = (state: BrokerState) => {
   const { clock, delayLevels, options, store, transactions } = state
   const msgCheck = makeSendMessageCheck(state)
   const scheduleMessage = makeScheduleMessageService(state)
+  const timerMessage = makeTimerMessageService(state)
   const sendBatchMessage = makeSendBatchMessage(state)
   const { consumerSendMsgBack, groupTopic } = makeConsumerSendMsgBack(state, scheduleMessage)
 
   /** The answer to a stored message (a delayed one answers with its offset in the delay level's queue, as Java). */
-  const answerStored = (request: RemotingCommand, queueId: number) =>
+  const answerStored = (request: RemotingCommand, queueId: number, transactionId: string | undefined) =>
   (
     stored: Either.Either<AppendResult, ProtocolError>
   ): Effect.Effect<RemotingCommand> =>
     Either.isLeft(stored)
       ? fail(request, ResponseCode.MESSAGE_ILLEGAL, stored.left.message)
       : Effect.succeed(
-        sendResponse(request, options.region, stored.right.offsetMsgId, queueId, stored.right.queueOffset)
+        sendResponse(
+          request,
+          options.region,
+          stored.right.offsetMsgId,
+          queueId,
+          stored.right.queueOffset,
+          transactionId
+        )
       )
 
   /**
@@ -141,13 +176,30 @@ export const makeSendMessageProcessor = (state: BrokerState) => {
     // are a fresh object of this request's own, so they are changed in place.
     const sent = stringToProperties(header.properties ?? "")
     const wait = sent[MessageConst.WAIT]
-    if (wait !== undefined) delete sent[MessageConst.WAIT]
+    if (options.version === "5.0") {
+      // Java 5.0 keeps WAIT, and stores the region and trace switch with the message.
+      sent[MessageConst.MSG_REGION] = options.region
+      sent[MessageConst.TRACE_ON] = "true"
+    } else if (wait !== undefined) delete sent[MessageConst.WAIT]
     sent[MessageConst.CLUSTER] = options.clusterName
     const message = messageToStore(header, queueId, sent, body, connection)
-    const answer = answerStored(request, queueId)
+    const answer = answerStored(
+      request,
+      queueId,
+      options.version === "5.0" ? sent[MessageConst.UNIQ_KEY] : undefined
+    )
     if (sent[MessageConst.TRAN_MSG] === "true") return answer(transactions.prepare(message, now))
     const level = Number(sent[MessageConst.DELAY] ?? 0)
-    if (level > 0 && delayLevels.length > 0) return Effect.flatMap(scheduleMessage(message, level, wait, now), answer)
+    if (level > 0 && delayLevels.length > 0) {
+      // Java 5.x (`HookUtils.checkIfTimerMessage`): a delay level wins; the timer properties are dropped.
+      if (options.version === "5.0") { for (const name of TIMER_PROPERTIES) delete sent[name] }
+      return Effect.flatMap(scheduleMessage(message, level, wait, now), answer)
+    }
+    if (options.version === "5.0") {
+      const out = timerOutMillis(sent, now)
+      if (Either.isLeft(out)) return fail(request, ResponseCode.MESSAGE_ILLEGAL, out.left)
+      if (out.right !== undefined) return Effect.flatMap(timerMessage(message, out.right, wait, now), answer)
+    }
     return answer(store.append(message, now))
   }
 

@@ -191,7 +191,8 @@ const tryOnce = (
   const { client, clock, faults, publishInfo } = context
   const onAddress = (address: string): Effect.Effect<SendResult, SendError> => {
     const started = clock.unsafeCurrentTimeMillis()
-    const request = send.build(queue)
+    // A static topic's logical queue goes to the broker serving it, named in the header (Java 5.x: `bname`).
+    const request = send.build(queue, publishInfo.brokerNameOf(queue))
     return Effect.matchEffect(client.invoke(address, request, timeoutMillis, { connectTimeout }), {
       onFailure: (error) => {
         faults.failed(queue.brokerName)

@@ -19,7 +19,7 @@ import type { ProducerSettings } from "./ProducerSettings.js"
  * @since 0.1.0
  * @category producer
  */
-export type BuildRequest = (queue: MessageQueue) => RemotingCommand
+export type BuildRequest = (queue: MessageQueue, brokerName?: string) => RemotingCommand
 
 /**
  * The header of a send to one queue (SEND_MESSAGE_V2 or SEND_BATCH_MESSAGE, Java's `sendSmartMsg`). Its fields
@@ -34,7 +34,8 @@ const headerFor = (
   sysFlag: number,
   flag: number,
   properties: string,
-  batch: boolean
+  batch: boolean,
+  brokerName: string
 ) =>
   Either.getOrThrow(encodeHeader(SendMessageRequestHeaderV2, {
     producerGroup: settings.group,
@@ -49,7 +50,7 @@ const headerFor = (
     reconsumeTimes: 0,
     unitMode: false,
     batch,
-    brokerName: queue.brokerName
+    brokerName
   }))
 
 /**
@@ -68,7 +69,7 @@ export const messageRequest = (
   oneway: boolean,
   prepared = false
 ): BuildRequest =>
-(queue) => {
+(queue, brokerName = queue.brokerName) => {
   let body = message.body
   let sysFlag = prepared ? MessageSysFlag.TRANSACTION_PREPARED_TYPE : 0
   if (body.length > settings.compressMsgBodyOverHowmuch) {
@@ -84,7 +85,7 @@ export const messageRequest = (
   // Java (`MQClientAPIImpl.sendMessage`): a reply goes as SEND_REPLY_MESSAGE_V2, with the same header.
   return request(
     all[MessageConst.MSG_TYPE] === REPLY_MESSAGE_FLAG ? RequestCode.SEND_REPLY_MESSAGE_V2 : RequestCode.SEND_MESSAGE_V2,
-    headerFor(settings, clock, message.topic, queue, sysFlag, message.flag ?? 0, properties, false),
+    headerFor(settings, clock, message.topic, queue, sysFlag, message.flag ?? 0, properties, false, brokerName),
     { body, oneway }
   )
 }
@@ -127,9 +128,19 @@ export const batchRequest = (
   topic: string,
   body: Uint8Array
 ): BuildRequest =>
-(queue) =>
+(queue, brokerName = queue.brokerName) =>
   request(
     RequestCode.SEND_BATCH_MESSAGE,
-    headerFor(settings, clock, topic, queue, 0, 0, propertiesToString({ [MessageConst.WAIT]: "true" }), true),
+    headerFor(
+      settings,
+      clock,
+      topic,
+      queue,
+      0,
+      0,
+      propertiesToString({ [MessageConst.WAIT]: "true" }),
+      true,
+      brokerName
+    ),
     { body }
   )

@@ -1,6 +1,7 @@
 import { Effect, Option } from "effect"
 import type { TopicRouteData } from "../../protocol/bodies/TopicRouteData.js"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
+import { brokerNameOfQueue } from "../../protocol/StaticTopic.js"
 import type { NameServerAddressesService } from "../../services/NameServerAddresses.js"
 import { NoRouteError } from "../../services/Producer.js"
 import { publishQueues } from "../../services/TopicPublishInfo.js"
@@ -29,6 +30,8 @@ export interface TopicPublishInfoTable {
   readonly brokerOf: (queue: MessageQueue) => Effect.Effect<string, NoRouteError | RouteError>
   /** The master address of a queue's broker when it is cached, read at once. */
   readonly cachedBrokerOf: (queue: MessageQueue) => string | undefined
+  /** The broker serving a queue: its own, or for a static topic's logical queue the one its route maps it to. */
+  readonly brokerNameOf: (queue: MessageQueue) => string
 }
 
 /**
@@ -91,14 +94,16 @@ export const makeTopicPublishInfoTable = (
     return n
   }
 
+  const brokerNameOf = (queue: MessageQueue) => brokerNameOfQueue(routes.cachedRoute(queue.topic), queue)
+
   const brokerOf = (queue: MessageQueue) =>
-    Effect.flatMap(routes.masterAddress(queue.brokerName), (address) =>
+    Effect.flatMap(Effect.suspend(() => routes.masterAddress(brokerNameOf(queue))), (address) =>
       Option.isSome(address)
         ? Effect.succeed(address.value)
         : Effect.flatMap(
           routes.refresh(queue.topic),
           () =>
-            Effect.flatMap(routes.masterAddress(queue.brokerName), (again) =>
+            Effect.flatMap(Effect.suspend(() => routes.masterAddress(brokerNameOf(queue))), (again) =>
               Option.isSome(again)
                 ? Effect.succeed(again.value)
                 : Effect.fail(new NoRouteError({ topic: queue.topic, nameServers: [] })))
@@ -110,6 +115,7 @@ export const makeTopicPublishInfoTable = (
     cachedQueuesOf,
     nextCounter,
     brokerOf,
-    cachedBrokerOf: (queue) => routes.cachedMasterAddress(queue.brokerName)
+    cachedBrokerOf: (queue) => routes.cachedMasterAddress(brokerNameOf(queue)),
+    brokerNameOf
   }
 }

@@ -52,6 +52,26 @@ export type BrokerData = Schema.Schema.Type<typeof BrokerData>
  * @since 0.1.0
  * @category bodies
  */
+/**
+ * How one broker holds a static topic's logical queues (Java 5.x: `TopicQueueMappingInfo`): `currIdMap` maps each
+ * logical (global) queue id it serves to its physical queue id.
+ *
+ * @since 0.1.0
+ * @category bodies
+ */
+export const TopicQueueMappingInfo = Schema.Struct({
+  bname: Schema.String,
+  currIdMap: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Int }), { default: () => ({}) }),
+  dirty: Schema.optional(Schema.Boolean),
+  epoch: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  scope: Schema.optionalWith(Schema.String, { default: () => "__global__" }),
+  topic: Schema.optional(Schema.String),
+  totalQueues: Schema.optionalWith(Schema.Int, { default: () => 0 })
+}).annotations({ identifier: "TopicQueueMappingInfo" })
+
+/** @since 0.1.0 @category bodies */
+export type TopicQueueMappingInfo = Schema.Schema.Type<typeof TopicQueueMappingInfo>
+
 export const TopicRouteData = Schema.Struct({
   brokerDatas: Schema.Array(BrokerData),
   filterServerTable: Schema.optionalWith(
@@ -59,7 +79,11 @@ export const TopicRouteData = Schema.Struct({
     { default: () => ({}) }
   ),
   orderTopicConf: Schema.optional(Schema.String),
-  queueDatas: Schema.Array(QueueData)
+  queueDatas: Schema.Array(QueueData),
+  /** 5.x static topics: each broker's mapping of the topic's logical queues (see `StaticTopic`). */
+  topicQueueMappingByBroker: Schema.optional(
+    Schema.NullOr(Schema.Record({ key: Schema.String, value: TopicQueueMappingInfo }))
+  )
 }).annotations({ identifier: "TopicRouteData" })
 
 /** @since 0.1.0 @category bodies */

@@ -49,7 +49,7 @@ export const PullSysFlag = {
 } as const
 
 /**
- * Header of QUERY_CONSUMER_OFFSET (14) (Java: `QueryConsumerOffsetRequestHeader`).
+ * Header of QUERY_CONSUMER_OFFSET (14) (Java: `QueryConsumerOffsetRequestHeader`; `bname` the broker name, from 5.0).
  *
  * @since 0.1.0
  * @category headers
@@ -57,7 +57,8 @@ export const PullSysFlag = {
 export const QueryConsumerOffsetRequestHeader = commandHeader("QueryConsumerOffsetRequestHeader", {
   consumerGroup: field.string(),
   topic: field.string(),
-  queueId: field.int()
+  queueId: field.int(),
+  bname: field.optional(field.string())
 })
 
 /**
@@ -71,7 +72,7 @@ export const QueryConsumerOffsetResponseHeader = commandHeader("QueryConsumerOff
 })
 
 /**
- * Header of UPDATE_CONSUMER_OFFSET (15), sent oneway (Java: `UpdateConsumerOffsetRequestHeader`).
+ * Header of UPDATE_CONSUMER_OFFSET (15), sent oneway (Java: `UpdateConsumerOffsetRequestHeader`; `bname` from 5.0).
  *
  * @since 0.1.0
  * @category headers
@@ -80,10 +81,12 @@ export const UpdateConsumerOffsetRequestHeader = commandHeader("UpdateConsumerOf
   consumerGroup: field.string(),
   topic: field.string(),
   queueId: field.int(),
-  commitOffset: field.long()
+  commitOffset: field.long(),
+  bname: field.optional(field.string())
 })
 
-const topicQueue = { topic: field.string(), queueId: field.int() }
+// `bname`: the broker name, sent by Java 5.x (`RpcRequestHeader`); 4.x brokers ignore it.
+const topicQueue = { topic: field.string(), queueId: field.int(), bname: field.optional(field.string()) }
 
 /**
  * Header of GET_MAX_OFFSET (30) (Java: `GetMaxOffsetRequestHeader`).
@@ -126,8 +129,10 @@ export const GetEarliestMsgStoretimeResponseHeader = commandHeader("GetEarliestM
  * @category headers
  */
 export const SearchOffsetRequestHeader = commandHeader("SearchOffsetRequestHeader", {
-  ...topicQueue,
-  timestamp: field.long()
+  topic: field.string(),
+  queueId: field.int(),
+  timestamp: field.long(),
+  bname: field.optional(field.string())
 })
 
 /**

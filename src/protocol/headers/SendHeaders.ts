@@ -90,7 +90,8 @@ export const ConsumerSendMsgBackRequestHeader = commandHeader("ConsumerSendMsgBa
   originMsgId: field.optional(field.string()),
   originTopic: field.optional(field.string()),
   unitMode: field.optional(field.boolean()),
-  maxReconsumeTimes: field.optional(field.int())
+  maxReconsumeTimes: field.optional(field.int()),
+  bname: field.optional(field.string())
 })
 
 /**

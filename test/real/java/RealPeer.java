@@ -271,6 +271,11 @@ public final class RealPeer {
     return consumer;
   }
 
+  /** 5.x only: the broker assigns the queues and says pull or pop (`setClientRebalance(false)`), set by reflection. */
+  private static void setBrokerRebalance(DefaultMQPushConsumer consumer) throws Exception {
+    consumer.getClass().getMethod("setClientRebalance", boolean.class).invoke(consumer, false);
+  }
+
   /** MessageModel moved (common.protocol.heartbeat in 4.9, remoting.protocol.heartbeat in 5): set by reflection. */
   private static void setBroadcasting(DefaultMQPushConsumer consumer) throws Exception {
     for (Method method : consumer.getClass().getMethods()) {
@@ -298,6 +303,7 @@ public final class RealPeer {
     else if (from.equals("last")) consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
     else throw new IllegalArgumentException("--from wants first or last, got " + from);
     if (options.flag("broadcast")) setBroadcasting(consumer);
+    if (options.flag("pop")) setBrokerRebalance(consumer);
     if (options.has("max-reconsume")) consumer.setMaxReconsumeTimes(options.integer("max-reconsume", 16));
     String sql = options.get("sql", null);
     if (sql != null) consumer.subscribe(topic, MessageSelector.bySql(sql));
@@ -588,7 +594,7 @@ public final class RealPeer {
     private final Map<String, List<String>> values = new HashMap<>();
 
     private static final java.util.Set<String> FLAGS =
-      new java.util.HashSet<>(java.util.Arrays.asList("broadcast", "orderly", "random-body", "trace"));
+      new java.util.HashSet<>(java.util.Arrays.asList("broadcast", "orderly", "random-body", "trace", "pop"));
 
     static Options parse(String[] argv) {
       Options options = new Options();

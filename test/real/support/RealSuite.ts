@@ -27,6 +27,7 @@ import * as TopicRouteCacheLive from "../../../src/layers/TopicRouteCacheLive.js
 import type { MessageExt } from "../../../src/protocol/MessageDecoder.js"
 import { type AclCredentials, aclRpcHook } from "../../../src/services/AclCredentials.js"
 import { NameServerAddresses } from "../../../src/services/NameServerAddresses.js"
+import { Producer } from "../../../src/services/Producer.js"
 import { PushConsumer, type PushConsumerOptions } from "../../../src/services/PushConsumer.js"
 import { type RpcHook, RpcHooks } from "../../../src/services/RpcHooks.js"
 import * as RealCluster from "./RealCluster.js"
@@ -182,6 +183,15 @@ export const collect = (
       close: Scope.close(scope, Exit.void)
     }
   })
+
+/** Sends `n` messages `prefix-0`... (keys the same) through the producer in context, 8 at a time. */
+export const sendAll = (topic: string, n: number, prefix = "m") =>
+  Effect.flatMap(Producer, (p) =>
+    Effect.forEach(
+      Array.from({ length: n }, (_, i) => i),
+      (i) => p.send({ topic, body: text(`${prefix}-${i}`), keys: [`${prefix}-${i}`] }),
+      { concurrency: 8 }
+    ))
 
 /** A message body from text. */
 export const text = (s: string) => Buffer.from(s)
