@@ -1,4 +1,4 @@
-import { Clock, type Context, Effect, Layer, Option, Schedule, type Scope } from "effect"
+import { Clock, type Context, Effect, Layer, Schedule, type Scope } from "effect"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
@@ -26,12 +26,11 @@ import {
   resolveSettings,
   subscriptionData
 } from "./consumer/ConsumerContext.js"
+import { makeOffsetStore } from "./consumer/OffsetStores.js"
 import { ProcessQueueTable } from "./consumer/ProcessQueueTable.js"
 import { makeQueueLocks } from "./consumer/QueueLocks.js"
 import * as Rebalance from "./consumer/Rebalance.js"
 import { queueStates, runningInfo } from "./consumer/RunningInfo.js"
-import type { LocalFileOffsetStoreOptions } from "./LocalFileOffsetStore.js"
-import * as RemoteBrokerOffsetStore from "./RemoteBrokerOffsetStore.js"
 import { tracerInstalled } from "./Tracing.js"
 
 /**
@@ -47,23 +46,6 @@ export type PushConsumerRequirements =
   | PullMessageService
   | TopicRouteCache
   | RemotingClient
-
-/**
- * The local offset store of a broadcasting consumer, loaded when one starts, on the context's `FileSystem` or else
- * Node's.
- */
-const localFileOffsetStore = (options: LocalFileOffsetStoreOptions) =>
-  Effect.flatMap(
-    Effect.promise(() => Promise.all([import("./LocalFileOffsetStore.js"), import("@effect/platform/FileSystem")])),
-    ([store, { FileSystem }]) =>
-      Effect.flatMap(Effect.serviceOption(FileSystem), (given) =>
-        Option.isSome(given)
-          ? Effect.provideService(store.make(options), FileSystem, given.value)
-          : Effect.flatMap(
-            Effect.promise(() => import("@effect/platform-node/NodeFileSystem")),
-            (node) => Effect.provide(store.make(options), node.layer)
-          ))
-  )
 
 /**
  * What starting a push consumer can fail with: its group already registered in this client instance, or its
@@ -102,14 +84,13 @@ export const make = <E, R>(
     const settings = resolveSettings(options as PushConsumerOptions<unknown, unknown>, instance, started)
     const clustering = settings.messageModel === "CLUSTERING"
     const api = makeConsumerApi({ client, routes, timeout: instance.config.apiTimeout })
-    const offsetStore = clustering
-      ? RemoteBrokerOffsetStore.make(settings.group, api)
-      : yield* localFileOffsetStore({
-        dir: options.localOffsetStoreDir,
-        clientId: settings.clientId,
-        group: settings.group
-      })
-    yield* offsetStore.load
+    const offsetStore = yield* makeOffsetStore({
+      clustering,
+      group: settings.group,
+      clientId: settings.clientId,
+      api,
+      localOffsetStoreDir: options.localOffsetStoreDir
+    })
 
     const runtime = yield* Effect.context<R>()
     const context: ConsumerContext = {

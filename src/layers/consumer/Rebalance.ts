@@ -4,7 +4,7 @@ import { RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import { compareMessageQueues, type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
 import { ProcessQueue } from "../../services/ProcessQueue.js"
 import type { PullMessageServiceService } from "../../services/PullMessageService.js"
-import { type ConsumerContext, PULL_MAX_IDLE_MILLIS } from "./ConsumerContext.js"
+import { type ConsumerContext, type ConsumerSettings, PULL_MAX_IDLE_MILLIS } from "./ConsumerContext.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
 import { type ConsumeService, pullLoop } from "./PullLoop.js"
 import type { QueueLocks } from "./QueueLocks.js"
@@ -69,7 +69,14 @@ export const rebalanceDiff = (
  * @since 0.1.0
  * @category consumer
  */
-export const computePullFromWhere = (context: ConsumerContext, queue: MessageQueue) =>
+export const computePullFromWhere = (
+  context: {
+    readonly api: Pick<ConsumerContext["api"], "maxOffset" | "searchOffset">
+    readonly offsetStore: ConsumerContext["offsetStore"]
+    readonly settings: Pick<ConsumerSettings, "consumeFromWhere" | "consumeTimestamp">
+  },
+  queue: MessageQueue
+) =>
   Effect.gen(function*() {
     const { api, offsetStore, settings } = context
     const stored = yield* offsetStore.readOffset(queue, "READ_FROM_STORE")
@@ -94,7 +101,15 @@ export const computePullFromWhere = (context: ConsumerContext, queue: MessageQue
  * @since 0.1.0
  * @category consumer
  */
-export const allocation = (context: ConsumerContext, topic: string) =>
+export const allocation = (
+  context: {
+    readonly api: Pick<ConsumerContext["api"], "consumerIds">
+    readonly instance: ConsumerContext["instance"]
+    readonly routes: ConsumerContext["routes"]
+    readonly settings: Pick<ConsumerSettings, "group" | "clientId" | "messageModel" | "strategy">
+  },
+  topic: string
+) =>
   Effect.gen(function*() {
     const { api, instance, routes, settings } = context
     const cached = yield* routes.route(topic)
