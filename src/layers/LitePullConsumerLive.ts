@@ -165,11 +165,16 @@ export const make = (
     }
   })
 
-/** Java: `AssignedMessageQueue.pause` / `resume`: queues not held are passed over. */
+/**
+ * Java: `AssignedMessageQueue.pause` / `resume`, with the contract Java's documentation gives them: a paused queue is
+ * not pulled and `poll` hands out nothing of it (what it buffered waits) until it resumes. Queues not held are passed
+ * over.
+ */
 const setPaused = (context: LitePullContext, queues: ReadonlyArray<MessageQueue>, paused: boolean) =>
   Effect.sync(() => {
     const keys = new Set(queues.map(messageQueueKey))
     for (const assigned of context.table.all()) if (keys.has(assigned.key)) assigned.paused = paused
+    if (!paused) context.cache.wake()
   })
 
 /**

@@ -226,7 +226,10 @@ export interface LitePullConsumerService {
   readonly offsetForTimestamp: (queue: MessageQueue, timestamp: number) => Effect.Effect<number, LitePullCallError>
   /** The group's committed offset of a queue, from memory else the store; -1 when none (Java: `committed`). */
   readonly committed: (queue: MessageQueue) => Effect.Effect<number, OffsetStoreError>
-  /** Stops pulling these queues (Java: `pause`); what is already buffered is still handed out. */
+  /**
+   * Stops pulling these queues, and `poll` hands out nothing of them until they resume (Java: `pause`, as its
+   * documentation says; what they buffered waits). Queues not held are passed over.
+   */
   readonly pause: (queues: ReadonlyArray<MessageQueue>) => Effect.Effect<void>
   /** Pulls these queues again (Java: `resume`). */
   readonly resume: (queues: ReadonlyArray<MessageQueue>) => Effect.Effect<void>

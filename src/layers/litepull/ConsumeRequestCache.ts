@@ -4,7 +4,8 @@ import type { ConsumeRequest } from "./AssignedQueue.js"
 /**
  * The buffer between a lite pull consumer's pull loops and `poll` (Java: `consumeRequestCache`), in arrival order.
  * Its size is bounded by the pull loops' flow control, not here: a loop over a threshold waits, nothing is dropped.
- * Requests of a dropped process queue are skipped when taken, and a seek removes its queue's at once.
+ * Requests of a dropped process queue are skipped when taken, and a seek removes its queue's at once; those of a
+ * paused queue wait until it resumes.
  *
  * @since 0.1.0
  * @category lite pull consumer
@@ -26,19 +27,33 @@ export class ConsumeRequestCache {
     this.arrived.unsafeOpen()
   }
 
-  /** The oldest request whose process queue is not dropped, taken out; `undefined` when none waits. */
+  /**
+   * The oldest request of a queue neither dropped nor paused, taken out; `undefined` when none waits. Requests of a
+   * dropped process queue met on the way are thrown away; those of a paused queue stay, in order.
+   */
   take(): ConsumeRequest | undefined {
-    while (this.head < this.items.length) {
-      const request = this.items[this.head]!
-      this.items[this.head] = undefined as unknown as ConsumeRequest
-      this.head++
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
-        this.items = this.items.slice(this.head)
+    for (let i = this.head; i < this.items.length; i++) {
+      const request = this.items[i]!
+      if (request.processQueue.dropped || request.assigned.paused) continue
+      if (i === this.head) {
+        this.items[i] = undefined as unknown as ConsumeRequest
+        this.head++
+        if (this.head > 1024 && this.head * 2 > this.items.length) this.compact()
+      } else {
+        this.items = [
+          ...this.items.slice(this.head, i).filter((r) => !r.processQueue.dropped),
+          ...this.items.slice(i + 1)
+        ]
         this.head = 0
       }
-      if (!request.processQueue.dropped) return request
+      return request
     }
     return undefined
+  }
+
+  private compact(): void {
+    this.items = this.items.slice(this.head)
+    this.head = 0
   }
 
   /** Removes every request of a queue (Java: `clearMessageQueueInCache`). */
@@ -47,10 +62,14 @@ export class ConsumeRequestCache {
     this.head = 0
   }
 
-  /** Waits until a request arrives, for at most `millis` (at once when one waits already). */
+  /** Wakes a waiting `poll` (a queue resumed: its requests may be taken now). */
+  wake(): void {
+    this.arrived.unsafeOpen()
+  }
+
+  /** Waits, after `take` found nothing, until a request arrives or a queue resumes, for at most `millis`. */
   waitFor(millis: number): Effect.Effect<void> {
     return Effect.suspend(() => {
-      if (this.size > 0) return Effect.void
       this.arrived.unsafeClose()
       return Effect.asVoid(Effect.timeoutOption(this.arrived.await, Duration.millis(millis)))
     })

@@ -31,7 +31,10 @@ export const makeSubscriptions = (context: LitePullContext, queues: LitePullQueu
         : Effect.fail(new SubscriptionConflictError({ attempted: type === "SUBSCRIBE" ? "subscribe" : "assign" }))
     })
 
-  /** Java: `subscribe`: once running, heartbeats go out at once and the group rebalances. */
+  /**
+   * Java: `subscribe`: the topic's route is fetched and heartbeats go out at once (the brokers of the topic learn of
+   * this consumer), then the group rebalances.
+   */
   const subscribe = (topic: string, expression = "*", type: "TAG" | "SQL92" = "TAG") =>
     Effect.gen(function*() {
       if (topic.length === 0) return yield* new LitePullArgumentError({ reason: "Topic can not be null or empty." })
@@ -40,6 +43,7 @@ export const makeSubscriptions = (context: LitePullContext, queues: LitePullQueu
         const wrapped = wrapNamespace(settings.namespace, topic)
         subscriptions.set(wrapped, subscriptionData(wrapped, expression, type, yield* Clock.currentTimeMillis))
       }))
+      yield* instance.refreshRoutes
       yield* instance.sendHeartbeat
       yield* instance.rebalanceNow
     })
