@@ -50,12 +50,12 @@ const timeout = integerOption("timeout", describedWithDefault("exit after this m
 const follow = Options.boolean("follow").pipe(
   Options.withDescription("consume until interrupted (Ctrl-C commits the offsets and exits 0); no --timeout")
 )
-const allowEmpty = Options.boolean("allow-empty").pipe(
+export const allowEmpty = Options.boolean("allow-empty").pipe(
   Options.withDescription("nothing consumed before the timeout is a success (exit code 0), not a failure")
 )
 
-/** One consumed message as a JSON line (the body as UTF-8 text). */
-const messageLine = (m: MessageExt) =>
+/** One consumed message as a JSON line (the body as UTF-8 text); `pull` prints the same. */
+export const messageLine = (m: MessageExt) =>
   JSON.stringify({
     topic: m.topic,
     tags: m.properties[MessageConst.TAGS],

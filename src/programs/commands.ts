@@ -5,6 +5,7 @@ import { consumeCommand } from "./ConsumeCommand.js"
 import { decodeCommand } from "./DecodeCommand.js"
 import { embeddedCommand } from "./EmbeddedCommand.js"
 import { produceCommand } from "./ProduceCommand.js"
+import { pullCommand } from "./PullCommand.js"
 import { routeCommand } from "./RouteCommand.js"
 
 const verbose = Options.boolean("verbose").pipe(
@@ -14,7 +15,14 @@ const verbose = Options.boolean("verbose").pipe(
 /** The `effect-rocketmq` command tree. */
 export const rootCommand = Command.make("effect-rocketmq", { verbose }).pipe(
   Command.withDescription("An Apache RocketMQ client for TypeScript, built on Effect"),
-  Command.withSubcommands([consumeCommand, decodeCommand, embeddedCommand, produceCommand, routeCommand])
+  Command.withSubcommands([
+    consumeCommand,
+    decodeCommand,
+    embeddedCommand,
+    produceCommand,
+    pullCommand,
+    routeCommand
+  ])
 )
 
 const cliApp = Command.run(rootCommand, { name: "effect-rocketmq", version: "0.1.0" })

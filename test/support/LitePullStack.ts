@@ -74,7 +74,10 @@ export const brokerCommits = (group: string) =>
 
 /** The queues of a topic on every broker of the cluster. */
 export const queuesOf = (topic: string, perBroker: number) =>
-  Effect.map(EmbeddedCluster, (cluster) =>
-    cluster.brokers.flatMap((b) =>
-      Array.from({ length: perBroker }, (_, queueId): MessageQueue => ({ topic, brokerName: b.name, queueId }))
-    ))
+  Effect.map(
+    EmbeddedCluster,
+    (cluster) =>
+      cluster.brokers.flatMap((b) =>
+        Array.from({ length: perBroker }, (_, queueId): MessageQueue => ({ topic, brokerName: b.name, queueId }))
+      )
+  )

@@ -14,7 +14,6 @@ import {
   startLitePull
 } from "../../support/LitePullStack.js"
 
-const sorted = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i)
 
 describe("the lite pull consumer", () => {
@@ -71,7 +70,9 @@ describe("the lite pull consumer", () => {
       yield* produce("Orders", 40, "n")
       const fresh = new Set<string>()
       while (fresh.size < 20) {
-        for (const m of yield* second.consumer.poll("30 seconds")) if (bodyText(m).startsWith("n-")) fresh.add(bodyText(m))
+        for (const m of yield* second.consumer.poll("30 seconds")) {
+          if (bodyText(m).startsWith("n-")) fresh.add(bodyText(m))
+        }
       }
       // When c2 leaves, c1 takes its queues back.
       yield* second.close
@@ -154,8 +155,7 @@ describe("the lite pull consumer", () => {
         consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET",
         autoCommit: false
       })
-      const firstOffset = (timeout = "30 seconds") =>
-        Effect.map(pollBatches(consumer, 1, timeout), (b) => b[0]!.messages[0]!.queueOffset)
+      const firstOffset = () => Effect.map(pollBatches(consumer, 1), (b) => b[0]!.messages[0]!.queueOffset)
       expect(yield* firstOffset()).toBe(0)
       yield* consumer.seek(q!, 25)
       expect(yield* firstOffset()).toBe(25)
