@@ -66,6 +66,5 @@ export class LitePullConsumer extends LitePullConsumerTag {
    */
   static readonly stream = (
     options: LitePullConsumerStreamOptions
-  ): Stream.Stream<ReadonlyArray<MessageExt>, LitePullConsumerStartError, PushConsumerRequirements> =>
-    stream(options)
+  ): Stream.Stream<ReadonlyArray<MessageExt>, LitePullConsumerStartError, PushConsumerRequirements> => stream(options)
 }

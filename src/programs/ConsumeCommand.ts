@@ -10,9 +10,10 @@ import {
   checkGroupName,
   checkTopicName,
   clientOverrides,
+  countOption,
   describedWithDefault,
-  integerOption,
   namesrvOption,
+  timeoutOption,
   TopicNotFoundError
 } from "./CliOptions.js"
 import { reportProgress } from "./Progress.js"
@@ -37,16 +38,8 @@ const from = Options.choice("from", ["first", "last"]).pipe(
   Options.withDescription(describedWithDefault("where a group with no committed offset starts", "last")),
   Options.withDefault("last" as const)
 )
-const count = integerOption("count", "exit after this many messages (default: no limit)", {
-  min: 1,
-  max: Number.MAX_SAFE_INTEGER,
-  what: "a whole number of messages, 1 or more"
-}).pipe(Options.optional)
-const timeout = integerOption("timeout", describedWithDefault("exit after this many seconds (not with --follow)", 30), {
-  min: 1,
-  max: 2_147_483,
-  what: "a whole number of seconds from 1 to 2147483"
-}).pipe(Options.withDefault(30))
+const count = countOption
+const timeout = timeoutOption("exit after this many seconds (not with --follow)")
 const follow = Options.boolean("follow").pipe(
   Options.withDescription("consume until interrupted (Ctrl-C commits the offsets and exits 0); no --timeout")
 )

@@ -11,9 +11,11 @@ import {
   checkGroupName,
   checkTopicName,
   clientOverrides,
+  countOption,
   describedWithDefault,
   integerOption,
   namesrvOption,
+  timeoutOption,
   TopicNotFoundError,
   UsageError
 } from "./CliOptions.js"
@@ -47,16 +49,8 @@ const offset = integerOption(
     what: "an offset, 0 or more"
   }
 ).pipe(Options.optional)
-const count = integerOption("count", "exit after this many messages (default: no limit)", {
-  min: 1,
-  max: Number.MAX_SAFE_INTEGER,
-  what: "a whole number of messages, 1 or more"
-}).pipe(Options.optional)
-const timeout = integerOption("timeout", describedWithDefault("exit after this many seconds", 30), {
-  min: 1,
-  max: 2_147_483,
-  what: "a whole number of seconds from 1 to 2147483"
-}).pipe(Options.withDefault(30))
+const count = countOption
+const timeout = timeoutOption("exit after this many seconds")
 
 /** The queues `--queue` (and `--broker`) name, of the topic's readable queues. */
 const queuesNamed = (

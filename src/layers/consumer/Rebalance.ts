@@ -138,6 +138,23 @@ export const allocation = (
   })
 
 /**
+ * `allocation`, a failure logged ("rebalance of a topic failed") and answered as `undefined`, as no allocation: the
+ * topic's queues stay as they are until the next round.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const allocationOrLogged = (context: Parameters<typeof allocation>[0], topic: string) =>
+  Effect.flatMap(
+    Effect.either(allocation(context, topic)),
+    (mine) =>
+      Either.isRight(mine) ? Effect.succeed(mine.right) : Effect.as(
+        Effect.logWarning("rebalance of a topic failed").pipe(Effect.annotateLogs({ topic, error: mine.left.message })),
+        undefined
+      )
+  )
+
+/**
  * The rebalance of one push consumer (Java: `RebalanceImpl` with `RebalancePushImpl`): which queues are this
  * consumer's, letting go of the ones that are not any more and taking the new ones from the offset the store or
  * consume-from-where gives (its pull loop run by the instance's pull message service), with the broker locks of
@@ -269,15 +286,9 @@ const makeWith = (
   const doRebalance = Effect.gen(function*() {
     let changed = false
     for (const topic of context.subscriptions.keys()) {
-      const mine = yield* Effect.either(allocation(context, topic))
-      if (Either.isLeft(mine)) {
-        yield* Effect.logWarning("rebalance of a topic failed").pipe(
-          Effect.annotateLogs({ topic, error: mine.left.message })
-        )
-        continue
-      }
-      if (mine.right === undefined) continue
-      if (yield* updateTopic(topic, mine.right)) changed = true
+      const mine = yield* allocationOrLogged(context, topic)
+      if (mine === undefined) continue
+      if (yield* updateTopic(topic, mine)) changed = true
     }
     // Java: `truncateMessageQueueNotMyTopic`.
     for (const held of processQueues.all()) {

@@ -1,7 +1,7 @@
-import { Clock, Effect, Either } from "effect"
+import { Clock, Effect } from "effect"
 import { type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
 import { ProcessQueue } from "../../services/ProcessQueue.js"
-import { allocation, rebalanceDiff } from "../consumer/Rebalance.js"
+import { allocationOrLogged, rebalanceDiff } from "../consumer/Rebalance.js"
 import { AssignedQueue } from "./AssignedQueue.js"
 import type { LitePullContext } from "./LitePullContext.js"
 import { litePullLoop } from "./PullTask.js"
@@ -101,14 +101,8 @@ export const makeQueues = (context: LitePullContext) => {
   /** One rebalance of every subscribed topic (Java: `RebalanceImpl.doRebalance` with `RebalanceLitePullImpl`). */
   const doRebalance = Effect.gen(function*() {
     for (const topic of context.subscriptions.keys()) {
-      const mine = yield* Effect.either(allocation(context, topic))
-      if (Either.isLeft(mine)) {
-        yield* Effect.logWarning("rebalance of a topic failed").pipe(
-          Effect.annotateLogs({ topic, error: mine.left.message })
-        )
-        continue
-      }
-      if (mine.right !== undefined) yield* holdExactly(topic, mine.right)
+      const mine = yield* allocationOrLogged(context, topic)
+      if (mine !== undefined) yield* holdExactly(topic, mine)
     }
     // Java: `truncateMessageQueueNotMyTopic`.
     for (const assigned of table.all()) {

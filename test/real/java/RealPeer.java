@@ -456,7 +456,7 @@ public final class RealPeer {
       Field queuesField = impl.getClass().getDeclaredField("assignedMessageQueue");
       queuesField.setAccessible(true);
       Object assigned = queuesField.get(impl);
-      Method messageQueues = assigned.getClass().getMethod("messageQueues");
+      Method messageQueues = assigned.getClass().getMethod("getAssignedMessageQueues");
       @SuppressWarnings("unchecked")
       Collection<MessageQueue> queues = (Collection<MessageQueue>) messageQueues.invoke(assigned);
       return new ArrayList<>(queues);
