@@ -70,9 +70,13 @@ describe("the Java client on our embedded cluster", () => {
               const got = events.filter(isEvent("message"))
               expect(new Set(got.map((m) => m.msgId))).toEqual(new Set(sent.map((s) => s.msgId)))
               expect(got.every((m) => m.tags === "TagL")).toBe(true)
-              // Java's lite pulls: long polling, subscription and the lite-pull bit (sysFlag 0x2 | 0x4 | 0x10), 10 at most.
+              // Java's lite pulls (PULL_MESSAGE in 4.9, LITE_PULL_MESSAGE in 5.x): long polling, subscription and the
+              // lite-pull bit (sysFlag 0x2 | 0x4 | 0x10), 10 at most.
               const pulls = (yield* Effect.forEach(cluster.brokers, (b) => cluster.receivedRequests(b.name))).flat()
-                .filter((r) => r.code === RequestCode.PULL_MESSAGE && r.extFields.topic === topic)
+                .filter((r) =>
+                  (r.code === RequestCode.PULL_MESSAGE || r.code === RequestCode.LITE_PULL_MESSAGE) &&
+                  r.extFields.topic === topic
+                )
               expect(pulls.length).toBeGreaterThan(0)
               expect(pulls.every((r) => r.extFields.sysFlag === "22" && r.extFields.maxMsgNums === "10")).toBe(true)
             }),
