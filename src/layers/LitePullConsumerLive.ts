@@ -75,7 +75,7 @@ export const make = (
       offsetStore,
       pulls,
       table: new ProcessQueueTable<AssignedQueue>(),
-      cache: new ConsumeRequestCache(yield* Effect.makeLatch(false)),
+      cache: new ConsumeRequestCache(yield* Effect.makeLatch(false), yield* Effect.makeLatch(false)),
       subscriptions: new Map(),
       stats: new ConsumeStats(started),
       state: { subscriptionType: "NONE" }

@@ -12,6 +12,7 @@ import {
   type LitePullConsumerService,
   type PolledBatch
 } from "../../src/services/LitePullConsumer.js"
+import { RequestHandlers } from "../../src/services/RequestHandlers.js"
 import { clientStack } from "./ConsumerStack.js"
 
 /** Starts a lite pull consumer in a scope of its own; `close` shuts it down (as closing its layer's scope does). */
@@ -22,7 +23,11 @@ export const startLitePull = (instanceName: string, options: LitePullConsumerOpt
       LitePullConsumerLive.layer(options).pipe(Layer.provideMerge(clientStack(instanceName))),
       scope
     )
-    return { consumer: Context.get(context, LitePullConsumer), close: Scope.close(scope, Exit.void) }
+    return {
+      consumer: Context.get(context, LitePullConsumer),
+      handlers: Context.get(context, RequestHandlers),
+      close: Scope.close(scope, Exit.void)
+    }
   })
 
 /** Polls until `count` messages were handed out (each poll waiting up to `timeout`): the batches, in order. */

@@ -14,7 +14,7 @@ export class ConsumeRequestCache {
   private items: Array<ConsumeRequest> = []
   private head = 0
 
-  constructor(private readonly arrived: Effect.Latch) {}
+  constructor(private readonly arrived: Effect.Latch, private readonly room: Effect.Latch) {}
 
   /** How many requests wait. */
   get size(): number {
@@ -35,6 +35,7 @@ export class ConsumeRequestCache {
     for (let i = this.head; i < this.items.length; i++) {
       const request = this.items[i]!
       if (request.processQueue.dropped || request.assigned.paused) continue
+      this.room.unsafeOpen()
       if (i === this.head) {
         this.items[i] = undefined as unknown as ConsumeRequest
         this.head++
@@ -65,6 +66,17 @@ export class ConsumeRequestCache {
   /** Wakes a waiting `poll` (a queue resumed: its requests may be taken now). */
   wake(): void {
     this.arrived.unsafeOpen()
+  }
+
+  /**
+   * Waits, for a pull loop over a threshold, until `poll` takes a request (it may be under the threshold again) or
+   * `millis` pass (Java waits the whole 50 ms; waking at once when room is made keeps a fast poller fed).
+   */
+  awaitRoom(millis: number): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.room.unsafeClose()
+      return Effect.asVoid(Effect.timeoutOption(this.room.await, Duration.millis(millis)))
+    })
   }
 
   /** Waits, after `take` found nothing, until a request arrives or a queue resumes, for at most `millis`. */

@@ -1,5 +1,4 @@
-import type { Duration } from "effect"
-import { Clock, Effect, Either } from "effect"
+import { Clock, Duration, Effect, Either } from "effect"
 import { PullSysFlag } from "../../protocol/headers/ConsumeHeaders.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import { litePullConsumerDefaults } from "../../services/LitePullConsumer.js"
@@ -21,7 +20,8 @@ const LITE_PULL_SYS_FLAG = PullSysFlag.SUSPEND | PullSysFlag.SUBSCRIPTION | Pull
 /**
  * Whether the lite pull consumer should not pull a queue now (Java: the checks at the top of `PullTaskImpl.run`):
  * the buffer over `pullThresholdForAll` (its batches times `pullBatchSize`), or the queue's own buffer over its
- * count, size or span threshold. A loop over a threshold waits 50 ms and looks again: nothing is ever dropped.
+ * count, size or span threshold. A loop over a threshold waits until `poll` takes a batch, 50 ms at most, and looks
+ * again: nothing is ever dropped.
  *
  * @since 0.1.0
  * @category lite pull consumer
@@ -68,7 +68,7 @@ export const litePullLoop = (
     const limit = litePullOverLimit(context, pq)
     if (limit !== undefined) {
       if (limit !== "all") yield* countFlowControl(limit)
-      return yield* pause(FLOW_CONTROL_DELAY)
+      return yield* cache.awaitRoom(Duration.toMillis(FLOW_CONTROL_DELAY))
     }
     if (nextOffset < 0) {
       // Java: `nextPullOffset` → `fetchConsumeOffset`: the committed offset, else consume-from-where.

@@ -1,8 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Fiber, TestClock } from "effect"
+import { Chunk, Effect, Either, Fiber, Stream, TestClock } from "effect"
+import { LitePullConsumer } from "../../../src/layers/LitePullConsumerStream.js"
+import { decodeBody } from "../../../src/protocol/bodies/Body.js"
+import { ConsumerRunningInfo } from "../../../src/protocol/bodies/ConsumerRunningInfo.js"
+import { formatOffsetTable } from "../../../src/protocol/bodies/OffsetTableBody.js"
 import { messageQueueKey } from "../../../src/protocol/MessageQueue.js"
+import { request } from "../../../src/protocol/RemotingCommand.js"
+import { RequestCode } from "../../../src/protocol/RequestCode.js"
 import { EmbeddedCluster } from "../../../src/services/EmbeddedCluster.js"
-import { bodyText, produce, producerLayer } from "../../support/ConsumerStack.js"
+import { bodyText, clientStack, produce, producerLayer } from "../../support/ConsumerStack.js"
 import { withCluster } from "../../support/EmbeddedClient.js"
 import { eventually, sleepsEndingIn } from "../../support/Eventually.js"
 import {
@@ -35,6 +41,8 @@ describe("the lite pull consumer", () => {
       const info = yield* consumer.runningInfo
       expect(info.properties.PROP_CONSUME_TYPE).toBe("CONSUME_ACTIVELY")
       expect(info.subscriptionSet.map((s) => s.topic)).toEqual(["Orders"])
+      yield* consumer.unsubscribe("Orders")
+      expect(yield* consumer.assignment).toEqual([])
       yield* close
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 2 }))))
 
@@ -256,5 +264,64 @@ describe("the lite pull consumer", () => {
       expect(yield* consumer.committed(q!)).toBe(20)
       yield* close
       expect((yield* brokerCommits("auto_pull")).get(messageQueueKey(q!))).toBe(30)
+    }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
+
+  it.scoped("answers GET_CONSUMER_RUNNING_INFO, and RESET_CONSUMER_CLIENT_OFFSET seeks", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      yield* produce("Orders", 6)
+      const [q] = yield* queuesOf("Orders", 1)
+      const { close, consumer, handlers } = yield* startLitePull("c1", {
+        group: "reset_pull",
+        subscriptions: [{ topic: "Orders", expression: "TagA" }],
+        consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET"
+      })
+      expect(messagesOf(yield* pollBatches(consumer, 6)).map(bodyText)).toEqual(range(0, 6).map((i) => `m-${i}`))
+      const context = { address: cluster.brokers[0]!.address }
+      const info = yield* handlers.lookup(RequestCode.GET_CONSUMER_RUNNING_INFO)!(
+        request(RequestCode.GET_CONSUMER_RUNNING_INFO, { consumerGroup: "reset_pull", clientId: "10.0.0.7@c1" }),
+        context
+      )
+      const running = Either.getOrThrow(decodeBody(ConsumerRunningInfo, info!.body))
+      expect(running.properties).toMatchObject({ PROP_CONSUME_TYPE: "CONSUME_ACTIVELY", pullBatchSize: "10" })
+      expect(running.subscriptionSet.map((s) => [s.topic, s.subString])).toEqual([["Orders", "TagA"]])
+      expect(running.mqTable.map((e) => messageQueueKey(e.messageQueue))).toEqual([messageQueueKey(q!)])
+
+      // Reset to offset 3: m-3 to m-5 are handed out again, and the offset is committed.
+      yield* handlers.lookup(RequestCode.RESET_CONSUMER_CLIENT_OFFSET)!(
+        request(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, {
+          topic: "Orders",
+          group: "reset_pull",
+          timestamp: "0",
+          isForce: "true"
+        }, { body: Buffer.from(formatOffsetTable([[q!, 3]])) }),
+        context
+      )
+      expect(yield* consumer.committed(q!)).toBe(3)
+      expect(messagesOf(yield* pollBatches(consumer, 3)).map(bodyText)).toEqual(["m-3", "m-4", "m-5"])
+      yield* close
+    }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
+
+  it.scoped("as a Stream of batches: a batch is committed once the next is asked for; the last one taken is not", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      yield* produce("Orders", 20)
+      const [q] = yield* queuesOf("Orders", 1)
+      const batches = yield* LitePullConsumer.stream({
+        group: "stream_pull",
+        assignedQueues: [q!],
+        consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET",
+        pullBatchSize: 5
+      }).pipe(Stream.take(2), Stream.runCollect, Effect.provide(clientStack("s1")))
+      expect(Chunk.toReadonlyArray(batches).map((b) => b.map((m) => m.queueOffset))).toEqual([
+        [0, 1, 2, 3, 4],
+        [5, 6, 7, 8, 9]
+      ])
+      // The first batch was committed when the second was asked for; the second never was (the stream ended).
+      yield* eventually(Effect.map(brokerCommits("stream_pull"), (c) => c.get(messageQueueKey(q!)) === 5), {
+        what: "offset 5 committed on the broker"
+      })
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
 })
