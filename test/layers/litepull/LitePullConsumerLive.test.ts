@@ -19,6 +19,7 @@ import {
   queuesOf,
   startLitePull
 } from "../../support/LitePullStack.js"
+import { tempDir } from "../../support/TempDir.js"
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i)
 
@@ -323,5 +324,28 @@ describe("the lite pull consumer", () => {
       yield* eventually(Effect.map(brokerCommits("stream_pull"), (c) => c.get(messageQueueKey(q!)) === 5), {
         what: "offset 5 committed on the broker"
       })
+    }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
+
+  it.scoped("broadcasting: every consumer of the group holds every queue and reads every message", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("News", { readQueueNums: 4, writeQueueNums: 4 })
+      yield* produce("News", 20)
+      const dir = yield* tempDir("lite-broadcast")
+      const options = {
+        group: "news_pull",
+        subscriptions: [{ topic: "News" }],
+        messageModel: "BROADCASTING" as const,
+        consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET" as const,
+        localOffsetStoreDir: dir
+      }
+      const a = yield* startLitePull("b1", options)
+      const b = yield* startLitePull("b2", options)
+      for (const c of [a, b]) {
+        expect(new Set(messagesOf(yield* pollBatches(c.consumer, 20)).map(bodyText)).size).toBe(20)
+        expect((yield* c.consumer.assignment).length).toBe(4)
+      }
+      yield* a.close
+      yield* b.close
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
 })
