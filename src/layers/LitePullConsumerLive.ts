@@ -2,9 +2,11 @@ import { Clock, Effect, Layer, Option, type Scope } from "effect"
 import { type MessageQueue, messageQueueKey } from "../protocol/MessageQueue.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
 import {
+  type LitePullArgumentError,
   LitePullConsumer,
   type LitePullConsumerOptions,
-  type LitePullConsumerService
+  type LitePullConsumerService,
+  type SubscriptionConflictError
 } from "../services/LitePullConsumer.js"
 import { withoutNamespace, wrapNamespace } from "../services/Namespace.js"
 import type { OffsetStoreError } from "../services/OffsetStore.js"
@@ -28,13 +30,18 @@ import { litePullConsumerData, makeSubscriptions } from "./litepull/Subscription
 import type { PushConsumerRequirements } from "./PushConsumerLive.js"
 
 /**
- * What starting a lite pull consumer can fail with: its group already registered in this client instance, or its
- * offsets unreadable (a broadcasting consumer's damaged offsets file).
+ * What starting a lite pull consumer can fail with: its group already registered in this client instance, its
+ * offsets unreadable (a broadcasting consumer's damaged offsets file), or options that both subscribe and assign, or
+ * name an empty topic.
  *
  * @since 0.1.0
  * @category lite pull consumer
  */
-export type LitePullConsumerStartError = DuplicateGroupError | OffsetStoreError
+export type LitePullConsumerStartError =
+  | DuplicateGroupError
+  | OffsetStoreError
+  | SubscriptionConflictError
+  | LitePullArgumentError
 
 /**
  * Builds a lite pull consumer in the current scope (Java: `DefaultLitePullConsumerImpl.start`): its offset store,
@@ -127,9 +134,9 @@ export const make = (
     )
 
     for (const s of options.subscriptions ?? []) {
-      yield* Effect.orDie(subscriptions.subscribe(s.topic, s.expression, s.type))
+      yield* subscriptions.subscribe(s.topic, s.expression, s.type)
     }
-    if (options.assignedQueues !== undefined) yield* Effect.orDie(subscriptions.assign(options.assignedQueues))
+    if (options.assignedQueues !== undefined) yield* subscriptions.assign(options.assignedQueues)
 
     const unwrap = (queue: MessageQueue): MessageQueue =>
       settings.namespace ? { ...queue, topic: withoutNamespace(queue.topic) } : queue

@@ -113,6 +113,10 @@ describe("the lite pull consumer", () => {
       expect(Either.isLeft(conflict) && conflict.left._tag).toBe("SubscriptionConflictError")
       const empty = yield* Effect.either(consumer.assign([]))
       expect(Either.isLeft(empty) && empty.left._tag).toBe("LitePullArgumentError")
+      const both = yield* Effect.either(
+        startLitePull("c9", { group: "both_pull", subscriptions: [{ topic: "Orders" }], assignedQueues: [q0!] })
+      )
+      expect(Either.isLeft(both) && both.left._tag).toBe("SubscriptionConflictError")
       // Manual commit: committed is what was committed, nothing more.
       expect(yield* consumer.committed(q0!)).toBe(0) // a new group: the broker answers 0, as 4.9 does
       yield* consumer.commit([[q0!, 12]])
