@@ -1,10 +1,11 @@
 // One consumer of bench/consume.ts in a process of its own (a client-only process: the broker is another process), so
 // its CPU time and memory are the client's alone. Reads the whole backlog of a topic, as a push consumer of a new
-// group (concurrent or orderly) or as a bare PULL_MESSAGE loop, and sends its figures to the parent.
+// group (concurrent or orderly), as a lite pull consumer polling, or as a bare PULL_MESSAGE loop, and sends its figures to the parent.
 import { NodeFileSystem } from "@effect/platform-node"
 import { Deferred, Effect, Layer, Option } from "effect"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
+import * as LitePullConsumerLive from "../src/layers/LitePullConsumerLive.js"
 import * as PushConsumerLive from "../src/layers/PushConsumerLive.js"
 import { decodeMessages } from "../src/protocol/MessageDecoder.js"
 import { RemotingClient } from "../src/services/RemotingClient.js"
@@ -16,7 +17,7 @@ export interface ConsumeJob {
   readonly nameServerAddress: string
   readonly topic: string
   readonly count: number
-  readonly mode: "bare pull" | "concurrent" | "orderly"
+  readonly mode: "bare pull" | "concurrent" | "orderly" | "lite pull"
   readonly group: string
 }
 
@@ -75,12 +76,28 @@ const push = (job: ConsumeJob) =>
     yield* Deferred.await(done)
   })).pipe(Effect.provide(NodeFileSystem.layer))
 
+/**
+ * A lite pull consumer of a new group from the first offset, polling until it has been handed `count` messages
+ * (auto-commit on, as by default); 32 messages a pull, as the bare pull loop.
+ */
+const litePull = (job: ConsumeJob) =>
+  Effect.scoped(Effect.gen(function*() {
+    const consumer = yield* LitePullConsumerLive.make({
+      group: job.group,
+      subscriptions: [{ topic: job.topic }],
+      consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET",
+      pullBatchSize: 32
+    })
+    let polled = 0
+    while (polled < job.count) polled += (yield* consumer.poll("5 seconds")).length
+  }))
+
 export const consume = async (job: ConsumeJob): Promise<ConsumeFigures> => {
   const memory = samplePeakMemory()
   const cpu = process.cpuUsage()
   const started = performance.now()
   const work: Effect.Effect<void, unknown, Layer.Layer.Success<ReturnType<typeof clientStackAt>>> =
-    job.mode === "bare pull" ? barePull(job) : push(job)
+    job.mode === "bare pull" ? barePull(job) : job.mode === "lite pull" ? litePull(job) : push(job)
   await Effect.runPromise(
     work.pipe(Effect.provide(clientStackAt(job.nameServerAddress, job.group).pipe(Layer.orDie)))
   )

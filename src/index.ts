@@ -1,8 +1,8 @@
 /**
  * effect-rocketmq: an Apache RocketMQ client for TypeScript, built on Effect.
  *
- * `Protocol` is the wire codec (frames, headers, bodies, message records). `Producer` and `PushConsumer` (layers
- * `ProducerLive`, `PushConsumerLive`) send and consume on the client built by `ClientLive`. The transport is the `RemotingClient`
+ * `Protocol` is the wire codec (frames, headers, bodies, message records). `Producer`, `PushConsumer` and
+ * `LitePullConsumer` (layers `ProducerLive`, `PushConsumerLive`, `LitePullConsumerLive`) send and consume on the client built by `ClientLive`. The transport is the `RemotingClient`
  * service with its layer `RemotingClientLive`, the handler registry for requests brokers send, RPC hooks (ACL) and
  * the name-server address list. The embedded cluster (an in-process RocketMQ name server and brokers on the real
  * protocol, for tests and local runs) is `effect-rocketmq/embedded`; fault simulations are
@@ -117,6 +117,22 @@ export {
   type TopicQueueStats,
   type TopicSettings
 } from "./services/Admin.js"
+
+// The lite pull consumer.
+export {
+  LitePullArgumentError,
+  type LitePullCallError,
+  litePullConsumerDefaults,
+  type LitePullConsumerOptions,
+  type LitePullConsumerService,
+  type PolledBatch,
+  QueueNotAssignedError,
+  SeekOffsetError,
+  SubscriptionConflictError
+} from "./services/LitePullConsumer.js"
+// The tag with `stream`, which its layer builds.
+export * as LitePullConsumerLive from "./layers/LitePullConsumerLive.js"
+export { LitePullConsumer, type LitePullConsumerStreamOptions } from "./layers/LitePullConsumerStream.js"
 
 // The transport, for requests of one's own (admin, debugging): name servers, RPC hooks, the broker's requests.
 export * as RemotingClientLive from "./layers/RemotingClientLive.js"

@@ -1,4 +1,4 @@
-import { Clock, type Context, Duration, Effect, Layer, Option, Random, Schedule, type Scope } from "effect"
+import { Clock, type Context, Duration, Effect, Layer, Random, Schedule, type Scope } from "effect"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
 import { ipToBytes } from "../protocol/HostAddress.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
@@ -35,15 +35,14 @@ import {
   subscriptionData
 } from "./consumer/ConsumerContext.js"
 import type { ConsumeTracer } from "./consumer/ConsumeTrace.js"
+import { makeOffsetStore } from "./consumer/OffsetStores.js"
 import { makePopAssignment } from "./consumer/PopAssignment.js"
 import { ProcessQueueTable } from "./consumer/ProcessQueueTable.js"
 import { makeQueueLocks } from "./consumer/QueueLocks.js"
 import * as Rebalance from "./consumer/Rebalance.js"
 import { queueStates, runningInfo } from "./consumer/RunningInfo.js"
 import { typedHandler } from "./consumer/TypedHandler.js"
-import type { LocalFileOffsetStoreOptions } from "./LocalFileOffsetStore.js"
 import * as ProducerLive from "./ProducerLive.js"
-import * as RemoteBrokerOffsetStore from "./RemoteBrokerOffsetStore.js"
 import { dispatcherFor } from "./trace/AsyncTraceDispatcher.js"
 import { tracerInstalled } from "./Tracing.js"
 
@@ -64,23 +63,6 @@ export type PushConsumerRequirements =
   | NameServerAddresses
   | RequestHandlers
   | RequestFutures
-
-/**
- * The local offset store of a broadcasting consumer, loaded when one starts, on the context's `FileSystem` or else
- * Node's.
- */
-const localFileOffsetStore = (options: LocalFileOffsetStoreOptions) =>
-  Effect.flatMap(
-    Effect.promise(() => Promise.all([import("./LocalFileOffsetStore.js"), import("@effect/platform/FileSystem")])),
-    ([store, { FileSystem }]) =>
-      Effect.flatMap(Effect.serviceOption(FileSystem), (given) =>
-        Option.isSome(given)
-          ? Effect.provideService(store.make(options), FileSystem, given.value)
-          : Effect.flatMap(
-            Effect.promise(() => import("@effect/platform-node/NodeFileSystem")),
-            (node) => Effect.provide(store.make(options), node.layer)
-          ))
-  )
 
 /**
  * What starting a push consumer can fail with: its group already registered in this client instance, or its
@@ -119,14 +101,13 @@ export const make = <E, R>(
     const settings = resolveSettings(options, instance, started)
     const clustering = settings.messageModel === "CLUSTERING"
     const api = makeConsumerApi({ client, routes, timeout: instance.config.apiTimeout })
-    const offsetStore = clustering
-      ? RemoteBrokerOffsetStore.make(settings.group, api)
-      : yield* localFileOffsetStore({
-        dir: options.localOffsetStoreDir,
-        clientId: settings.clientId,
-        group: settings.group
-      })
-    yield* offsetStore.load
+    const offsetStore = yield* makeOffsetStore({
+      clustering,
+      group: settings.group,
+      clientId: settings.clientId,
+      api,
+      localOffsetStoreDir: options.localOffsetStoreDir
+    })
 
     const runtime = yield* Effect.context<R>()
     // The handler's context `R` is provided below, with the runtime's.

@@ -154,3 +154,18 @@ export const traceSettings = (trace: boolean, traceTopic: Option.Option<string>)
     onNone: () => Either.right({ enableMsgTrace: trace }),
     onSome: (topic) => Either.map(checkTopicName(topic), (t) => ({ enableMsgTrace: trace, customizedTraceTopic: t }))
   })
+
+/** `--count N`: exit after this many messages (optional: no limit). */
+export const countOption = integerOption("count", "exit after this many messages (default: no limit)", {
+  min: 1,
+  max: Number.MAX_SAFE_INTEGER,
+  what: "a whole number of messages, 1 or more"
+}).pipe(Options.optional)
+
+/** `--timeout SECONDS` (30 by default), described as given. */
+export const timeoutOption = (description: string) =>
+  integerOption("timeout", describedWithDefault(description, 30), {
+    min: 1,
+    max: 2_147_483,
+    what: "a whole number of seconds from 1 to 2147483"
+  }).pipe(Options.withDefault(30))

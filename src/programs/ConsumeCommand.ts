@@ -10,9 +10,10 @@ import {
   checkGroupName,
   checkTopicName,
   clientOverrides,
+  countOption,
   describedWithDefault,
-  integerOption,
   namesrvOption,
+  timeoutOption,
   TopicNotFoundError,
   traceOption,
   traceSettings,
@@ -40,16 +41,8 @@ const from = Options.choice("from", ["first", "last"]).pipe(
   Options.withDescription(describedWithDefault("where a group with no committed offset starts", "last")),
   Options.withDefault("last" as const)
 )
-const count = integerOption("count", "exit after this many messages (default: no limit)", {
-  min: 1,
-  max: Number.MAX_SAFE_INTEGER,
-  what: "a whole number of messages, 1 or more"
-}).pipe(Options.optional)
-const timeout = integerOption("timeout", describedWithDefault("exit after this many seconds (not with --follow)", 30), {
-  min: 1,
-  max: 2_147_483,
-  what: "a whole number of seconds from 1 to 2147483"
-}).pipe(Options.withDefault(30))
+const count = countOption
+const timeout = timeoutOption("exit after this many seconds (not with --follow)")
 const follow = Options.boolean("follow").pipe(
   Options.withDescription("consume until interrupted (Ctrl-C commits the offsets and exits 0); no --timeout")
 )
@@ -59,12 +52,12 @@ const pop = Options.boolean("pop").pipe(
       "set to POP (mqadmin setConsumeMode); a 4.x broker leaves the queues to this client"
   )
 )
-const allowEmpty = Options.boolean("allow-empty").pipe(
+export const allowEmpty = Options.boolean("allow-empty").pipe(
   Options.withDescription("nothing consumed before the timeout is a success (exit code 0), not a failure")
 )
 
-/** One consumed message as a JSON line (the body as UTF-8 text). */
-const messageLine = (m: MessageExt) =>
+/** One consumed message as a JSON line (the body as UTF-8 text); `pull` prints the same. */
+export const messageLine = (m: MessageExt) =>
   JSON.stringify({
     topic: m.topic,
     tags: m.properties[MessageConst.TAGS],

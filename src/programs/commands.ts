@@ -8,6 +8,7 @@ import { consumeCommand } from "./ConsumeCommand.js"
 import { decodeCommand } from "./DecodeCommand.js"
 import { embeddedCommand } from "./EmbeddedCommand.js"
 import { produceCommand } from "./ProduceCommand.js"
+import { pullCommand } from "./PullCommand.js"
 import { routeCommand } from "./RouteCommand.js"
 
 const verbose = Options.boolean("verbose").pipe(
@@ -22,6 +23,7 @@ export const rootCommand = Command.make("effect-rocketmq", { verbose }).pipe(
     decodeCommand,
     embeddedCommand,
     produceCommand,
+    pullCommand,
     routeCommand,
     topicCommand,
     clusterCommand,

@@ -2,7 +2,7 @@ import { codeNames } from "./internal/codeNames.js"
 
 /**
  * Request codes of the remoting protocol, with the numbers of
- * `org.apache.rocketmq.common.protocol.RequestCode` at tag `rocketmq-all-4.9.8`.
+ * `org.apache.rocketmq.common.protocol.RequestCode` at tag `rocketmq-all-4.9.8` (and 5.x's LITE_PULL_MESSAGE).
  *
  * @since 0.1.0
  * @category protocol
@@ -103,6 +103,8 @@ export const RequestCode = {
   ADD_WRITE_PERM_OF_BROKER: 327,
   GET_ALL_PRODUCER_INFO: 328,
   DELETE_EXPIRED_COMMITLOG: 329,
+  /** 5.x only (`RequestCode.LITE_PULL_MESSAGE`): a lite pull consumer's PULL_MESSAGE, same header and answer. */
+  LITE_PULL_MESSAGE: 361,
   // RocketMQ 5.x (`remoting/.../protocol/RequestCode.java` at rocketmq-all-5.1.0).
   QUERY_ASSIGNMENT: 400,
   SET_MESSAGE_REQUEST_MODE: 401,

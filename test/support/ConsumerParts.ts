@@ -200,6 +200,7 @@ export class FakeBroker {
         return Effect.void
       }),
     maxOffset: (queue) => Effect.sync(() => this.maxOffsets.get(messageQueueKey(queue)) ?? 0),
+    minOffset: () => Effect.succeed(0),
     searchOffset: (queue, timestamp) =>
       Effect.sync(() => {
         this.searches.push({ queue, timestamp })

@@ -2,6 +2,7 @@ import { Effect, Either, Option } from "effect"
 import { decodeHeader } from "../../protocol/headers/CommandHeader.js"
 import {
   GetMaxOffsetRequestHeader,
+  GetMinOffsetRequestHeader,
   OffsetResponseHeader,
   QueryConsumerOffsetRequestHeader,
   QueryConsumerOffsetResponseHeader,
@@ -16,7 +17,7 @@ import type { BrokerCalls } from "./BrokerCalls.js"
 
 /**
  * A consumer's offset calls to a queue's broker master (Java: `MQClientAPIImpl.queryConsumerOffset`,
- * `updateConsumerOffsetOneway`, `getMaxOffset`, `searchOffset`).
+ * `updateConsumerOffsetOneway`, `getMaxOffset`, `getMinOffset`, `searchOffset`).
  *
  * @since 0.1.0
  * @category consumer
@@ -76,6 +77,13 @@ export const makeOffsetApi = (calls: BrokerCalls) => {
       (extFields) => offsetCall("maxOffset", queue, RequestCode.GET_MAX_OFFSET, extFields)
     )
 
+  /** GET_MIN_OFFSET: the offset of a queue's first message still stored (Java: `minOffset`). */
+  const minOffset = (queue: MessageQueue) =>
+    Effect.flatMap(
+      headerOrDie(GetMinOffsetRequestHeader, { topic: queue.topic, queueId: queue.queueId }),
+      (extFields) => offsetCall("minOffset", queue, RequestCode.GET_MIN_OFFSET, extFields)
+    )
+
   /** SEARCH_OFFSET_BY_TIMESTAMP: the offset of a queue's first message stored at or after `timestamp`. */
   const searchOffset = (queue: MessageQueue, timestamp: number) =>
     Effect.flatMap(
@@ -88,5 +96,5 @@ export const makeOffsetApi = (calls: BrokerCalls) => {
       (extFields) => offsetCall("searchOffset", queue, RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, extFields)
     )
 
-  return { queryConsumerOffset, updateConsumerOffset, maxOffset, searchOffset }
+  return { queryConsumerOffset, updateConsumerOffset, maxOffset, minOffset, searchOffset }
 }

@@ -19,6 +19,18 @@ export interface HeldQueue {
 }
 
 /**
+ * What the table keeps per queue: at least the queue and its key (a push consumer's `HeldQueue`, a lite pull
+ * consumer's assigned queue).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export interface QueueEntry {
+  readonly key: string
+  readonly queue: MessageQueue
+}
+
+/**
  * The queues one consumer holds, by message queue (Java: `RebalanceImpl.processQueueTable`). The rebalance adds and
  * removes them; the pull loop, the consume services and the consumer's reports only read them (a pull loop whose
  * offset is illegal removes its own queue). Readers get a copy taken when they ask.
@@ -26,15 +38,19 @@ export interface HeldQueue {
  * @since 0.1.0
  * @category consumer
  */
-export class ProcessQueueTable {
-  private readonly table = new Map<string, HeldQueue>()
+export class ProcessQueueTable<H extends QueueEntry = HeldQueue> {
+  private readonly table = new Map<string, H>()
 
   /** Whether a queue is held. */
   has(queue: MessageQueue): boolean {
     return this.table.has(messageQueueKey(queue))
   }
+  /** The entry of a queue, if held. */
+  get(queue: MessageQueue): H | undefined {
+    return this.table.get(messageQueueKey(queue))
+  }
   /** Every queue held, now. */
-  all(): ReadonlyArray<HeldQueue> {
+  all(): ReadonlyArray<H> {
     return [...this.table.values()]
   }
   /** The message queues held, now. */
@@ -48,11 +64,11 @@ export class ProcessQueueTable {
     return n
   }
   /** Adds a queue taken by the rebalance. */
-  add(held: HeldQueue): void {
+  add(held: H): void {
     this.table.set(held.key, held)
   }
   /** Removes a queue, if this very entry is still the one held for it. */
-  remove(held: HeldQueue): void {
+  remove(held: H): void {
     if (this.table.get(held.key) === held) this.table.delete(held.key)
   }
 }

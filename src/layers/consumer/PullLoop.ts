@@ -1,6 +1,7 @@
 import { Clock, Duration, Effect, Either, Metric } from "effect"
 import { PullSysFlag } from "../../protocol/headers/ConsumeHeaders.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
+import type { ProcessQueue } from "../../services/ProcessQueue.js"
 import {
   type ConsumerContext,
   FLOW_CONTROL_DELAY,
@@ -52,19 +53,42 @@ const pulledMessages = Metric.counter("rocketmq_consumer_pulled_messages_total",
  */
 export const overLimit = (context: ConsumerContext, held: HeldQueue): "count" | "size" | "span" | undefined => {
   const { settings } = context
-  const pq = held.processQueue
   const topicQueues = () => Math.max(1, context.processQueues.countOfTopic(held.queue.topic))
-  const maxCount = settings.pullThresholdForTopic > 0
-    ? Math.max(1, Math.floor(settings.pullThresholdForTopic / topicQueues()))
-    : settings.pullThresholdForQueue
-  const maxMiB = settings.pullThresholdSizeForTopicMiB > 0
-    ? Math.max(1, Math.floor(settings.pullThresholdSizeForTopicMiB / topicQueues()))
-    : settings.pullThresholdSizeForQueueMiB
-  if (pq.count > maxCount) return "count"
-  if (pq.bodyBytes / (1024 * 1024) > maxMiB) return "size"
-  if (!settings.orderly && pq.maxSpan > settings.consumeConcurrentlyMaxSpan) return "span"
+  return cacheOverLimit(held.processQueue, {
+    maxCount: settings.pullThresholdForTopic > 0
+      ? Math.max(1, Math.floor(settings.pullThresholdForTopic / topicQueues()))
+      : settings.pullThresholdForQueue,
+    maxMiB: settings.pullThresholdSizeForTopicMiB > 0
+      ? Math.max(1, Math.floor(settings.pullThresholdSizeForTopicMiB / topicQueues()))
+      : settings.pullThresholdSizeForQueueMiB,
+    maxSpan: settings.orderly ? undefined : settings.consumeConcurrentlyMaxSpan
+  })
+}
+
+/**
+ * The limit a process queue's cache is over, if any, of a message count, a body size in MiB and (when given) a span
+ * between the first and last cached offset: the flow control of the push consumer and of the lite pull consumer.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const cacheOverLimit = (
+  pq: ProcessQueue,
+  limits: { readonly maxCount: number; readonly maxMiB: number; readonly maxSpan: number | undefined }
+): "count" | "size" | "span" | undefined => {
+  if (pq.count > limits.maxCount) return "count"
+  if (pq.bodyBytes / (1024 * 1024) > limits.maxMiB) return "size"
+  if (limits.maxSpan !== undefined && pq.maxSpan > limits.maxSpan) return "span"
   return undefined
 }
+
+/**
+ * Counts one wait of a pull loop over a cache limit (tag `limit`).
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const countFlowControl = (limit: "count" | "size" | "span") => Metric.increment(flowControlWaitsBy[limit])
 
 /**
  * The pull loop of one queue (Java: `PullMessageService` running `DefaultMQPushConsumerImpl.pullMessage` for a
@@ -95,7 +119,7 @@ export const pullLoop = (
     pq.pulledAt(yield* Clock.currentTimeMillis)
     const limit = overLimit(context, held)
     if (limit !== undefined) {
-      yield* Metric.increment(flowControlWaitsBy[limit])
+      yield* countFlowControl(limit)
       yield* Effect.sleep(FLOW_CONTROL_DELAY)
       return "again"
     }

@@ -5,7 +5,7 @@ import { compareMessageQueues, type MessageQueue, messageQueueKey } from "../../
 import { staticTopicEndpoints } from "../../protocol/StaticTopic.js"
 import { ProcessQueue } from "../../services/ProcessQueue.js"
 import type { PullMessageServiceService } from "../../services/PullMessageService.js"
-import { type ConsumerContext, PULL_MAX_IDLE_MILLIS } from "./ConsumerContext.js"
+import { type ConsumerContext, type ConsumerSettings, PULL_MAX_IDLE_MILLIS } from "./ConsumerContext.js"
 import { type PopAssignment, queuesIn } from "./PopAssignment.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
 import { type ConsumeService, pullLoop } from "./PullLoop.js"
@@ -75,7 +75,14 @@ export const rebalanceDiff = (
  * @since 0.1.0
  * @category consumer
  */
-export const computePullFromWhere = (context: ConsumerContext, queue: MessageQueue) =>
+export const computePullFromWhere = (
+  context: {
+    readonly api: Pick<ConsumerContext["api"], "maxOffset" | "searchOffset">
+    readonly offsetStore: ConsumerContext["offsetStore"]
+    readonly settings: Pick<ConsumerSettings, "consumeFromWhere" | "consumeTimestamp">
+  },
+  queue: MessageQueue
+) =>
   Effect.gen(function*() {
     const { api, offsetStore, settings } = context
     const stored = yield* offsetStore.readOffset(queue, "READ_FROM_STORE")
@@ -100,7 +107,15 @@ export const computePullFromWhere = (context: ConsumerContext, queue: MessageQue
  * @since 0.1.0
  * @category consumer
  */
-export const allocation = (context: ConsumerContext, topic: string) =>
+export const allocation = (
+  context: {
+    readonly api: Pick<ConsumerContext["api"], "consumerIds">
+    readonly instance: ConsumerContext["instance"]
+    readonly routes: ConsumerContext["routes"]
+    readonly settings: Pick<ConsumerSettings, "group" | "clientId" | "messageModel" | "strategy">
+  },
+  topic: string
+) =>
   Effect.gen(function*() {
     const { api, instance, routes, settings } = context
     const cached = yield* routes.route(topic)
@@ -127,6 +142,23 @@ export const allocation = (context: ConsumerContext, topic: string) =>
     if (cidAll.length === 0) return undefined
     return settings.strategy.allocate(settings.clientId, mqAll, cidAll)
   })
+
+/**
+ * `allocation`, a failure logged ("rebalance of a topic failed") and answered as `undefined`, as no allocation: the
+ * topic's queues stay as they are until the next round.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const allocationOrLogged = (context: Parameters<typeof allocation>[0], topic: string) =>
+  Effect.flatMap(
+    Effect.either(allocation(context, topic)),
+    (mine) =>
+      Either.isRight(mine) ? Effect.succeed(mine.right) : Effect.as(
+        Effect.logWarning("rebalance of a topic failed").pipe(Effect.annotateLogs({ topic, error: mine.left.message })),
+        undefined
+      )
+  )
 
 /**
  * The rebalance of one push consumer (Java: `RebalanceImpl` with `RebalancePushImpl`): which queues are this
@@ -271,15 +303,9 @@ const makeWith = (
         if (yield* pop!.update(topic, queuesIn(assigned.value, "POP"))) changed = true
         continue
       }
-      const mine = yield* Effect.either(allocation(context, topic))
-      if (Either.isLeft(mine)) {
-        yield* Effect.logWarning("rebalance of a topic failed").pipe(
-          Effect.annotateLogs({ topic, error: mine.left.message })
-        )
-        continue
-      }
-      if (mine.right === undefined) continue
-      if (yield* updateTopic(topic, mine.right)) changed = true
+      const mine = yield* allocationOrLogged(context, topic)
+      if (mine === undefined) continue
+      if (yield* updateTopic(topic, mine)) changed = true
     }
     // Java: `truncateMessageQueueNotMyTopic`.
     for (const held of processQueues.all()) {

@@ -1,6 +1,7 @@
 import { Clock, Effect } from "effect"
 import type { ConsumerRunningInfo, ProcessQueueInfo } from "../../protocol/bodies/ConsumerRunningInfo.js"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
+import type { ProcessQueue } from "../../services/ProcessQueue.js"
 import type { QueueState } from "../../services/PushConsumer.js"
 import type { ConsumerContext } from "./ConsumerContext.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
@@ -27,30 +28,38 @@ export const queueStates = (context: ConsumerContext): Effect.Effect<ReadonlyArr
       })))
   )
 
-const processQueueInfo = (context: ConsumerContext, h: HeldQueue) =>
-  Effect.map(commitOffsetOf(context, h), (commitOffset): { messageQueue: MessageQueue; info: ProcessQueueInfo } => {
-    const pq = h.processQueue
-    const range = pq.cachedRange
-    return {
-      messageQueue: h.queue,
-      info: {
-        commitOffset,
-        cachedMsgMinOffset: range.min,
-        cachedMsgMaxOffset: range.max,
-        cachedMsgCount: pq.count,
-        cachedMsgSizeInMiB: Math.floor(pq.bodyBytes / (1024 * 1024)),
-        transactionMsgMinOffset: 0,
-        transactionMsgMaxOffset: 0,
-        transactionMsgCount: 0,
-        locked: pq.locked,
-        tryUnlockTimes: pq.tryUnlockTimes,
-        lastLockTimestamp: pq.lastLockTimestamp,
-        droped: pq.dropped,
-        lastPullTimestamp: pq.lastPullTimestamp,
-        lastConsumeTimestamp: pq.lastConsumeTimestamp
-      }
+/**
+ * One queue's line of the running info (Java: `ProcessQueue.fillProcessQueueInfo`): its cache, commit offset and lock.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const processQueueInfo = (
+  queue: MessageQueue,
+  pq: ProcessQueue,
+  commitOffset: number
+): { messageQueue: MessageQueue; info: ProcessQueueInfo } => {
+  const range = pq.cachedRange
+  return {
+    messageQueue: queue,
+    info: {
+      commitOffset,
+      cachedMsgMinOffset: range.min,
+      cachedMsgMaxOffset: range.max,
+      cachedMsgCount: pq.count,
+      cachedMsgSizeInMiB: Math.floor(pq.bodyBytes / (1024 * 1024)),
+      transactionMsgMinOffset: 0,
+      transactionMsgMaxOffset: 0,
+      transactionMsgCount: 0,
+      locked: pq.locked,
+      tryUnlockTimes: pq.tryUnlockTimes,
+      lastLockTimestamp: pq.lastLockTimestamp,
+      droped: pq.dropped,
+      lastPullTimestamp: pq.lastPullTimestamp,
+      lastConsumeTimestamp: pq.lastConsumeTimestamp
     }
-  })
+  }
+}
 
 /**
  * The consumer's running info, as GET_CONSUMER_RUNNING_INFO answers it (Java: `consumerRunningInfo`): its settings,
@@ -63,7 +72,10 @@ export const runningInfo = (context: ConsumerContext, started: number): Effect.E
   Effect.gen(function*() {
     const { settings } = context
     const now = yield* Clock.currentTimeMillis
-    const mqTable = yield* Effect.forEach(context.processQueues.all(), (h) => processQueueInfo(context, h))
+    const mqTable = yield* Effect.forEach(
+      context.processQueues.all(),
+      (h) => Effect.map(commitOffsetOf(context, h), (offset) => processQueueInfo(h.queue, h.processQueue, offset))
+    )
     return {
       properties: {
         consumerGroup: settings.group,

@@ -54,6 +54,7 @@ const resourcesOf = (
     case RequestCode.SEND_BATCH_MESSAGE:
       return topic(ext.b, bits.PUB)
     case RequestCode.PULL_MESSAGE:
+    case RequestCode.LITE_PULL_MESSAGE:
     case RequestCode.QUERY_CONSUMER_OFFSET:
     case RequestCode.UPDATE_CONSUMER_OFFSET:
       return [...topic(ext.topic, bits.SUB), ...group(ext.consumerGroup)]

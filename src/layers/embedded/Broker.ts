@@ -134,6 +134,7 @@ const makeProcessorTable4 = (state: BrokerState): ServerHandler => {
       case RequestCode.SEND_REPLY_MESSAGE_V2:
         return replyMessage(request, connection)
       case RequestCode.PULL_MESSAGE:
+      case RequestCode.LITE_PULL_MESSAGE: // 5.x's lite pull consumer: the same processor, as the 5.x broker's
         return pullMessage(request, true)
       case RequestCode.QUERY_CONSUMER_OFFSET:
         return queryConsumerOffset(request)

@@ -30,6 +30,10 @@
 //   request --namesrv A --topic T [--count N] [--timeout-ms MS] [--body-base64 B]
 //     N requests one after the other with DefaultMQProducer.request(msg, MS) (10 s by default); per reply
 //     {"event":"reply",topic,properties,bodyBase64}; then {"event":"done","count":N}.
+//   lite-pull --namesrv A --topic T --group G [--expression E] [--count N] [--timeout-ms MS] [--from first|last]
+//     a DefaultLitePullConsumer subscribed to T (client defaults: auto-commit): {"event":"started"}; per message
+//     polled {"event":"message",...,"status":"success","delivery":1}; {"event":"assigned",...} as for consume; ends
+//     after N messages, after MS, on "stop" or when stdin closes; then shutdown() and {"event":"done","count":N}.
 //   bench-produce --namesrv A --topic T --size BYTES --inflight K --count N [--random-body] [--send-timeout-ms MS]
 //     one warm-up send, {"event":"ready"}, waits for "go", N async sends with at most K in flight,
 //     {"event":"done","count":N,"elapsedMs":ms,"failed":F} (ms from "go" until every send settled).
@@ -44,10 +48,12 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -60,7 +66,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
+import org.apache.rocketmq.client.consumer.DefaultLitePullConsumer;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.MessageSelector;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
@@ -98,7 +106,7 @@ public final class RealPeer {
     });
     try {
       if (argv.length == 0) {
-        throw new IllegalArgumentException("no command (produce, consume, bench-produce, bench-drain)");
+        throw new IllegalArgumentException("no command (produce, consume, lite-pull, bench-produce, bench-drain)");
       }
       Options options = Options.parse(argv);
       switch (argv[0]) {
@@ -113,6 +121,9 @@ public final class RealPeer {
           break;
         case "request":
           request(options);
+          break;
+        case "lite-pull":
+          litePull(options);
           break;
         case "bench-produce":
           benchProduce(options);
@@ -391,18 +402,27 @@ public final class RealPeer {
 
   @SuppressWarnings("deprecation")
   private static void watchAssigned(DefaultMQPushConsumer consumer, String topic) {
+    watchHeld(topic, () -> {
+      List<MessageQueue> held = new ArrayList<>();
+      Map<MessageQueue, ProcessQueue> table =
+        consumer.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable();
+      for (Map.Entry<MessageQueue, ProcessQueue> entry : table.entrySet()) {
+        if (!entry.getValue().isDropped()) held.add(entry.getKey());
+      }
+      return held;
+    });
+  }
+
+  /** Prints {"event":"assigned",...} whenever the queues of `topic` that `heldQueues` answers change. */
+  private static void watchHeld(String topic, Supplier<List<MessageQueue>> heldQueues) {
     // Starts from the empty set: the first line is the first assignment. A set is printed once two polls in a row saw
     // it, so a rebalance caught halfway (queues are added one by one) is not reported.
     String last = new Json().put("event", "assigned").put("queues", new ArrayList<>()).toString();
     String previous = last;
     try {
       while (!Thread.currentThread().isInterrupted()) {
-        Map<MessageQueue, ProcessQueue> table =
-          consumer.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable();
         List<MessageQueue> held = new ArrayList<>();
-        for (Map.Entry<MessageQueue, ProcessQueue> entry : table.entrySet()) {
-          if (entry.getKey().getTopic().equals(topic) && !entry.getValue().isDropped()) held.add(entry.getKey());
-        }
+        for (MessageQueue queue : heldQueues.get()) if (queue.getTopic().equals(topic)) held.add(queue);
         Collections.sort(held, (a, b) -> {
           int byBroker = a.getBrokerName().compareTo(b.getBrokerName());
           return byBroker != 0 ? byBroker : Integer.compare(a.getQueueId(), b.getQueueId());
@@ -421,6 +441,54 @@ public final class RealPeer {
       }
     } catch (InterruptedException interrupted) {
       // ending
+    }
+  }
+
+  // ---- lite-pull ----------------------------------------------------------------------------------------------------
+
+  private static void litePull(Options options) throws Exception {
+    String topic = options.required("topic");
+    int count = options.integer("count", -1);
+    long timeoutMs = options.longInteger("timeout-ms", -1);
+    DefaultLitePullConsumer consumer = new DefaultLitePullConsumer(options.required("group"));
+    consumer.setNamesrvAddr(options.required("namesrv"));
+    consumer.setVipChannelEnabled(false);
+    String from = options.get("from", "first");
+    if (from.equals("first")) consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+    else if (from.equals("last")) consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
+    else throw new IllegalArgumentException("--from wants first or last, got " + from);
+    consumer.subscribe(topic, options.get("expression", "*"));
+    consumer.start();
+    emit(new Json().put("event", "started"));
+    Thread assigned = daemon("real-peer-assigned", () -> watchHeld(topic, () -> liteAssigned(consumer)));
+    long deadline = timeoutMs >= 0 ? System.currentTimeMillis() + timeoutMs : Long.MAX_VALUE;
+    int polled = 0;
+    while ((count < 0 || polled < count) && System.currentTimeMillis() < deadline && !stopRequested()) {
+      for (MessageExt message : consumer.poll(200)) {
+        emit(messageJson(message).put("status", "success").put("delivery", 1));
+        polled++;
+      }
+    }
+    assigned.interrupt();
+    consumer.shutdown();
+    emit(new Json().put("event", "done").put("count", polled).put("deliveries", polled));
+  }
+
+  /** The queues a lite pull consumer holds (its `AssignedMessageQueue`, reached by reflection: 4.9 has no getter). */
+  private static List<MessageQueue> liteAssigned(DefaultLitePullConsumer consumer) {
+    try {
+      Field implField = DefaultLitePullConsumer.class.getDeclaredField("defaultLitePullConsumerImpl");
+      implField.setAccessible(true);
+      Object impl = implField.get(consumer);
+      Field queuesField = impl.getClass().getDeclaredField("assignedMessageQueue");
+      queuesField.setAccessible(true);
+      Object assigned = queuesField.get(impl);
+      Method messageQueues = assigned.getClass().getMethod("getAssignedMessageQueues");
+      @SuppressWarnings("unchecked")
+      Collection<MessageQueue> queues = (Collection<MessageQueue>) messageQueues.invoke(assigned);
+      return new ArrayList<>(queues);
+    } catch (ReflectiveOperationException error) {
+      throw new IllegalStateException("cannot read the lite pull consumer's queues", error);
     }
   }
 
