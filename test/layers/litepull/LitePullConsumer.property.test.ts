@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock, TestServices } from "effect"
+import { Effect, Fiber, TestClock } from "effect"
 import fc from "fast-check"
 import { type MessageQueue, messageQueueKey } from "../../../src/protocol/MessageQueue.js"
 import { EmbeddedCluster } from "../../../src/services/EmbeddedCluster.js"
@@ -29,15 +29,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 )
 
 /**
- * Runs `effect` while the TestClock moves on 50 ms at a time, a real millisecond apart (so that sockets get their
- * turn): paused pull loops look again, long polls end, and a poll's wait ends at the latest after its timeout.
+ * Runs `effect` while the TestClock moves on 50 ms at a time (each adjustment yields to the event loop, so that
+ * sockets get their turn, as the simulation runner drives its clock): paused pull loops look again, long polls end,
+ * and a poll's wait ends at the latest after its timeout.
  */
 const withClockMoving = <A, E>(effect: Effect.Effect<A, E>) =>
   Effect.gen(function*() {
     const fiber = yield* Effect.fork(effect)
-    const ticking = Effect.forever(
-      Effect.zipRight(TestClock.adjust("50 millis"), TestServices.provideLive(Effect.sleep("1 millis")))
-    )
+    const ticking = Effect.forever(TestClock.adjust("50 millis"))
     yield* Effect.raceFirst(Effect.asVoid(Fiber.await(fiber)), ticking)
     return yield* Fiber.join(fiber)
   })
