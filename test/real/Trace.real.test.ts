@@ -2,17 +2,29 @@
 // broker's trace topic (created by `traceTopicEnable=true`), which we read back and decode, and which Java's own
 // `mqadmin queryMsgTraceById` finds by message id and shows.
 import { expect } from "@effect/vitest"
-import { Effect, Either } from "effect"
+import { Effect, Either, Layer } from "effect"
+import * as AdminLive from "../../src/layers/AdminLive.js"
 import {
   decodeTraceData,
   encodeTraceRecord,
   RMQ_SYS_TRACE_TOPIC,
   type TraceRecord
 } from "../../src/protocol/TraceData.js"
+import { Admin } from "../../src/services/Admin.js"
 import { Producer } from "../../src/services/Producer.js"
 import { isEvent, runToEnd, start } from "./support/JavaPeer.js"
 import { mqadmin } from "./support/MqAdmin.js"
-import { bodyText, collect, describeReal, eventually, producer, Real, text, unique } from "./support/RealSuite.js"
+import {
+  bodyText,
+  client,
+  collect,
+  describeReal,
+  eventually,
+  producer,
+  Real,
+  text,
+  unique
+} from "./support/RealSuite.js"
 
 describeReal("message trace on a real broker", { brokerConfig: { traceTopicEnable: "true" } }, (it, line) => {
   it.test("our Pub, SubBefore and SubAfter land in RMQ_SYS_TRACE_TOPIC, and mqadmin queryMsgTraceById shows them", () =>
@@ -65,6 +77,13 @@ describeReal("message trace on a real broker", { brokerConfig: { traceTopicEnabl
       expect(shown).toMatch(new RegExp(`Pub\\s+${producerGroup}\\s`))
       expect(shown).toMatch(new RegExp(`Sub\\s+${consumerGroup}\\s`))
       expect(shown).toContain("success")
+
+      // Our admin API (the CLI's `message trace`) finds them too, by the trace messages' keys (QUERY_MESSAGE).
+      const viaAdmin = yield* Effect.flatMap(Admin, (admin) => admin.messageTrace(sent.msgId)).pipe(
+        Effect.provide(AdminLive.layer().pipe(Layer.provideMerge(client())))
+      )
+      expect(new Set(viaAdmin.map((r) => r._tag))).toEqual(new Set(["Pub", "SubBefore", "SubAfter"]))
+      expect(viaAdmin.find((r) => r._tag === "Pub")).toMatchObject({ groupName: producerGroup, topic })
     }))
 
   it.test("the Java client's trace records decode, and encode again to Java's very bytes", () =>
