@@ -1,31 +1,15 @@
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import type { Console } from "effect"
 import { Effect, Exit, Ref } from "effect"
-import { runCli } from "../../src/programs/commands.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
 import { Producer } from "../../src/services/Producer.js"
+import { cliInProcess } from "../support/CliInProcess.js"
 import { produce, producerLayer, startConsumer } from "../support/ConsumerStack.js"
 import { withCluster } from "../support/EmbeddedClient.js"
 import { eventually } from "../support/Eventually.js"
 
 /** Runs the command line in this process on the cluster in context; what it printed on stdout, line by line. */
 const cli = (...args: Array<string>) =>
-  Effect.gen(function*() {
-    const cluster = yield* EmbeddedCluster
-    const out: Array<string> = []
-    const console: Console.Console = {
-      ...(yield* Effect.console),
-      log: (...a: ReadonlyArray<unknown>) => Effect.sync(() => void out.push(...a.join(" ").split("\n"))),
-      error: () => Effect.void
-    }
-    const exit = yield* runCli(["node", "effect-rocketmq", ...args, "--namesrv", cluster.nameServerAddress]).pipe(
-      Effect.provide(NodeContext.layer),
-      Effect.withConsole(console),
-      Effect.exit
-    )
-    return { exit, out, json: () => out.map((l) => JSON.parse(l) as Record<string, unknown>) }
-  })
+  Effect.flatMap(EmbeddedCluster, (cluster) => cliInProcess(...args, "--namesrv", cluster.nameServerAddress))
 
 const failure = (exit: Exit.Exit<unknown, unknown>) => String(Exit.isFailure(exit) ? exit.cause : "success")
 

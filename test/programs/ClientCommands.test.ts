@@ -1,25 +1,10 @@
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import type { Console } from "effect"
 import { Effect, Exit } from "effect"
 import * as EmbeddedClusterLive from "../../src/layers/EmbeddedClusterLive.js"
-import { runCli } from "../../src/programs/commands.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
+import { cliInProcess } from "../support/CliInProcess.js"
 
-const cli = (...args: Array<string>) =>
-  Effect.gen(function*() {
-    const out: Array<string> = []
-    const console: Console.Console = {
-      ...(yield* Effect.console),
-      log: (...a: ReadonlyArray<unknown>) => Effect.sync(() => void out.push(a.join(" ")))
-    }
-    const exit = yield* runCli(["node", "effect-rocketmq", ...args]).pipe(
-      Effect.provide(NodeContext.layer),
-      Effect.withConsole(console),
-      Effect.exit
-    )
-    return { exit, out }
-  })
+const cli = cliInProcess
 
 describe("effect-rocketmq produce", () => {
   it.live("sends N messages and prints one send result per message", () =>

@@ -1,28 +1,13 @@
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import type { Console } from "effect"
 import { Cause, Effect, Exit } from "effect"
 import * as EmbeddedClusterLive from "../../src/layers/EmbeddedClusterLive.js"
-import { runCli } from "../../src/programs/commands.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
 import { Producer } from "../../src/services/Producer.js"
+import { cliInProcess } from "../support/CliInProcess.js"
 import { producerLayer } from "../support/ConsumerStack.js"
 
 const cli = (...args: Array<string>) =>
-  Effect.gen(function*() {
-    const out: Array<string> = []
-    const console: Console.Console = {
-      ...(yield* Effect.console),
-      log: (...a: ReadonlyArray<unknown>) => Effect.sync(() => void out.push(a.join(" "))),
-      error: () => Effect.void
-    }
-    const exit = yield* runCli(["node", "effect-rocketmq", ...args]).pipe(
-      Effect.provide(NodeContext.layer),
-      Effect.withConsole(console),
-      Effect.exit
-    )
-    return { exit, out, lines: out.map((l) => JSON.parse(l)) }
-  })
+  Effect.map(cliInProcess(...args), (run) => ({ ...run, lines: run.out.map((l) => JSON.parse(l)) }))
 
 /** Sends `count` messages to queue 0 of the only broker, bodies `m-0`..., keys `k-0`... */
 const sendToQueue0 = (count: number) =>

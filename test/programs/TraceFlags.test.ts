@@ -1,31 +1,15 @@
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import type { Console } from "effect"
 import { Effect, Either, Exit } from "effect"
 import * as EmbeddedClusterLive from "../../src/layers/EmbeddedClusterLive.js"
-import { runCli } from "../../src/programs/commands.js"
 import { decodeMessages } from "../../src/protocol/MessageDecoder.js"
 import { ResponseCode } from "../../src/protocol/ResponseCode.js"
 import { decodeTraceData, type TraceRecord } from "../../src/protocol/TraceData.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
 import { RemotingClient } from "../../src/services/RemotingClient.js"
+import { cliInProcess } from "../support/CliInProcess.js"
 import { clientOn, pull } from "../support/EmbeddedClient.js"
 
-const cli = (...args: Array<string>) =>
-  Effect.gen(function*() {
-    const out: Array<string> = []
-    const console: Console.Console = {
-      ...(yield* Effect.console),
-      log: (...a: ReadonlyArray<unknown>) => Effect.sync(() => void out.push(a.join(" "))),
-      error: () => Effect.void
-    }
-    const exit = yield* runCli(["node", "effect-rocketmq", ...args]).pipe(
-      Effect.provide(NodeContext.layer),
-      Effect.withConsole(console),
-      Effect.exit
-    )
-    return { exit, out }
-  })
+const cli = cliInProcess
 
 /** Every trace record stored in a topic's queue 0 on broker-a. */
 const traceRecords = (topic: string) =>
