@@ -4,6 +4,7 @@ import { ClientInstance, type DuplicateGroupError } from "../services/ClientInst
 import {
   type LitePullArgumentError,
   LitePullConsumer,
+  litePullConsumerDefaults,
   type LitePullConsumerOptions,
   type LitePullConsumerService,
   type SubscriptionConflictError
@@ -167,6 +168,14 @@ export const make = (
       resume: (qs) => setPaused(context, qs.map(wrap), false),
       commitSync: seeks.commitSync,
       commit: (offsets, persist) => seeks.commit(offsets.map(([q, o]) => [wrap(q), o] as const), persist),
+      sendMessageBack: (queue, message, delayLevel) =>
+        api.sendMessageBack(
+          settings.group,
+          wrap(queue),
+          message,
+          delayLevel,
+          litePullConsumerDefaults.maxReconsumeTimes
+        ),
       rebalance,
       runningInfo
     }
