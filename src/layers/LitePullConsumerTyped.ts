@@ -1,5 +1,4 @@
-import { type Duration, Effect, Either, Stream } from "effect"
-import type { MessageExt } from "../protocol/MessageDecoder.js"
+import { type Duration, Effect, Stream } from "effect"
 import type { MessageQueue } from "../protocol/MessageQueue.js"
 import {
   type LitePullArgumentError,
@@ -11,8 +10,8 @@ import {
 } from "../services/LitePullConsumer.js"
 import type { RemotingError } from "../services/RemotingClient.js"
 import {
+  decodeAll,
   type Decoded,
-  decodeEither,
   type DecodeErrorPolicy,
   MessageDecodeError,
   type Topic,
@@ -60,23 +59,6 @@ export interface TypedPolledBatch<A, T = string, K = string, P = UserProperties>
  * @category lite pull consumer
  */
 export type TypedPollError = MessageDecodeError | LitePullCallError | RemotingError | LitePullArgumentError
-
-/**
- * A batch's messages decoded by a topic, in order: those that decoded and those that did not (pure).
- *
- * @since 0.1.0
- * @category lite pull consumer
- */
-export const decodeAll = <A, T, K, P>(topic: Topic<A, T, K, P>, messages: ReadonlyArray<MessageExt>) => {
-  const decoded: Array<Decoded<A, T, K, P>> = []
-  const undecodable: Array<MessageDecodeError> = []
-  for (const message of messages) {
-    const result = decodeEither(topic, message)
-    if (Either.isLeft(result)) undecodable.push(result.left)
-    else decoded.push(result.right)
-  }
-  return { decoded, undecodable }
-}
 
 /**
  * The next batch of a lite pull consumer, decoded by `topic` (see `LitePullConsumer.typedPoll`); `undefined` when

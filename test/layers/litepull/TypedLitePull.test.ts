@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, FastCheck as fc, Schema, Stream, TestClock } from "effect"
 import { LitePullConsumer } from "../../../src/layers/LitePullConsumerStream.js"
-import { decodeAll } from "../../../src/layers/LitePullConsumerTyped.js"
 import { decodeMessages, type MessageExt } from "../../../src/protocol/MessageDecoder.js"
 import { messageQueueKey } from "../../../src/protocol/MessageQueue.js"
 import { EmbeddedCluster } from "../../../src/services/EmbeddedCluster.js"
@@ -68,7 +67,7 @@ const ids = (values: ReadonlyArray<Topic.Decoded<typeof Order.Type, unknown, unk
 
 describe("typed topics on the lite pull consumer", () => {
   it.prop(
-    "decodeAll: every message either decodes or not, each side in the batch's order",
+    "Topic.decodeAll: every message either decodes or not, each side in the batch's order",
     [fc.array(fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.constantFrom("{not json", "[]", "")), { maxLength: 20 })],
     ([items]) => {
       const messages = items.map((item, offset) =>
@@ -79,7 +78,7 @@ describe("typed topics on the lite pull consumer", () => {
           offset
         )
       )
-      const { decoded, undecodable } = decodeAll(Orders, messages)
+      const { decoded, undecodable } = Topic.decodeAll(Orders, messages)
       expect(decoded.map((d) => d.value)).toEqual(items.filter((i) => typeof i === "number").map(order))
       expect(undecodable.map((e) => bodyText(e.raw))).toEqual(items.filter((i) => typeof i === "string"))
       expect(
