@@ -3,6 +3,8 @@ import { Chunk, Effect, Either, FastCheck as fc, Schema, Stream, TestClock } fro
 import { LitePullConsumer } from "../../../src/layers/LitePullConsumerStream.js"
 import { decodeMessages, type MessageExt } from "../../../src/protocol/MessageDecoder.js"
 import { messageQueueKey } from "../../../src/protocol/MessageQueue.js"
+import { RequestCode } from "../../../src/protocol/RequestCode.js"
+import { ResponseCode } from "../../../src/protocol/ResponseCode.js"
 import { EmbeddedCluster } from "../../../src/services/EmbeddedCluster.js"
 import type { LitePullConsumerService } from "../../../src/services/LitePullConsumer.js"
 import { Producer } from "../../../src/services/Producer.js"
@@ -146,6 +148,30 @@ describe("typed topics on the lite pull consumer", () => {
       expect(yield* consumer.committed(queue)).toBe(0)
       // Nothing was sent back; the batch is handed out again (here with a policy that lets the rest through).
       expect(ids(yield* typedPollValues(consumer, 2, "dead-letter"))).toEqual(["o-1", "o-2"])
+      yield* close
+    }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
+
+  it.scoped("a send-back that fails fails the poll, nothing of its batch committed; the next poll sends it back", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      const { close, consumer, queue } = yield* typedSetup("typed_backfail", [1, "{not json", 2])
+      yield* cluster.failNext(
+        cluster.brokers[0]!.name,
+        RequestCode.CONSUMER_SEND_MSG_BACK,
+        1,
+        ResponseCode.SYSTEM_ERROR
+      )
+      const error = yield* Effect.flip(
+        LitePullConsumer.typedPoll(Orders, { onDecodeError: "dead-letter", timeout: "30 seconds" }).pipe(
+          Effect.provideService(LitePullConsumer, consumer)
+        )
+      )
+      expect(error).toMatchObject({ _tag: "BrokerResponseError", responseCode: ResponseCode.SYSTEM_ERROR })
+      yield* consumer.commitSync
+      expect(yield* consumer.committed(queue)).toBe(0)
+      expect(yield* messagesOn("%DLQ%typed_backfail")).toEqual([])
+      expect(ids(yield* typedPollValues(consumer, 2, "dead-letter"))).toEqual(["o-1", "o-2"])
+      expect((yield* messagesOn("%DLQ%typed_backfail")).map(bodyText)).toEqual(["{not json"])
       yield* close
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
 
