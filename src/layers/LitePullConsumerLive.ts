@@ -146,6 +146,7 @@ export const make = (
 
     return {
       group: settings.group,
+      messageModel: settings.messageModel,
       ...subscriptions,
       assignment: Effect.sync(() => context.table.queues().map(unwrap)),
       fetchMessageQueues: (topic) => {

@@ -58,7 +58,7 @@ export class LitePullConsumer extends LitePullConsumerTag {
   ): Stream.Stream<ReadonlyArray<MessageExt>, LitePullConsumerStartError, PushConsumerRequirements> => stream(options)
   /**
    * Polls (as `poll`) and decodes the batch with the topic's schemas; a message that does not decode is sent back for
-   * retry or to the DLQ as `onDecodeError` says (the rest handed out), or with `"fail"` fails the poll with its
+   * retry or to the DLQ as `onDecodeError` says (broadcasting: dropped; the rest handed out), or with `"fail"` fails the poll with its
    * `MessageDecodeError` (the queue seeks back to the batch: nothing of it is committed).
    */
   static readonly typedPoll = typedPoll

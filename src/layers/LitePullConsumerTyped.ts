@@ -103,6 +103,20 @@ const decodeBatch = <A, T, K, P>(
   const done = { queue, values: decoded, sentBack: undecodable, nextOffset }
   if (undecodable.length === 0) return Effect.succeed(done)
   if (policy === "fail") return Effect.fail(undecodable[0]!)
+  if (consumer.messageModel === "BROADCASTING") {
+    // No retry or dead-letter topic for broadcasting: dropped, as Java drops failed broadcast messages.
+    return Effect.as(
+      Effect.forEach(
+        undecodable,
+        (error) =>
+          Effect.logWarning("a broadcast message that does not decode is dropped").pipe(
+            Effect.annotateLogs({ msgId: error.raw.msgId, error: error.message })
+          ),
+        { discard: true }
+      ),
+      done
+    )
+  }
   const delayLevel = policy === "retry" ? RETRY_LEVEL : DEAD_LETTER_LEVEL
   return Effect.as(
     Effect.forEach(undecodable, (error) =>

@@ -185,6 +185,8 @@ export interface PolledBatch {
  */
 export interface LitePullConsumerService {
   readonly group: string
+  /** Clustering or broadcasting (Java: `messageModel`). */
+  readonly messageModel: MessageModel
   /** Subscribes to a topic (Java: `subscribe`): the group's rebalance gives this consumer its share of the queues. */
   readonly subscribe: (
     topic: string,

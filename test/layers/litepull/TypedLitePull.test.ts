@@ -15,6 +15,7 @@ import { pull, withCluster } from "../../support/EmbeddedClient.js"
 import { eventually } from "../../support/Eventually.js"
 import { brokerCommits, queuesOf, startLitePull } from "../../support/LitePullStack.js"
 import { received } from "../../support/ReceivedMessage.js"
+import { tempDir } from "../../support/TempDir.js"
 
 const Order = Schema.Struct({ id: Schema.String, total: Schema.BigDecimal })
 const Orders = Topic.make("Orders", Order, {
@@ -172,6 +173,25 @@ describe("typed topics on the lite pull consumer", () => {
       expect(yield* messagesOn("%DLQ%typed_backfail")).toEqual([])
       expect(ids(yield* typedPollValues(consumer, 2, "dead-letter"))).toEqual(["o-1", "o-2"])
       expect((yield* messagesOn("%DLQ%typed_backfail")).map(bodyText)).toEqual(["{not json"])
+      yield* close
+    }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
+
+  it.scoped("broadcasting: a malformed body is dropped, never sent back (there is no retry or dead-letter topic)", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      yield* sendInOrder([1, "{not json", 2])
+      const { close, consumer } = yield* startLitePull("b1", {
+        group: "typed_broadcast",
+        subscriptions: [{ topic: "Orders" }],
+        messageModel: "BROADCASTING",
+        consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET",
+        localOffsetStoreDir: yield* tempDir("typed-broadcast")
+      })
+      expect(ids(yield* typedPollValues(consumer, 2, "retry"))).toEqual(["o-1", "o-2"])
+      const sentBack = (yield* cluster.receivedRequests(cluster.brokers[0]!.name))
+        .filter((r) => r.code === RequestCode.CONSUMER_SEND_MSG_BACK)
+      expect(sentBack).toEqual([])
       yield* close
     }).pipe(Effect.provide(producerLayer()), Effect.provide(withCluster({ brokers: 1 }))))
 
