@@ -133,6 +133,13 @@ export {
 // The tag with `stream`, which its layer builds.
 export * as LitePullConsumerLive from "./layers/LitePullConsumerLive.js"
 export { LitePullConsumer, type LitePullConsumerStreamOptions } from "./layers/LitePullConsumerStream.js"
+export {
+  type TypedLitePullStreamOptions,
+  typedPollBatch,
+  type TypedPolledBatch,
+  type TypedPollError,
+  type TypedPollOptions
+} from "./layers/LitePullConsumerTyped.js"
 
 // The transport, for requests of one's own (admin, debugging): name servers, RPC hooks, the broker's requests.
 export * as RemotingClientLive from "./layers/RemotingClientLive.js"

@@ -4,6 +4,7 @@ import { ClientInstance, type DuplicateGroupError } from "../services/ClientInst
 import {
   type LitePullArgumentError,
   LitePullConsumer,
+  litePullConsumerDefaults,
   type LitePullConsumerOptions,
   type LitePullConsumerService,
   type SubscriptionConflictError
@@ -145,6 +146,7 @@ export const make = (
 
     return {
       group: settings.group,
+      messageModel: settings.messageModel,
       ...subscriptions,
       assignment: Effect.sync(() => context.table.queues().map(unwrap)),
       fetchMessageQueues: (topic) => {
@@ -167,6 +169,14 @@ export const make = (
       resume: (qs) => setPaused(context, qs.map(wrap), false),
       commitSync: seeks.commitSync,
       commit: (offsets, persist) => seeks.commit(offsets.map(([q, o]) => [wrap(q), o] as const), persist),
+      sendMessageBack: (queue, message, delayLevel) =>
+        api.sendMessageBack(
+          settings.group,
+          wrap(queue),
+          message,
+          delayLevel,
+          litePullConsumerDefaults.maxReconsumeTimes
+        ),
       rebalance,
       runningInfo
     }

@@ -1,11 +1,14 @@
-import { Effect, Stream } from "effect"
+import type { Stream } from "effect"
+import { Effect } from "effect"
 import type { MessageExt } from "../protocol/MessageDecoder.js"
 import {
   LitePullConsumer as LitePullConsumerTag,
   type LitePullConsumerOptions,
   type PolledBatch
 } from "../services/LitePullConsumer.js"
-import { type LitePullConsumerStartError, make } from "./LitePullConsumerLive.js"
+import { pollStream } from "./litepull/PollStream.js"
+import type { LitePullConsumerStartError } from "./LitePullConsumerLive.js"
+import { typedPoll, typedStream } from "./LitePullConsumerTyped.js"
 import type { PushConsumerRequirements } from "./PushConsumerLive.js"
 
 /**
@@ -30,27 +33,13 @@ export type LitePullConsumerStreamOptions = Omit<LitePullConsumerOptions, "autoC
 export const stream = (
   options: LitePullConsumerStreamOptions
 ): Stream.Stream<ReadonlyArray<MessageExt>, LitePullConsumerStartError, PushConsumerRequirements> =>
-  Stream.unwrapScoped(Effect.gen(function*() {
-    const consumer = yield* make({ ...options, autoCommit: false })
-    let previous: PolledBatch | undefined
+  pollStream(options, (consumer) => {
     const next: Effect.Effect<PolledBatch> = Effect.flatMap(
       Effect.orDie(consumer.pollBatch()),
       (batch) => batch === undefined ? next : Effect.succeed(batch)
     )
-    return Stream.repeatEffect(Effect.gen(function*() {
-      if (previous !== undefined) {
-        yield* Effect.catchAll(
-          consumer.commit([[previous.queue, previous.nextOffset]], false),
-          (e) =>
-            e._tag === "QueueNotAssignedError"
-              ? Effect.void
-              : Effect.logWarning("committing a batch failed").pipe(Effect.annotateLogs({ error: e.message }))
-        )
-      }
-      previous = yield* next
-      return previous.messages
-    }))
-  }))
+    return Effect.map(next, (batch) => ({ batch, out: batch.messages }))
+  })
 
 /**
  * The lite pull consumer service, as `src/index.ts` exports it: the tag of `src/services/LitePullConsumer.ts` (the
@@ -67,4 +56,12 @@ export class LitePullConsumer extends LitePullConsumerTag {
   static readonly stream = (
     options: LitePullConsumerStreamOptions
   ): Stream.Stream<ReadonlyArray<MessageExt>, LitePullConsumerStartError, PushConsumerRequirements> => stream(options)
+  /**
+   * Polls (as `poll`) and decodes the batch with the topic's schemas; a message that does not decode is sent back for
+   * retry or to the DLQ as `onDecodeError` says (broadcasting: dropped; the rest handed out), or with `"fail"` fails the poll with its
+   * `MessageDecodeError` (the queue seeks back to the batch: nothing of it is committed).
+   */
+  static readonly typedPoll = typedPoll
+  /** As `stream`, each batch decoded by the topic's schemas, a message that does not decode as `typedPoll` does. */
+  static readonly typedStream = typedStream
 }

@@ -7,6 +7,7 @@ import type { AllocateMessageQueueStrategy } from "./AllocateMessageQueue.js"
 import type { BrokerResponseError } from "./BrokerResponseError.js"
 import type { OffsetStoreError } from "./OffsetStore.js"
 import type { BrokerNotFoundError, Subscription } from "./PushConsumer.js"
+import type { RemotingError } from "./RemotingClient.js"
 import type { RouteError } from "./TopicRouteCache.js"
 
 /**
@@ -82,7 +83,9 @@ export const litePullConsumerDefaults = {
   brokerSuspendMaxTimeMillis: 20_000,
   consumerTimeoutMillisWhenSuspend: 30_000,
   /** Java: `PULL_TIME_DELAY_MILLS_WHEN_PAUSE`: a paused queue's pull loop looks again after 1 s. */
-  pauseDelay: Duration.seconds(1)
+  pauseDelay: Duration.seconds(1),
+  /** Java: `DefaultMQPullConsumer.maxReconsumeTimes`, 16: what `sendMessageBack` tells the broker. */
+  maxReconsumeTimes: 16
 } as const
 
 /**
@@ -182,6 +185,8 @@ export interface PolledBatch {
  */
 export interface LitePullConsumerService {
   readonly group: string
+  /** Clustering or broadcasting (Java: `messageModel`). */
+  readonly messageModel: MessageModel
   /** Subscribes to a topic (Java: `subscribe`): the group's rebalance gives this consumer its share of the queues. */
   readonly subscribe: (
     topic: string,
@@ -243,6 +248,16 @@ export interface LitePullConsumerService {
     offsets: ReadonlyArray<readonly [MessageQueue, number]>,
     persist?: boolean
   ) => Effect.Effect<void, QueueNotAssignedError | LitePullArgumentError | OffsetStoreError>
+  /**
+   * Sends a message of a queue back to the group's retry topic `%RETRY%group` (CONSUMER_SEND_MSG_BACK; delay level
+   * 0 lets the broker pick the delay) or, with delay level -1, straight to its dead-letter topic `%DLQ%group` (Java:
+   * `DefaultMQPullConsumer.sendMessageBack`). A lite pull consumer does not read its retry topic by itself.
+   */
+  readonly sendMessageBack: (
+    queue: MessageQueue,
+    message: MessageExt,
+    delayLevel: number
+  ) => Effect.Effect<void, LitePullCallError | RemotingError>
   /** Rebalances now (Java: `doRebalance`); nothing in assign mode. */
   readonly rebalance: Effect.Effect<void>
   /** What GET_CONSUMER_RUNNING_INFO answers. */

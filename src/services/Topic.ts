@@ -321,6 +321,30 @@ export const decode: {
     : Effect.suspend(() => decodeEither(topic, message[0]))) as typeof decode
 
 /**
+ * Decodes a batch of received messages with their topic's schemas, as `decodeEither` does each: those that decoded
+ * and those that did not, each in the batch's order.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeAll = <A, T, K, P>(
+  topic: Topic<A, T, K, P>,
+  messages: ReadonlyArray<MessageExt>
+): {
+  readonly decoded: ReadonlyArray<Decoded<A, T, K, P>>
+  readonly undecodable: ReadonlyArray<MessageDecodeError>
+} => {
+  const decoded: Array<Decoded<A, T, K, P>> = []
+  const undecodable: Array<MessageDecodeError> = []
+  for (const message of messages) {
+    const result = decodeEither(topic, message)
+    if (Either.isLeft(result)) undecodable.push(result.left)
+    else decoded.push(result.right)
+  }
+  return { decoded, undecodable }
+}
+
+/**
  * What a push consumer does with a message whose body (or tags, keys, properties) its topic's schemas do not decode:
  *
  * - `"retry"`: the message alone is sent back to the group's retry topic, as for a handler answering
@@ -402,13 +426,7 @@ export const subscribe = <A, T, K, P, E = never, R = never>(
   type: options.type,
   onDecodeError: options.onDecodeError,
   decodeBatch: (messages, context) => {
-    const decoded: Array<Decoded<A, T, K, P>> = []
-    const undecodable: Array<MessageDecodeError> = []
-    for (const message of messages) {
-      const result = decodeEither(topic, message)
-      if (Either.isLeft(result)) undecodable.push(result.left)
-      else decoded.push(result.right)
-    }
+    const { decoded, undecodable } = decodeAll(topic, messages)
     return {
       undecodable,
       handle: decoded.length === 0 ? Effect.succeed("CONSUME_SUCCESS") : options.handler(decoded, context)
