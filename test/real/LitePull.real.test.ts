@@ -5,12 +5,11 @@ import { expect } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import * as LitePullConsumerLive from "../../src/layers/LitePullConsumerLive.js"
 import type { MessageExt } from "../../src/protocol/MessageDecoder.js"
-import type { RemotingCommand } from "../../src/protocol/RemotingCommand.js"
 import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { LitePullConsumer, type LitePullConsumerOptions } from "../../src/services/LitePullConsumer.js"
 import type { RpcHook } from "../../src/services/RpcHooks.js"
 import { isEvent, runToEnd, start } from "./support/JavaPeer.js"
-import { client, describeReal, eventually, Real, unique } from "./support/RealSuite.js"
+import { client, describeReal, eventually, Real, requestRecorder, unique } from "./support/RealSuite.js"
 
 /** A lite pull consumer of ours on the real cluster, in a scope of its own (its client with `hooks`). */
 const litePull = (
@@ -27,28 +26,12 @@ const litePull = (
     return { consumer: Context.get(context, LitePullConsumer), close: Scope.close(scope, Exit.void) }
   })
 
-/** The pulls our client sends (PULL_MESSAGE or LITE_PULL_MESSAGE), as they go on the wire. */
-const pullRecorder = () => {
-  const pulls: Array<RemotingCommand> = []
-  const hook: RpcHook = {
-    name: "pulls",
-    beforeRequest: (_, request) =>
-      Effect.sync(() => {
-        if (request.code === RequestCode.PULL_MESSAGE || request.code === RequestCode.LITE_PULL_MESSAGE) {
-          pulls.push(request)
-        }
-        return request
-      })
-  }
-  return { pulls, hook }
-}
-
 describeReal("our lite pull consumer beside the Java client", {}, (it, line) => {
   it.test(
     "reads what Java produced: subscribed from the first offset, and one queue assigned and sought",
     () =>
       Effect.gen(function*() {
-        const recorder = pullRecorder()
+        const recorder = requestRecorder([RequestCode.PULL_MESSAGE, RequestCode.LITE_PULL_MESSAGE])
         const cluster = yield* Real
         const topic = unique("LiteFromJava")
         const events = yield* runToEnd(line.client, [
@@ -102,11 +85,12 @@ describeReal("our lite pull consumer beside the Java client", {}, (it, line) => 
         // Every pull went as Java of the broker's line sends it: LITE_PULL_MESSAGE (361) with `maxMsgBytes` to 5.x,
         // PULL_MESSAGE to 4.x (which does not know 361); both with the lite-pull flag (22 = suspend|subscription|lite).
         const lite = line.line === "5"
-        expect(recorder.pulls.length).toBeGreaterThan(0)
-        expect(new Set(recorder.pulls.map((r) => r.code))).toEqual(
+        const pulls = recorder.requests.map((r) => r.request)
+        expect(pulls.length).toBeGreaterThan(0)
+        expect(new Set(pulls.map((r) => r.code))).toEqual(
           new Set([lite ? RequestCode.LITE_PULL_MESSAGE : RequestCode.PULL_MESSAGE])
         )
-        expect(new Set(recorder.pulls.map((r) => `${r.extFields?.sysFlag} ${r.extFields?.maxMsgBytes}`))).toEqual(
+        expect(new Set(pulls.map((r) => `${r.extFields?.sysFlag} ${r.extFields?.maxMsgBytes}`))).toEqual(
           new Set([lite ? "22 2147483647" : "22 undefined"])
         )
       }),
