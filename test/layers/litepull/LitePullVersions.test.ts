@@ -1,7 +1,7 @@
 // The lite pull consumer's request code follows the broker's version: LITE_PULL_MESSAGE (361) on RocketMQ 5.x, as
 // Java 5.x sends it, PULL_MESSAGE on 4.x (whose brokers do not know 361); the version comes from heartbeat answers.
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, TestClock } from "effect"
 import * as ClientInstanceLive from "../../../src/layers/ClientInstanceLive.js"
 import * as TopicRouteCacheLive from "../../../src/layers/TopicRouteCacheLive.js"
 import { RequestCode } from "../../../src/protocol/RequestCode.js"
@@ -10,6 +10,7 @@ import { ClientInstance } from "../../../src/services/ClientInstance.js"
 import { EmbeddedCluster } from "../../../src/services/EmbeddedCluster.js"
 import { bodyText, produce, producerLayer } from "../../support/ConsumerStack.js"
 import { clientOn, withCluster } from "../../support/EmbeddedClient.js"
+import { eventually } from "../../support/Eventually.js"
 import { messagesOf, pollBatches, queuesOf, startLitePull } from "../../support/LitePullStack.js"
 
 /** The pulls (PULL_MESSAGE or LITE_PULL_MESSAGE) the broker received from `group`, in order. */
@@ -100,11 +101,14 @@ const instance = (config: Record<string, unknown> = {}) =>
     Layer.provideMerge(clientOn())
   )
 
-const heartbeatsAt = Effect.gen(function*() {
-  const cluster = yield* EmbeddedCluster
-  const all = yield* cluster.receivedRequests(cluster.brokers[0]!.name)
-  return all.filter((r) => r.code === RequestCode.HEART_BEAT).length
-})
+const heartbeatsOf = (broker: string) =>
+  Effect.flatMap(EmbeddedCluster, (cluster) =>
+    Effect.map(
+      cluster.receivedRequests(broker),
+      (all) => all.filter((r) => r.code === RequestCode.HEART_BEAT).length
+    ))
+
+const heartbeatsAt = Effect.flatMap(EmbeddedCluster, (cluster) => heartbeatsOf(cluster.brokers[0]!.name))
 
 describe("a broker's version", () => {
   it.scoped("is what it answered a heartbeat with, asked once: 5.0.0's of a 5.0 broker", () =>
@@ -148,6 +152,21 @@ describe("a broker's version", () => {
       yield* cluster.stopBroker(cluster.brokers[0]!.name)
       expect(yield* ci.brokerVersion(address)).toBeUndefined()
     }).pipe(Effect.provide(instance()), Effect.provide(v5)))
+
+  it.scoped("is forgotten when the broker leaves the routes: unknown once it is gone", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders")
+      const ci = yield* ClientInstance
+      yield* ci.registerProducer({ groupName: "p1", topics: Effect.succeed(["Orders"]) })
+      const [a, b] = cluster.brokers
+      expect(yield* ci.brokerVersion(b!.address)).toBe(Version.V5_0_0)
+      yield* cluster.stopBroker(b!.name)
+      // The route refresh at 30 s drops broker-b; the heartbeat round at 31 s forgets it.
+      yield* TestClock.adjust("31 seconds")
+      yield* eventually(Effect.map(heartbeatsOf(a!.name), (n) => n >= 3), { what: "the round at 31 s" })
+      expect(yield* ci.brokerVersion(b!.address)).toBeUndefined()
+    }).pipe(Effect.provide(instance()), Effect.provide(withCluster({ brokers: 2, version: "5.0" }))))
 
   it("5.x from 5.0.0 (413) on, as MQVersion's ordinals go", () => {
     expect([undefined, Version.V4_9_8, 412, Version.V5_0_0, 513].map(isRocketMQ5)).toEqual([
