@@ -1,4 +1,5 @@
 import { Effect, Layer, type Scope } from "effect"
+import { Version } from "../protocol/Version.js"
 import { type ClientConfig, type ClientConfigError, clientId, makeClientConfig } from "../services/ClientConfig.js"
 import {
   ClientInstance,
@@ -192,6 +193,9 @@ export const make = (
         ),
       refreshRoutes: Effect.ignore(routeRefresh.refreshAll),
       sendHeartbeat: heartbeat.sendToAllBrokers,
+      brokerVersion: config.brokerVersion === "auto"
+        ? heartbeat.brokerVersion
+        : () => Effect.succeed(config.brokerVersion === "5" ? Version.V5_0_0 : Version.V4_9_8),
       rebalanceNow: rebalance.wakeup
     }
   })

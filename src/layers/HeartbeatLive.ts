@@ -22,7 +22,7 @@ export const FIRST_DELAY = Duration.seconds(1)
 /**
  * The heartbeat with its scheduled task: first after 1 s, then every `heartbeatBrokerInterval` (30 s), each round
  * first forgetting the brokers no route names any more and closing their connections (Java: `cleanOfflineBroker`),
- * then heartbeats.
+ * then heartbeats. Each broker's answer gives its version, kept by address until the broker goes offline.
  *
  * @since 0.1.0
  * @category layers
@@ -73,30 +73,52 @@ export const layer = (
         return { clientID: clientId, producerDataSet, consumerDataSet }
       })
 
+      /** Each broker's version, from its answers to heartbeats, by address (Java: `brokerVersionTable`). */
+      const versions = new Map<string, number>()
+
+      const heartbeatTo = (address: string, body: Uint8Array) =>
+        client.invoke(address, request(RequestCode.HEART_BEAT, {}, { body }), timeout).pipe(
+          Effect.flatMap((answer) =>
+            answer.code === ResponseCode.SUCCESS
+              ? Effect.sync(() => void versions.set(address, answer.version))
+              : Effect.logWarning("heartbeat refused").pipe(
+                Effect.annotateLogs({ address, code: answer.code, remark: answer.remark ?? "" })
+              )
+          ),
+          Effect.catchAll((error) =>
+            Effect.logWarning("heartbeat failed").pipe(Effect.annotateLogs({ address, error: error.message }))
+          )
+        )
+
       const sendToAllBrokers = lock.withPermits(1)(Effect.gen(function*() {
         const data = yield* heartbeatData
         const body = encodeBody(HeartbeatData, data)
         const addresses = yield* brokers(data.consumerDataSet.length > 0)
-        yield* Effect.forEach(addresses, (address) =>
-          client.invoke(address, request(RequestCode.HEART_BEAT, {}, { body }), timeout).pipe(
-            Effect.flatMap((answer) =>
-              answer.code === ResponseCode.SUCCESS
-                ? Effect.void
-                : Effect.logWarning("heartbeat refused").pipe(
-                  Effect.annotateLogs({ address, code: answer.code, remark: answer.remark ?? "" })
-                )
-            ),
-            Effect.catchAll((error) =>
-              Effect.logWarning("heartbeat failed").pipe(Effect.annotateLogs({ address, error: error.message }))
-            )
-          ), { concurrency: "unbounded", discard: true })
+        yield* Effect.forEach(addresses, (address) => heartbeatTo(address, body), {
+          concurrency: "unbounded",
+          discard: true
+        })
       })).pipe(Effect.annotateLogs({ clientId }))
+
+      /** A broker not heartbeated yet gets one heartbeat first (unless a round got there while this waited). */
+      const heartbeatFirst = (address: string) =>
+        lock.withPermits(1)(Effect.suspend(() =>
+          versions.has(address)
+            ? Effect.void
+            : Effect.flatMap(heartbeatData, (data) => heartbeatTo(address, encodeBody(HeartbeatData, data)))
+        )).pipe(Effect.map(() => versions.get(address)), Effect.annotateLogs({ clientId }))
+
+      const brokerVersion = (address: string): Effect.Effect<number | undefined> =>
+        Effect.suspend(() => versions.has(address) ? Effect.succeed(versions.get(address)) : heartbeatFirst(address))
 
       const cleanOfflineBrokers = Effect.flatMap(
         routes.removeOfflineBrokers,
         (addresses) =>
           Effect.forEach(addresses, (address) =>
-            client.closeConnection(address), { discard: true })
+            Effect.zipRight(
+              Effect.sync(() => versions.delete(address)),
+              client.closeConnection(address)
+            ), { discard: true })
       )
 
       yield* scheduled(
@@ -105,6 +127,6 @@ export const layer = (
         config.heartbeatBrokerInterval,
         Effect.zipRight(cleanOfflineBrokers, sendToAllBrokers)
       )
-      return { sendToAllBrokers, unregister }
+      return { sendToAllBrokers, brokerVersion, unregister }
     })
   )

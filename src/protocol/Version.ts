@@ -12,7 +12,9 @@ export const Version = {
   /** RocketMQ 4.9.4: name servers answer standard JSON to this version and later. */
   V4_9_4: 401,
   /** RocketMQ 4.9.8: what this client announces by default (Java: `MQVersion.CURRENT_VERSION`). */
-  V4_9_8: 409
+  V4_9_8: 409,
+  /** RocketMQ 5.0.0: brokers of this version and later know LITE_PULL_MESSAGE (361). */
+  V5_0_0: 413
 } as const
 
 /**
@@ -22,3 +24,11 @@ export const Version = {
  * @category protocol
  */
 export const CURRENT_VERSION: number = Version.V4_9_8
+
+/**
+ * Whether a version a broker announced (its answers' `version`) is RocketMQ 5.0.0 or later.
+ *
+ * @since 0.1.0
+ * @category protocol
+ */
+export const isRocketMQ5 = (version: number | undefined): boolean => version !== undefined && version >= Version.V5_0_0

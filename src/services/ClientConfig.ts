@@ -99,6 +99,8 @@ export interface ClientConfig {
   readonly shutdownTimeout: Duration.Duration
   /** Java: `vipChannelEnabled` (`com.rocketmq.sendMessageWithVIPChannel`), false. */
   readonly vipChannelEnabled: boolean
+  /** The brokers' RocketMQ line: `auto` (from their heartbeat answers), or `4` or `5` forced. */
+  readonly brokerVersion: "auto" | "4" | "5"
   readonly credentials: AclCredentials | undefined
   readonly tls: TlsOptions | undefined
 }
@@ -166,6 +168,7 @@ export const makeClientConfig = (
       connectTimeout: Duration.millis(given.connectTimeoutMillis ?? d.connectTimeoutMillis),
       shutdownTimeout: Duration.millis(given.shutdownTimeoutMillis ?? d.shutdownTimeoutMillis),
       vipChannelEnabled: given.vipChannelEnabled ?? d.vipChannelEnabled,
+      brokerVersion: given.brokerVersion ?? d.brokerVersion,
       credentials: given.accessKey === undefined || given.secretKey === undefined
         ? undefined
         : {

@@ -143,6 +143,14 @@ export const clientEnvironmentVariables: ReadonlyArray<ClientEnvironmentVariable
     d.vipChannelEnabled,
     "Java's VIP channel (the broker's port - 2); accepted, not used by this client yet"
   ),
+  v(
+    "ROCKETMQ_BROKER_VERSION",
+    "brokerVersion",
+    "text",
+    "(none)",
+    d.brokerVersion,
+    "The brokers' RocketMQ line: `auto` takes each broker's from its heartbeat answers, `4` or `5` forces it (5: lite pulls use LITE_PULL_MESSAGE)"
+  ),
   v("ROCKETMQ_ACCESS_KEY", "accessKey", "text", "`accessKey` (`SessionCredentials`)", "none", "ACL 1.0 access key"),
   v(
     "ROCKETMQ_SECRET_KEY",

@@ -77,6 +77,12 @@ export interface ClientInstanceService {
   readonly refreshRoutes: Effect.Effect<void>
   /** Sends heartbeats to every broker now (Java: `sendHeartbeatToAllBrokerWithLock`), as on a subscription change. */
   readonly sendHeartbeat: Effect.Effect<void>
+  /**
+   * The version (Java's `MQVersion.Version` ordinal) of the broker at `address` (Java: `findBrokerVersion`): what it
+   * answered its last heartbeat with, a broker not heartbeated yet being sent one first; `undefined` when it did not
+   * answer. The `brokerVersion` setting `4` or `5` forces 4.9.8's or 5.0.0's.
+   */
+  readonly brokerVersion: (address: string) => Effect.Effect<number | undefined>
   /** Wakes the rebalance service now (Java: `rebalanceImmediately`), as NOTIFY_CONSUMER_IDS_CHANGED does. */
   readonly rebalanceNow: Effect.Effect<void>
 }

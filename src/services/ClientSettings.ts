@@ -99,6 +99,12 @@ export interface ClientSettings {
   readonly shutdownTimeoutMillis?: number | undefined
   /** Java: `vipChannelEnabled` (`com.rocketmq.sendMessageWithVIPChannel`), false; accepted, not used yet. */
   readonly vipChannelEnabled?: boolean | undefined
+  /**
+   * Not in Java: the brokers' RocketMQ line. `auto` (the default) takes each broker's version from its answers to
+   * heartbeats (Java: `MQClientInstance.brokerVersionTable`); `4` or `5` forces it for every broker. On 5.x brokers
+   * the lite pull consumer pulls with LITE_PULL_MESSAGE (361), on 4.x with PULL_MESSAGE.
+   */
+  readonly brokerVersion?: "auto" | "4" | "5" | undefined
   /** ACL 1.0 access key (Java: `SessionCredentials`); goes with `secretKey`. */
   readonly accessKey?: string | undefined
   /** ACL 1.0 secret key; kept `Redacted`. */
@@ -127,6 +133,7 @@ export const clientDefaults = {
   connectTimeoutMillis: 3_000,
   shutdownTimeoutMillis: 10_000,
   vipChannelEnabled: false,
+  brokerVersion: "auto",
   tlsVerifyServer: false
 } as const
 
@@ -191,6 +198,7 @@ const clientFields = {
   connectTimeoutMillis: Schema.optional(millis("connectTimeoutMillis")),
   shutdownTimeoutMillis: Schema.optional(millis("shutdownTimeoutMillis")),
   vipChannelEnabled: Schema.optional(Schema.Boolean),
+  brokerVersion: Schema.optional(Schema.Literal("auto", "4", "5")),
   accessKey: Schema.optional(Schema.NonEmptyTrimmedString),
   secretKey: Schema.optional(secret(Schema.NonEmptyString)),
   securityToken: Schema.optional(secret(Schema.String)),

@@ -13,6 +13,12 @@ export interface HeartbeatService {
    * time; a broker that fails or refuses is logged, the others still get theirs.
    */
   readonly sendToAllBrokers: Effect.Effect<void>
+  /**
+   * The version (Java's `MQVersion.Version` ordinal) the broker at `address` answered its last heartbeat with (Java:
+   * `MQClientInstance.brokerVersionTable`, `findBrokerVersion`). A broker not heartbeated yet is sent a heartbeat
+   * first; `undefined` when it did not answer one.
+   */
+  readonly brokerVersion: (address: string) => Effect.Effect<number | undefined>
   /** UNREGISTER_CLIENT of one group to every broker; a broker that fails is logged. */
   readonly unregister: (
     group: { readonly producerGroup: string } | { readonly consumerGroup: string }

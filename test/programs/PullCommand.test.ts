@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
 import * as EmbeddedClusterLive from "../../src/layers/EmbeddedClusterLive.js"
+import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { EmbeddedCluster } from "../../src/services/EmbeddedCluster.js"
 import { Producer } from "../../src/services/Producer.js"
 import { cliInProcess } from "../support/CliInProcess.js"
@@ -80,4 +81,22 @@ describe("effect-rocketmq pull", () => {
       const beyond = yield* cli("pull", "--namesrv", ns, "--topic", "Orders", "--queue", "0", "--offset", "9")
       expect(Exit.isFailure(beyond.exit) && Cause.pretty(beyond.exit.cause)).toContain("Seek offset illegal")
     }).pipe(Effect.provide(producerLayer()), Effect.provide(EmbeddedClusterLive.layer()), Effect.scoped))
+
+  it.live("on a RocketMQ 5.0 broker it pulls with LITE_PULL_MESSAGE (361), as Java 5.x's lite pull consumer does", () =>
+    Effect.gen(function*() {
+      const cluster = yield* EmbeddedCluster
+      yield* cluster.createTopic("Orders", { readQueueNums: 1, writeQueueNums: 1 })
+      yield* sendToQueue0(3)
+      const run = yield* cli("pull", "--namesrv", cluster.nameServerAddress, "--topic", "Orders", "--count", "3")
+      expect(run.lines.map((l) => l.body)).toEqual(["m-0", "m-1", "m-2"])
+      const pulls = (yield* cluster.receivedRequests(cluster.brokers[0]!.name)).filter((r) =>
+        r.code === RequestCode.PULL_MESSAGE || r.code === RequestCode.LITE_PULL_MESSAGE
+      )
+      expect(pulls.length).toBeGreaterThan(0)
+      expect(pulls.every((r) => r.code === RequestCode.LITE_PULL_MESSAGE)).toBe(true)
+    }).pipe(
+      Effect.provide(producerLayer()),
+      Effect.provide(EmbeddedClusterLive.layer({ brokers: 1, version: "5.0" })),
+      Effect.scoped
+    ))
 })

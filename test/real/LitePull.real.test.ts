@@ -1,19 +1,26 @@
 // Our lite pull consumer on a real broker beside the Java client: it reads what Java produced (subscribe and assign),
-// and a Java DefaultLitePullConsumer and ours in one group split the queues.
+// pulling with LITE_PULL_MESSAGE (361) on 5.x brokers and PULL_MESSAGE on 4.x, and a Java DefaultLitePullConsumer and
+// ours in one group split the queues.
 import { expect } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import * as LitePullConsumerLive from "../../src/layers/LitePullConsumerLive.js"
 import type { MessageExt } from "../../src/protocol/MessageDecoder.js"
+import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { LitePullConsumer, type LitePullConsumerOptions } from "../../src/services/LitePullConsumer.js"
+import type { RpcHook } from "../../src/services/RpcHooks.js"
 import { isEvent, runToEnd, start } from "./support/JavaPeer.js"
-import { client, describeReal, eventually, Real, unique } from "./support/RealSuite.js"
+import { client, describeReal, eventually, Real, requestRecorder, unique } from "./support/RealSuite.js"
 
-/** A lite pull consumer of ours on the real cluster, in a scope of its own. */
-const litePull = (options: LitePullConsumerOptions, instanceName = unique("lite")) =>
+/** A lite pull consumer of ours on the real cluster, in a scope of its own (its client with `hooks`). */
+const litePull = (
+  options: LitePullConsumerOptions,
+  instanceName = unique("lite"),
+  hooks: ReadonlyArray<RpcHook> = []
+) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     const context = yield* Layer.buildWithScope(
-      LitePullConsumerLive.layer(options).pipe(Layer.provideMerge(client({ instanceName }))),
+      LitePullConsumerLive.layer(options).pipe(Layer.provideMerge(client({ instanceName, hooks }))),
       scope
     )
     return { consumer: Context.get(context, LitePullConsumer), close: Scope.close(scope, Exit.void) }
@@ -24,6 +31,7 @@ describeReal("our lite pull consumer beside the Java client", {}, (it, line) => 
     "reads what Java produced: subscribed from the first offset, and one queue assigned and sought",
     () =>
       Effect.gen(function*() {
+        const recorder = requestRecorder([RequestCode.PULL_MESSAGE, RequestCode.LITE_PULL_MESSAGE])
         const cluster = yield* Real
         const topic = unique("LiteFromJava")
         const events = yield* runToEnd(line.client, [
@@ -33,11 +41,15 @@ describeReal("our lite pull consumer beside the Java client", {}, (it, line) => 
         const sent = events.filter(isEvent("sent"))
         expect(sent.length).toBe(24)
 
-        const subscribed = yield* litePull({
-          group: unique("lite_sub"),
-          subscriptions: [{ topic }],
-          consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET"
-        })
+        const subscribed = yield* litePull(
+          {
+            group: unique("lite_sub"),
+            subscriptions: [{ topic }],
+            consumeFromWhere: "CONSUME_FROM_FIRST_OFFSET"
+          },
+          unique("lite"),
+          [recorder.hook]
+        )
         const got: Array<MessageExt> = []
         while (got.length < 24) got.push(...(yield* subscribed.consumer.poll("10 seconds")))
         expect(got.map((m) => m.msgId).sort()).toEqual(sent.map((s) => s.msgId).sort())
@@ -56,7 +68,9 @@ describeReal("our lite pull consumer beside the Java client", {}, (it, line) => 
         const first = sent[0]!
         const queue = { topic, brokerName: first.brokerName, queueId: first.queueId }
         const ofQueue = sent.filter((s) => s.queueId === first.queueId && s.brokerName === first.brokerName)
-        const assigned = yield* litePull({ group: unique("lite_assign"), autoCommit: false })
+        const assigned = yield* litePull({ group: unique("lite_assign"), autoCommit: false }, unique("lite"), [
+          recorder.hook
+        ])
         expect((yield* assigned.consumer.fetchMessageQueues(topic)).length).toBeGreaterThan(0)
         yield* assigned.consumer.assign([queue])
         yield* assigned.consumer.seekToBegin(queue)
@@ -67,6 +81,18 @@ describeReal("our lite pull consumer beside the Java client", {}, (it, line) => 
           [...ofQueue].sort((a, b) => a.queueOffset - b.queueOffset).map((s) => s.msgId)
         )
         yield* assigned.close
+
+        // Every pull went as Java of the broker's line sends it: LITE_PULL_MESSAGE (361) with `maxMsgBytes` to 5.x,
+        // PULL_MESSAGE to 4.x (which does not know 361); both with the lite-pull flag (22 = suspend|subscription|lite).
+        const lite = line.line === "5"
+        const pulls = recorder.requests.map((r) => r.request)
+        expect(pulls.length).toBeGreaterThan(0)
+        expect(new Set(pulls.map((r) => r.code))).toEqual(
+          new Set([lite ? RequestCode.LITE_PULL_MESSAGE : RequestCode.PULL_MESSAGE])
+        )
+        expect(new Set(pulls.map((r) => `${r.extFields?.sysFlag} ${r.extFields?.maxMsgBytes}`))).toEqual(
+          new Set([lite ? "22 2147483647" : "22 undefined"])
+        )
       }),
     180_000
   )

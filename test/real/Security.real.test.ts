@@ -3,24 +3,16 @@ import { expect } from "@effect/vitest"
 import { Effect, Either, Redacted } from "effect"
 import { RequestCode } from "../../src/protocol/RequestCode.js"
 import { Producer } from "../../src/services/Producer.js"
-import type { RpcHook } from "../../src/services/RpcHooks.js"
-import { aclAccount, bodyText, collect, describeReal, producer, text, unique } from "./support/RealSuite.js"
-
-/** Counts the sends that go on the wire. */
-const sendCounter = () => {
-  const sent: Array<string> = []
-  const hook: RpcHook = {
-    name: "count-sends",
-    beforeRequest: (address, request) =>
-      Effect.sync(() => {
-        if (request.code === RequestCode.SEND_MESSAGE_V2 || request.code === RequestCode.SEND_MESSAGE) {
-          sent.push(address)
-        }
-        return request
-      })
-  }
-  return { sent, hook }
-}
+import {
+  aclAccount,
+  bodyText,
+  collect,
+  describeReal,
+  producer,
+  requestRecorder,
+  text,
+  unique
+} from "./support/RealSuite.js"
 
 describeReal("a real broker with ACL", { acl: aclAccount }, (it) => {
   it.test("signed with the right key, messages go and come back", () =>
@@ -34,7 +26,8 @@ describeReal("a real broker with ACL", { acl: aclAccount }, (it) => {
       expect(bodyText(got!)).toBe("signed")
     }).pipe(Effect.provide(producer({}, { acl: aclAccount }))))
 
-  const counter = sendCounter()
+  // The sends that go on the wire.
+  const counter = requestRecorder([RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_MESSAGE])
   it.test("signed with a wrong key, a send is refused at once and not retried", () =>
     Effect.gen(function*() {
       const p = yield* Producer
@@ -42,7 +35,7 @@ describeReal("a real broker with ACL", { acl: aclAccount }, (it) => {
       const refused = yield* Effect.either(p.send({ topic: unique("AclRefused"), body: text("forged") }))
       expect(Either.isLeft(refused)).toBe(true)
       if (Either.isLeft(refused)) expect(refused.left._tag).toBe("BrokerResponseError")
-      expect(counter.sent).toHaveLength(1)
+      expect(counter.requests).toHaveLength(1)
       expect(Date.now() - started).toBeLessThan(3_000)
     }).pipe(Effect.provide(producer({}, {
       acl: { accessKey: aclAccount.accessKey, secretKey: Redacted.make("wrong-secret") },

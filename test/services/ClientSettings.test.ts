@@ -93,6 +93,7 @@ describe("client settings from the environment", () => {
         ROCKETMQ_CONNECT_TIMEOUT_MS: "1006",
         ROCKETMQ_SHUTDOWN_TIMEOUT_MS: "1007",
         ROCKETMQ_VIP_CHANNEL_ENABLED: "true",
+        ROCKETMQ_BROKER_VERSION: "5",
         ROCKETMQ_ACCESS_KEY: "ak-1",
         ROCKETMQ_SECRET_KEY: "very-secret",
         ROCKETMQ_SECURITY_TOKEN: "token-secret",
@@ -121,6 +122,7 @@ describe("client settings from the environment", () => {
         config.shutdownTimeout
       ].map(Duration.toMillis)).toEqual([1001, 1002, 1003, 1004, 1005, 1006, 1007])
       expect(config.vipChannelEnabled).toBe(true)
+      expect(config.brokerVersion).toBe("5")
       expect(config.credentials?.accessKey).toBe("ak-1")
       expect(Redacted.value(config.credentials!.secretKey)).toBe("very-secret")
       expect(Redacted.value(config.credentials!.securityToken!)).toBe("token-secret")
@@ -132,7 +134,7 @@ describe("client settings from the environment", () => {
       const shown = JSON.stringify(config) + String(config.credentials!.secretKey) + String(config.tls!.key)
       for (const secret of ["very-secret", "token-secret", "PRIVATE KEY"]) expect(shown).not.toContain(secret)
       // Every variable of the table was given above.
-      expect(clientEnvironmentVariables.length).toBe(25)
+      expect(clientEnvironmentVariables.length).toBe(26)
     }))
 
   it.effect("defaults are Java's, from clientDefaults; TLS is off; NAMESRV_ADDR is read when ours is not set", () =>
@@ -141,6 +143,7 @@ describe("client settings from the environment", () => {
       expect(config.nameServerAddresses).toEqual(["127.0.0.1:9876"])
       expect(Duration.toMillis(config.apiTimeout)).toBe(clientDefaults.apiTimeoutMillis)
       expect(Duration.toMillis(config.shutdownTimeout)).toBe(clientDefaults.shutdownTimeoutMillis)
+      expect(config.brokerVersion).toBe("auto")
       expect(config.tls).toBeUndefined()
       expect(config.credentials).toBeUndefined()
     }))
@@ -150,6 +153,7 @@ describe("client settings from the environment", () => {
     [{ ROCKETMQ_API_TIMEOUT_MS: "0" }, "ROCKETMQ_API_TIMEOUT_MS", "more than 0 ms"],
     [{ ROCKETMQ_HEARTBEAT_INTERVAL_MS: "1.5" }, "ROCKETMQ_HEARTBEAT_INTERVAL_MS", "whole number"],
     [{ ROCKETMQ_VIP_CHANNEL_ENABLED: "maybe" }, "ROCKETMQ_VIP_CHANNEL_ENABLED", "not true or false"],
+    [{ ROCKETMQ_BROKER_VERSION: "5.5" }, "ROCKETMQ_BROKER_VERSION", "\"5.5\""],
     [{ ROCKETMQ_NAMESRV_ADDR: "localhost" }, "ROCKETMQ_NAMESRV_ADDR", "is not host:port"],
     [{ ROCKETMQ_CLIENT_IP: "my-host" }, "ROCKETMQ_CLIENT_IP", "is not an IP address"],
     [{ ROCKETMQ_INSTANCE_NAME: "a@b" }, "ROCKETMQ_INSTANCE_NAME", "may not contain @"],

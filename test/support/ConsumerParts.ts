@@ -337,6 +337,7 @@ export const makeConsumerParts = (
       registerConsumer: () => Effect.void,
       refreshRoutes: Effect.void,
       sendHeartbeat: Effect.sync(() => void heartbeats++),
+      brokerVersion: () => Effect.succeed(undefined),
       rebalanceNow: Effect.void
     }
     const broker = new FakeBroker()

@@ -15,12 +15,19 @@ import {
 import { RequestHandlers } from "../../src/services/RequestHandlers.js"
 import { clientStack } from "./ConsumerStack.js"
 
-/** Starts a lite pull consumer in a scope of its own; `close` shuts it down (as closing its layer's scope does). */
-export const startLitePull = (instanceName: string, options: LitePullConsumerOptions) =>
+/**
+ * Starts a lite pull consumer in a scope of its own (its client instance with the client settings `config`); `close`
+ * shuts it down (as closing its layer's scope does).
+ */
+export const startLitePull = (
+  instanceName: string,
+  options: LitePullConsumerOptions,
+  config: Record<string, unknown> = {}
+) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     const context = yield* Layer.buildWithScope(
-      LitePullConsumerLive.layer(options).pipe(Layer.provideMerge(clientStack(instanceName))),
+      LitePullConsumerLive.layer(options).pipe(Layer.provideMerge(clientStack(instanceName, config))),
       scope
     )
     return {

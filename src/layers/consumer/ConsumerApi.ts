@@ -81,30 +81,39 @@ export const makeConsumerApi = (deps: BrokerCallsDeps) => {
   const calls = makeBrokerCalls(deps)
   const { brokerError, call, callOk, findBrokerAddress, headerOrDie, masterOf } = calls
 
-  /** PULL_MESSAGE to the broker the last pull suggested (Java: `PullAPIWrapper.pullKernelImpl`). */
+  /**
+   * PULL_MESSAGE to the broker the last pull suggested (Java: `PullAPIWrapper.pullKernelImpl`). With `litePull`
+   * answering true for the broker's address, LITE_PULL_MESSAGE (361) with `maxMsgBytes` instead, as Java 5.x's lite
+   * pull consumer sends it (`MQClientAPIImpl.pullMessage`).
+   */
   const pull = (
     queue: MessageQueue,
     brokerId: number,
-    header: Omit<PullMessageRequestHeader, "topic" | "queueId" | "bname">,
-    callTimeout: Duration.Duration
+    header: Omit<PullMessageRequestHeader, "topic" | "queueId" | "bname" | "maxMsgBytes">,
+    callTimeout: Duration.Duration,
+    litePull?: (brokerAddress: string) => Effect.Effect<boolean>
   ): Effect.Effect<PullResult, ConsumerCallError> =>
     Effect.gen(function*() {
       const broker = yield* findBrokerAddress(queue, brokerId, false)
       // Java: a slave does not take commit offsets.
       const sysFlag = broker.slave ? header.sysFlag & ~0x1 : header.sysFlag
+      const lite = litePull !== undefined && (yield* litePull(broker.address))
+      const code = lite ? RequestCode.LITE_PULL_MESSAGE : RequestCode.PULL_MESSAGE
       const extFields = yield* headerOrDie(PullMessageRequestHeader, {
         ...header,
         sysFlag,
         topic: queue.topic,
         queueId: queue.queueId,
-        bname: queue.brokerName
+        bname: queue.brokerName,
+        // Java 5.x's lite pull: `Integer.MAX_VALUE`, no limit.
+        maxMsgBytes: lite ? 2_147_483_647 : undefined
       })
-      const answer = yield* call("pull", broker.address, request(RequestCode.PULL_MESSAGE, extFields), callTimeout)
+      const answer = yield* call("pull", broker.address, request(code, extFields), callTimeout)
       const status = pullStatusOf(answer.code)
-      if (status === undefined) return yield* brokerError(broker.address, RequestCode.PULL_MESSAGE, answer)
+      if (status === undefined) return yield* brokerError(broker.address, code, answer)
       const fields = yield* Effect.mapError(
         decodeHeader(PullMessageResponseHeader, answer.extFields),
-        () => brokerError(broker.address, RequestCode.PULL_MESSAGE, answer)
+        () => brokerError(broker.address, code, answer)
       )
       const messages = status === "FOUND" && answer.body !== undefined ? yield* decodeMessages(answer.body) : []
       return {

@@ -1,4 +1,5 @@
 import { Duration, Either } from "effect"
+import { Version } from "../../protocol/Version.js"
 import type { AclAccount } from "./AclValidator.js"
 import type { TransactionCheckOptions } from "./Transactions.js"
 
@@ -38,6 +39,18 @@ export interface BrokerOptions {
    */
   readonly version?: "4.9" | "5.0" | undefined
 }
+
+/**
+ * The version the broker announces (Java: `MQVersion.CURRENT_VERSION`, the `version` of its answers to heartbeats,
+ * which clients keep, and of its runtime info): 4.9.8's, or 5.0.0's in 5.0 mode, as the brokers captured did.
+ *
+ * @since 0.1.0
+ * @category embedded
+ */
+export const brokerVersionOf = (
+  options: Pick<BrokerOptions, "version">
+): { readonly version: number; readonly desc: string } =>
+  options.version === "5.0" ? { version: Version.V5_0_0, desc: "V5_0_0" } : { version: Version.V4_9_8, desc: "V4_9_8" }
 
 /**
  * The broker's default delay levels (Java: `MessageStoreConfig.messageDelayLevel`).

@@ -4,7 +4,7 @@ import { HeartbeatData } from "../../protocol/bodies/HeartbeatData.js"
 import { UnregisterClientRequestHeader } from "../../protocol/headers/ClientHeaders.js"
 import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
-import { RETRY_GROUP_TOPIC_PREFIX } from "./BrokerConfig.js"
+import { brokerVersionOf, RETRY_GROUP_TOPIC_PREFIX } from "./BrokerConfig.js"
 import { type BrokerState, fail, withHeader } from "./BrokerState.js"
 import type { TopicConfig } from "./MessageStore.js"
 import type { ServerConnection } from "./RemotingServer.js"
@@ -18,6 +18,8 @@ import type { ServerConnection } from "./RemotingServer.js"
  */
 export const makeClientManageProcessor = (state: BrokerState, groupTopic: (topicName: string) => TopicConfig) => {
   const { clients } = state
+  // Clients keep the version a broker answers heartbeats with (Java: `MQClientInstance.brokerVersionTable`).
+  const { version } = brokerVersionOf(state.options)
 
   const heartbeat = (request: RemotingCommand, connection: ServerConnection) =>
     Either.match(decodeBody(HeartbeatData, request.body), {
@@ -33,7 +35,7 @@ export const makeClientManageProcessor = (state: BrokerState, groupTopic: (topic
           for (const producer of data.producerDataSet) {
             clients.registerProducer(producer.groupName, client, connection, now)
           }
-          return response(request, ResponseCode.SUCCESS)
+          return response(request, ResponseCode.SUCCESS, { version })
         })
     })
 

@@ -6,8 +6,8 @@ import { CreateTopicRequestHeader } from "../../protocol/headers/ClientHeaders.j
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
-import { CURRENT_VERSION } from "../../protocol/Version.js"
 import { isSystemTopic } from "../../services/Message.js"
+import { brokerVersionOf } from "./BrokerConfig.js"
 import { type BrokerState, fail, withHeader } from "./BrokerState.js"
 
 /** Java: `TopicValidator.TOPIC_MAX_LENGTH`. */
@@ -79,9 +79,10 @@ export const makeTopicAdminProcessor = (state: BrokerState) => {
 
   /** The runtime statistics the embedded store keeps, under the names Java's broker gives them. */
   const getBrokerRuntimeInfo = (request: RemotingCommand) => {
+    const announced = brokerVersionOf(state.options)
     const table = {
-      brokerVersion: String(CURRENT_VERSION),
-      brokerVersionDesc: "V4_9_8",
+      brokerVersion: String(announced.version),
+      brokerVersionDesc: announced.desc,
       bootTimestamp: String(state.bootTimestamp),
       commitLogMinOffset: "0",
       commitLogMaxOffset: String(store.commitLogMaxOffset),

@@ -1,6 +1,7 @@
 import { Clock, Duration, Effect, Either } from "effect"
 import { PullSysFlag } from "../../protocol/headers/ConsumeHeaders.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
+import { isRocketMQ5 } from "../../protocol/Version.js"
 import { litePullConsumerDefaults } from "../../services/LitePullConsumer.js"
 import type { ProcessQueue } from "../../services/ProcessQueue.js"
 import {
@@ -14,8 +15,21 @@ import { computePullFromWhere } from "../consumer/Rebalance.js"
 import type { AssignedQueue } from "./AssignedQueue.js"
 import { type LitePullContext, subscriptionOf } from "./LitePullContext.js"
 
-/** Java: `PullSysFlag.buildSysFlag(false, true, true, false, true)`: long polling, subscription, lite pull. */
+/**
+ * Java: `PullSysFlag.buildSysFlag(false, true, true, false, true)`: long polling, subscription, lite pull. Java 4.9.8
+ * sends it with PULL_MESSAGE, Java 5.x with LITE_PULL_MESSAGE, which only 5.x brokers know.
+ */
 const LITE_PULL_SYS_FLAG = PullSysFlag.SUSPEND | PullSysFlag.SUBSCRIPTION | PullSysFlag.LITE_PULL
+
+/**
+ * Whether a lite pull to the broker at `address` goes as LITE_PULL_MESSAGE (361), as Java 5.x sends it: when the
+ * broker is RocketMQ 5.x (its heartbeat answers say so, or the `brokerVersion` setting), else as PULL_MESSAGE.
+ *
+ * @since 0.1.0
+ * @category lite pull consumer
+ */
+export const usesLitePullMessage = (context: LitePullContext) => (address: string): Effect.Effect<boolean> =>
+  Effect.map(context.instance.brokerVersion(address), isRocketMQ5)
 
 /**
  * Whether the lite pull consumer should not pull a queue now (Java: the checks at the top of `PullTaskImpl.run`):
@@ -59,6 +73,7 @@ export const litePullLoop = (
   const { queue } = assigned
   let nextOffset = startOffset ?? -1
   let pullFromBrokerId = 0
+  const litePullMessage = usesLitePullMessage(context)
 
   const pause = (delay: Duration.Duration) => Effect.sleep(delay)
 
@@ -85,17 +100,23 @@ export const litePullLoop = (
     if (subscription === undefined) return yield* pause(settings.pullDelayWhenException)
     pq.pulledAt(yield* Clock.currentTimeMillis)
     const started = yield* Clock.currentTimeMillis
-    const result = yield* Effect.either(api.pull(queue, pullFromBrokerId, {
-      consumerGroup: settings.group,
-      queueOffset: nextOffset,
-      maxMsgNums: settings.pullBatchSize,
-      sysFlag: LITE_PULL_SYS_FLAG,
-      commitOffset: 0,
-      suspendTimeoutMillis: settings.brokerSuspendMaxMillis,
-      subscription: subscription.subString,
-      subVersion: subscription.expressionType === "TAG" ? 0 : subscription.subVersion,
-      expressionType: subscription.expressionType
-    }, settings.consumerTimeoutWhenSuspend))
+    const result = yield* Effect.either(api.pull(
+      queue,
+      pullFromBrokerId,
+      {
+        consumerGroup: settings.group,
+        queueOffset: nextOffset,
+        maxMsgNums: settings.pullBatchSize,
+        sysFlag: LITE_PULL_SYS_FLAG,
+        commitOffset: 0,
+        suspendTimeoutMillis: settings.brokerSuspendMaxMillis,
+        subscription: subscription.subString,
+        subVersion: subscription.expressionType === "TAG" ? 0 : subscription.subVersion,
+        expressionType: subscription.expressionType
+      },
+      settings.consumerTimeoutWhenSuspend,
+      litePullMessage
+    ))
     if (pq.dropped) return
     if (Either.isLeft(result)) {
       yield* Effect.logWarning("pull failed; trying again later").pipe(

@@ -1,7 +1,8 @@
 import { commandHeader, field } from "./CommandHeader.js"
 
 /**
- * Header of PULL_MESSAGE (11) (Java: `PullMessageRequestHeader`; `bname` is the broker name, new in 4.9.8).
+ * Header of PULL_MESSAGE (11) and of 5.x's LITE_PULL_MESSAGE (361) (Java: `PullMessageRequestHeader`; `bname` is the
+ * broker name, new in 4.9.8; `maxMsgBytes`, 5.x, the most bytes of messages an answer may hold).
  *
  * @since 0.1.0
  * @category headers
@@ -18,7 +19,8 @@ export const PullMessageRequestHeader = commandHeader("PullMessageRequestHeader"
   subscription: field.optional(field.string()),
   subVersion: field.long(),
   expressionType: field.optional(field.string()),
-  bname: field.optional(field.string())
+  bname: field.optional(field.string()),
+  maxMsgBytes: field.optional(field.int())
 })
 
 /**

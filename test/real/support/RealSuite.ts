@@ -25,6 +25,7 @@ import * as RemotingClientLive from "../../../src/layers/RemotingClientLive.js"
 import { RequestHandlersLive } from "../../../src/layers/RequestHandlersLive.js"
 import * as TopicRouteCacheLive from "../../../src/layers/TopicRouteCacheLive.js"
 import type { MessageExt } from "../../../src/protocol/MessageDecoder.js"
+import type { RemotingCommand } from "../../../src/protocol/RemotingCommand.js"
 import { type AclCredentials, aclRpcHook } from "../../../src/services/AclCredentials.js"
 import { NameServerAddresses } from "../../../src/services/NameServerAddresses.js"
 import { Producer } from "../../../src/services/Producer.js"
@@ -195,6 +196,20 @@ export const sendAll = (topic: string, n: number, prefix = "m") =>
 
 /** A message body from text. */
 export const text = (s: string) => Buffer.from(s)
+
+/** Records the requests of the given codes that our client puts on the wire (an RPC hook for `client`'s `hooks`). */
+export const requestRecorder = (codes: ReadonlyArray<number>) => {
+  const requests: Array<{ readonly address: string; readonly request: RemotingCommand }> = []
+  const hook: RpcHook = {
+    name: "record-requests",
+    beforeRequest: (address, request) =>
+      Effect.sync(() => {
+        if (codes.includes(request.code)) requests.push({ address, request })
+        return request
+      })
+  }
+  return { requests, hook }
+}
 
 /** A message's body as text. */
 export const bodyText = (m: { readonly body: Uint8Array }) => Buffer.from(m.body).toString("utf8")
