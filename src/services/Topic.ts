@@ -1,10 +1,13 @@
-import { Data, Effect, Either, type ParseResult, Schema } from "effect"
+import { Effect, Either, type ParseResult, Schema } from "effect"
 import { RESERVED_PROPERTY_NAMES } from "../protocol/MessageConst.js"
 import { type MessageExt, messageKeys, messageTags } from "../protocol/MessageDecoder.js"
 import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from "../protocol/MessageProperties.js"
 import { BodyCodec } from "./BodyCodec.js"
 import type { Message } from "./Message.js"
 import type { ConsumeContext, ConsumeResult } from "./PushConsumer.js"
+import { MessageDecodeError, MessageEncodeError, type MessagePart } from "./TopicErrors.js"
+
+export { MessageDecodeError, MessageEncodeError, type MessagePart } from "./TopicErrors.js"
 
 export {
   /**
@@ -127,47 +130,6 @@ export interface MessageFields<T = string, K = string, P = UserProperties> {
   readonly flag?: number | undefined
   /** Java: `setDelayTimeLevel`; 0 or absent is no delay. */
   readonly delayTimeLevel?: number | undefined
-}
-
-/**
- * The part of a message that did not encode or decode.
- *
- * @since 0.1.0
- * @category errors
- */
-export type MessagePart = "body" | "tags" | "keys" | "properties"
-
-/**
- * A value that its topic's schemas cannot encode: nothing is sent.
- *
- * @since 0.1.0
- * @category errors
- */
-export class MessageEncodeError extends Data.TaggedError("MessageEncodeError")<{
-  readonly topic: string
-  readonly part: MessagePart
-  readonly reason: string
-}> {
-  override get message(): string {
-    return `cannot encode the ${this.part} of a message to ${this.topic}: ${this.reason}`
-  }
-}
-
-/**
- * A received message that its topic's schemas do not decode, with the message as it came (`raw`).
- *
- * @since 0.1.0
- * @category errors
- */
-export class MessageDecodeError extends Data.TaggedError("MessageDecodeError")<{
-  readonly topic: string
-  readonly part: MessagePart
-  readonly reason: string
-  readonly raw: MessageExt
-}> {
-  override get message(): string {
-    return `cannot decode the ${this.part} of message ${this.raw.msgId} of ${this.topic}: ${this.reason}`
-  }
 }
 
 /**
