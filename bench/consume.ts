@@ -30,16 +30,22 @@ const fill = (nameServerAddress: string, topic: string, size: number, count: num
   )
 
 export const run = async (seconds = 1) => {
-  const count = Math.round((100_000 * Math.min(1, seconds)) / 32) * 32
+  // BENCH_COUNT sets the backlog (100,000 by default; a larger one weighs the fixed costs of a start less).
+  const count = Math.round((Number(process.env.BENCH_COUNT ?? 100_000) * Math.min(1, seconds)) / 32) * 32
   const rows: Array<ReadonlyArray<string>> = []
   const broker = await startBrokerWorker("process")
-  for (const size of [128, 4096]) {
+  // BENCH_SIZES=128 and BENCH_MODES=concurrent,orderly narrow a run (the bare pull always runs: the ratios need it).
+  const sizes = (process.env.BENCH_SIZES ?? "128,4096").split(",").map(Number)
+  const modes = (["bare pull", "concurrent", "orderly", "lite pull"] as const).filter((mode) =>
+    mode === "bare pull" || (process.env.BENCH_MODES ?? mode).split(",").includes(mode)
+  )
+  for (const size of sizes) {
     const topic = `Bench${size}`
     await broker.createTopic(topic, QUEUES)
     await Effect.runPromise(fill(broker.nameServerAddress, topic, size, count))
     console.error(`filled ${topic}`)
     let bare = 0
-    for (const mode of ["bare pull", "concurrent", "orderly", "lite pull"] as const) {
+    for (const mode of modes) {
       const group = `bench_${mode.replace(" ", "_")}_${topic}`
       const figures = await inClientProcess<ConsumeFigures>("consume-client", {
         nameServerAddress: broker.nameServerAddress,

@@ -4,7 +4,7 @@ import { type HostAddress, ipToBytesShared, ipToString } from "./HostAddress.js"
 import { ByteReader, writeInt64 } from "./internal/ByteReader.js"
 import { MessageConst } from "./MessageConst.js"
 import { offsetMessageIdOfBytes } from "./MessageId.js"
-import { type MessageProperties, propertiesToString, stringToProperties } from "./MessageProperties.js"
+import { emptyProperties, type MessageProperties, propertiesToString, stringToProperties } from "./MessageProperties.js"
 import { compressionType, MessageSysFlag } from "./MessageSysFlag.js"
 import { ProtocolError } from "./ProtocolError.js"
 import { toProtocolError } from "./RemotingCommand.js"
@@ -72,22 +72,57 @@ export const messageKeys = (message: { readonly properties: MessageProperties })
   message.properties[MessageConst.KEYS]?.split(" ").filter((k) => k.length > 0) ?? []
 
 /**
- * Reads a host: IPv4 text is remembered in `hosts` (one map per pull response, whose records share a few hosts: the
- * store host, the producers'), so each is turned into text once.
+ * What the records of one pull response share, read once: IPv4 hosts by address and port (the store host, the
+ * producers'), so each is turned into text and an object once, and the last topic read with where its bytes were.
  */
-const readHost = (reader: ByteReader, v6: boolean, what: string, hosts: Map<number, string>): HostAddress => {
-  if (v6) return { host: ipToString(reader.bytes(16, what)), port: reader.int32(`${what} port`) }
-  const ip = reader.bytes(4, what)
-  const value = ip.readUInt32BE(0)
-  let host = hosts.get(value)
-  if (host === undefined) {
-    host = ipToString(ip)
-    hosts.set(value, host)
-  }
-  return { host, port: reader.int32(`${what} port`) }
+class SharedFields {
+  readonly hosts = new Map<number, HostAddress>()
+  topic = ""
+  topicAt = -1
+  topicLength = -1
 }
 
-const decodeOne = (reader: ByteReader, decompress: boolean, hosts: Map<number, string>): MessageExt => {
+const readHost = (reader: ByteReader, v6: boolean, what: string, shared: SharedFields): HostAddress => {
+  if (v6) return { host: ipToString(reader.bytes(16, what)), port: reader.int32(`${what} port`) }
+  const at = reader.position
+  const ip = reader.int32(what) >>> 0
+  const port = reader.int32(`${what} port`)
+  // Ports are 16-bit: the key stays a safe integer whatever the stored int says.
+  const key = ip * 65536 + (port & 0xffff)
+  let host = shared.hosts.get(key)
+  if (host === undefined || host.port !== port) {
+    host = { host: ipToString(reader.buffer.subarray(at, at + 4)), port }
+    shared.hosts.set(key, host)
+  }
+  return host
+}
+
+/** The topic of a record: the previous record's string when its bytes are the same (one topic per pull, mostly). */
+const readTopic = (reader: ByteReader, length: number, shared: SharedFields): string => {
+  reader.need(length, "TOPIC")
+  const at = reader.position
+  if (length === shared.topicLength) {
+    const buffer = reader.buffer
+    const previous = shared.topicAt
+    let same = true
+    for (let i = 0; i < length; i++) {
+      if (buffer[at + i] !== buffer[previous + i]) {
+        same = false
+        break
+      }
+    }
+    if (same) {
+      reader.position = at + length
+      return shared.topic
+    }
+  }
+  shared.topic = reader.utf8(length, "TOPIC")
+  shared.topicAt = at
+  shared.topicLength = length
+  return shared.topic
+}
+
+const decodeOne = (reader: ByteReader, decompress: boolean, shared: SharedFields): MessageExt => {
   const start = reader.position
   const storeSize = reader.int32("TOTALSIZE")
   if (storeSize <= 0 || storeSize > reader.end - start) {
@@ -109,10 +144,10 @@ const decodeOne = (reader: ByteReader, decompress: boolean, hosts: Map<number, s
   const commitLogOffset = record.int64("PHYSICALOFFSET")
   const sysFlag = record.int32("SYSFLAG")
   const bornTimestamp = record.int64("BORNTIMESTAMP")
-  const bornHost = readHost(record, (sysFlag & MessageSysFlag.BORNHOST_V6) !== 0, "BORNHOST", hosts)
+  const bornHost = readHost(record, (sysFlag & MessageSysFlag.BORNHOST_V6) !== 0, "BORNHOST", shared)
   const storeTimestamp = record.int64("STORETIMESTAMP")
   const storeHostAt = record.position
-  const storeHost = readHost(record, (sysFlag & MessageSysFlag.STOREHOST_V6) !== 0, "STOREHOST", hosts)
+  const storeHost = readHost(record, (sysFlag & MessageSysFlag.STOREHOST_V6) !== 0, "STOREHOST", shared)
   const storeHostLength = record.position - storeHostAt
   const reconsumeTimes = record.int32("RECONSUMETIMES")
   const preparedTransactionOffset = record.int64("PREPAREDTRANSACTIONOFFSET")
@@ -128,12 +163,12 @@ const decodeOne = (reader: ByteReader, decompress: boolean, hosts: Map<number, s
   }
   const topicLength = magicCode === MessageMagic.V2 ? record.int16("TOPIC length") : record.int8("TOPIC length")
   if (topicLength < 0) record.fail(`negative topic length ${topicLength}`)
-  const topic = record.utf8(topicLength, "TOPIC")
+  const topic = readTopic(record, topicLength, shared)
   const propertiesLength = record.int16("PROPERTIES length")
   if (propertiesLength < 0) record.fail(`negative properties length ${propertiesLength}`)
   const properties = propertiesLength > 0
     ? stringToProperties(record.utf8(propertiesLength, "PROPERTIES"))
-    : Object.create(null) as Record<string, string>
+    : emptyProperties()
   if (record.position !== recordEnd) {
     record.fail(`message record declares ${storeSize} bytes but its fields end after ${record.position - start}`)
   }
@@ -180,8 +215,8 @@ export const decodeMessages = (
       const reader = new ByteReader(buffer)
       const out: Array<MessageExt> = []
       const decompress = options?.decompress ?? true
-      const hosts = new Map<number, string>()
-      while (reader.remaining > 0) out.push(decodeOne(reader, decompress, hosts))
+      const shared = new SharedFields()
+      while (reader.remaining > 0) out.push(decodeOne(reader, decompress, shared))
       return out
     },
     catch: toProtocolError

@@ -47,18 +47,22 @@ export class ByteReader {
     return v
   }
 
+  // The bytes are read by hand after `need`: Buffer's readInt32BE checks its argument and bounds again (bench/codec).
   int32(what: string): number {
     this.need(4, what)
-    const v = this.buffer.readInt32BE(this.position)
-    this.position += 4
-    return v
+    const b = this.buffer
+    const p = this.position
+    this.position = p + 4
+    return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
   }
 
   /** A Java `long` as a JS number; values beyond 2^53 are refused rather than rounded. */
   int64(what: string): number {
     this.need(8, what)
-    const hi = this.buffer.readInt32BE(this.position)
-    const lo = this.buffer.readUInt32BE(this.position + 4)
+    const b = this.buffer
+    const p = this.position
+    const hi = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
+    const lo = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0
     const v = hi * TWO_32 + lo
     if (!Number.isSafeInteger(v)) this.fail(`${what} does not fit in a safe integer`)
     this.position += 8
