@@ -1,4 +1,4 @@
-import { Clock, type Context, Duration, Effect, Layer, Random, Schedule, type Scope } from "effect"
+import { Clock, type Context, Duration, Effect, FiberRef, Layer, Random, Schedule, type Scope } from "effect"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
 import { ipToBytes } from "../protocol/HostAddress.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
@@ -134,6 +134,7 @@ export const make = <E, R>(
       stats: new ConsumeStats(started),
       tracing: yield* tracerInstalled,
       clock: yield* Effect.clock,
+      metricLabels: yield* FiberRef.get(FiberRef.currentMetricLabels),
       trace: options.enableMsgTrace === true ? yield* consumeTracer(options, settings, instance) : undefined
     }
     const locks = makeQueueLocks(context)

@@ -1,7 +1,7 @@
 // The parts of a push consumer, built on fakes, for the tests of each part (pull loop, rebalance, consume services,
 // queue locks, offset store): the settings through the real `resolveSettings`, a scripted broker standing in for the
 // consumer's broker calls, a stub client instance and route cache, the real executor and process queue table.
-import { Context, Effect, Layer, Option, type Scope } from "effect"
+import { Context, Effect, FiberRef, Layer, Option, type Scope } from "effect"
 import * as ConsumeExecutor from "../../src/layers/consumer/ConsumeExecutor.js"
 import type { ConsumerApi, ConsumerCallError, PullResult } from "../../src/layers/consumer/ConsumerApi.js"
 import {
@@ -372,7 +372,8 @@ export const makeConsumerParts = (
         processQueues: new ProcessQueueTable(),
         stats: new ConsumeStats(0),
         tracing: false,
-        clock: yield* Effect.clock
+        clock: yield* Effect.clock,
+        metricLabels: yield* FiberRef.get(FiberRef.currentMetricLabels)
       },
       broker,
       routes,

@@ -1,5 +1,5 @@
 import type { Fiber } from "effect"
-import { Cause, Clock, Duration, Effect, Either, Exit, FiberRef, FiberSet, Schedule, type Scope } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Schedule, type Scope } from "effect"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
@@ -32,38 +32,48 @@ const consumedLater = consumed("RECONSUME_LATER")
 export const runHandler = (
   context: ConsumerContext,
   held: HeldQueue,
-  messages: ReadonlyArray<MessageExt>
+  messages: ReadonlyArray<MessageExt>,
+  startedAt?: number
 ): Effect.Effect<ConsumeOutcome> => {
-  // Written without `Effect.gen`, the clock read without an effect: this runs once per batch (one message by default).
+  // Written without `Effect.gen`, the clock read without an effect, the handler's end met in one step: this runs once
+  // per batch (one message by default).
   const run = Effect.suspend(() => {
-    const started = context.clock.unsafeCurrentTimeMillis()
+    const started = startedAt ?? context.clock.unsafeCurrentTimeMillis()
     const stamp = String(started)
     for (const message of messages) setOwnProperty(message, MessageConst.CONSUME_START_TIME, stamp)
     const traced = traceBefore(context.trace, messages, started)
-    const handled = Effect.flatMap(Effect.exit(context.handler(messages, { queue: held.queue })), (exit) => {
-      if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return Effect.interrupt
-      const outcome: ConsumeOutcome = Exit.isSuccess(exit) ? exit.value : "RECONSUME_LATER"
+    /** Counts the batch (stats, the process queue's last consume, the consumed counters) as the handler answered. */
+    const count = (outcome: ConsumeOutcome): number => {
       const ended = context.clock.unsafeCurrentTimeMillis()
       const ok = typeof outcome === "string"
         ? (outcome === "CONSUME_SUCCESS" ? messages.length : 0)
         : (outcome.result === "CONSUME_SUCCESS" ? messages.length - outcome.setApart.length : 0)
       context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
       held.processQueue.consumedAt(ended)
-      const counted = Effect.withFiberRuntime<ConsumeOutcome>((fiber) => {
-        const labels = fiber.getFiberRef(FiberRef.currentMetricLabels)
-        if (ok > 0) consumedOk.unsafeUpdate(ok, labels)
-        if (ok < messages.length) consumedLater.unsafeUpdate(messages.length - ok, labels)
-        return Effect.succeed(outcome)
-      })
-      const done = Exit.isSuccess(exit) ? counted : Effect.zipRight(
-        Effect.logWarning("the handler failed; the messages will be consumed again", exit.cause).pipe(
-          Effect.annotateLogs(queueLogAnnotations(context.settings.group, held.queue))
-        ),
-        counted
+      if (ok > 0) consumedOk.unsafeUpdate(ok, context.metricLabels)
+      if (ok < messages.length) consumedLater.unsafeUpdate(messages.length - ok, context.metricLabels)
+      return ended
+    }
+    const after = (outcome: ConsumeOutcome, exit: Exit.Exit<ConsumeOutcome, unknown>, ended: number) =>
+      traced === undefined ? Effect.succeed(outcome) : Effect.as(
+        appendAfter(traced, messages.length, Exit.map(exit, (o): ConsumeResult => typeof o === "string" ? o : o.result), ended),
+        outcome
       )
-      if (traced === undefined) return done
-      const result = Exit.map(exit, (o): ConsumeResult => typeof o === "string" ? o : o.result)
-      return Effect.zipRight(appendAfter(traced, messages.length, result, ended), done)
+    const handled = Effect.matchCauseEffect(context.handler(messages, { queue: held.queue }), {
+      onFailure: (cause): Effect.Effect<ConsumeOutcome> => {
+        if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
+        const ended = count("RECONSUME_LATER")
+        return Effect.zipRight(
+          Effect.logWarning("the handler failed; the messages will be consumed again", cause).pipe(
+            Effect.annotateLogs(queueLogAnnotations(context.settings.group, held.queue))
+          ),
+          after("RECONSUME_LATER", Exit.failCause(cause), ended)
+        )
+      },
+      onSuccess: (outcome) => {
+        const ended = count(outcome)
+        return traced === undefined ? Effect.succeed(outcome) : after(outcome, Exit.succeed(outcome), ended)
+      }
     })
     return traced === undefined ? handled : Effect.zipRight(appendBefore(traced), handled)
   })
@@ -96,6 +106,29 @@ export const runHandler = (
     : run
 }
 
+/** The batch a worker runs, if any (`batch` 0: none): its id, queue, messages and start. */
+class InFlight {
+  batch = 0
+  held: HeldQueue | undefined = undefined
+  messages: ReadonlyArray<MessageExt> | undefined = undefined
+  started = 0
+  constructor(readonly fiber: Fiber.RuntimeFiber<unknown, unknown>) {}
+  start(batch: number, held: HeldQueue, messages: ReadonlyArray<MessageExt>, started: number): void {
+    this.batch = batch
+    this.held = held
+    this.messages = messages
+    this.started = started
+  }
+  /** Ends the batch; false when it had ended already (the sweep took it). */
+  end(batch: number): boolean {
+    if (this.batch !== batch) return false
+    this.batch = 0
+    this.held = undefined
+    this.messages = undefined
+    return true
+  }
+}
+
 /**
  * Concurrent consumption (Java: `ConsumeMessageConcurrentlyService`): pulled messages are cut into batches of
  * `consumeMessageBatchMaxSize` and run with the consumer's concurrency. A batch that asks to be consumed later (or
@@ -112,13 +145,11 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
     const { api, executor, offsetStore, settings } = context
     const later = yield* FiberSet.make<void, never>()
     const clustering = settings.messageModel === "CLUSTERING"
-    /** Batches whose handler runs, by id: what the consume-timeout sweep looks at (Java: `cleanExpireMsg`). */
-    const inFlight = new Map<number, {
-      readonly held: HeldQueue
-      readonly messages: ReadonlyArray<MessageExt>
-      readonly started: number
-      readonly fiber: Fiber.RuntimeFiber<unknown, unknown>
-    }>()
+    /**
+     * The batch each worker runs, by worker: what the consume-timeout sweep looks at (Java: `cleanExpireMsg`). One
+     * slot per worker fiber, reused batch after batch (a map entry per batch cost a step of the consume path).
+     */
+    const inFlight = new Map<Fiber.RuntimeFiber<unknown, unknown>, InFlight>()
     let nextId = 0
 
     /**
@@ -132,13 +163,14 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
       delayLevel: number
     ): Effect.Effect<void> =>
       result === "CONSUME_SUCCESS"
-        ? Effect.uninterruptible(settleConsumed(held, messages))
+        ? settleConsumed(held, messages)
         : settleFailed(held, messages, delayLevel)
 
     /**
      * The usual settling: every message consumed, so all leave the process queue and the offset moves up. The
-     * messages leave as the batch's continuation runs; the offset's update is the step after (were the two parted by
-     * an interruption, the offset would lag behind until the queue's next update: duplicates, never a loss).
+     * messages leave as the batch's continuation runs; the offset's update (one synchronous step) is the step after
+     * (were the two parted by an interruption, the offset would lag behind until the queue's next update: duplicates,
+     * never a loss).
      */
     const settleConsumed = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): Effect.Effect<void> => {
       const pq = held.processQueue
@@ -227,12 +259,19 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
     const consumeBatch = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): Effect.Effect<void> =>
       Effect.withFiberRuntime<void>((fiber) => {
         if (held.processQueue.dropped) return Effect.void
-        const id = nextId++
-        inFlight.set(id, { held, messages, started: context.clock.unsafeCurrentTimeMillis(), fiber })
+        let slot = inFlight.get(fiber)
+        if (slot === undefined) {
+          slot = new InFlight(fiber)
+          inFlight.set(fiber, slot)
+        }
+        const id = ++nextId
+        const started = context.clock.unsafeCurrentTimeMillis()
+        slot.start(id, held, messages, started)
+        const taken = slot
         return Effect.flatMap(
-          runHandler(context, held, messages),
+          runHandler(context, held, messages, started),
           // Not in flight any more: the sweep took the batch past its timeout and settled it already.
-          (outcome) => inFlight.delete(id) ? settleOutcome(held, messages, outcome) : Effect.void
+          (outcome) => taken.end(id) ? settleOutcome(held, messages, outcome) : Effect.void
         )
       })
 
@@ -243,9 +282,15 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
     const sweepEvery = Duration.millis(Math.min(60_000, Math.max(10, timeoutMillis / 2)))
     const sweep = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      for (const [id, batch] of [...inFlight]) {
-        if (now - batch.started < timeoutMillis) continue
-        inFlight.delete(id)
+      for (const slot of [...inFlight.values()]) {
+        if (slot.batch === 0) {
+          // A worker that ended (the concurrency lowered, or interrupted) leaves its slot.
+          if (slot.fiber.unsafePoll() !== null) inFlight.delete(slot.fiber)
+          continue
+        }
+        if (now - slot.started < timeoutMillis) continue
+        const batch = { fiber: slot.fiber, held: slot.held!, messages: slot.messages! }
+        slot.end(slot.batch)
         // The interruption reaches the batch's fiber at once (not from a forked fiber later), so that it stops this
         // batch and never the next task the same worker takes.
         yield* Effect.withFiberRuntime<void>((sweeper) =>

@@ -140,7 +140,7 @@ export const make = (initial: number): Effect.Effect<ConsumeExecutor, never, Sco
             if (tasks.size > 0) wakeOne()
             self.busy = true
             running++
-            return Effect.map(Effect.exit(task), done)
+            return Effect.matchCause(task, { onFailure: done, onSuccess: done })
           }),
         step: () => {}
       }).pipe(Effect.ensuring(Effect.sync(() => {

@@ -1,4 +1,4 @@
-import { type Clock, Duration, type Effect } from "effect"
+import { type Clock, Duration, type Effect, type MetricLabel } from "effect"
 import type { ConsumeFromWhere, MessageModel, SubscriptionData } from "../../protocol/bodies/HeartbeatData.js"
 import { MessageConst, RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
@@ -212,6 +212,8 @@ export interface ConsumerContext {
   readonly tracing: boolean
   /** The consumer's clock, read without an effect on the consume path (once per batch). */
   readonly clock: Clock.Clock
+  /** The metric labels of the consumer's fibers (its workers' too), read once: the consumed counters' labels. */
+  readonly metricLabels: ReadonlyArray<MetricLabel.MetricLabel>
   /** The consumer's message trace, when on (Java: `enableMsgTrace`). */
   readonly trace?: ConsumeTracer | undefined
 }
