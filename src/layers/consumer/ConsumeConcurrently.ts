@@ -56,7 +56,12 @@ export const runHandler = (
     }
     const after = (outcome: ConsumeOutcome, exit: Exit.Exit<ConsumeOutcome, unknown>, ended: number) =>
       traced === undefined ? Effect.succeed(outcome) : Effect.as(
-        appendAfter(traced, messages.length, Exit.map(exit, (o): ConsumeResult => typeof o === "string" ? o : o.result), ended),
+        appendAfter(
+          traced,
+          messages.length,
+          Exit.map(exit, (o): ConsumeResult => typeof o === "string" ? o : o.result),
+          ended
+        ),
         outcome
       )
     const handled = Effect.matchCauseEffect(context.handler(messages, { queue: held.queue }), {

@@ -100,8 +100,15 @@ export const make = (
       messages: ReadonlyArray<MessageExt>,
       outcome: ConsumeOutcome
     ): Effect.Effect<Step> =>
+      typeof outcome === "string" ? settle(held, messages, outcome) : settleApart(held, messages, outcome)
+
+    /** Settles a typed subscription's outcome: the messages set apart first, then the others by the result. */
+    const settleApart = (
+      held: HeldQueue,
+      messages: ReadonlyArray<MessageExt>,
+      outcome: Exclude<ConsumeOutcome, ConsumeResult>
+    ): Effect.Effect<Step> =>
       Effect.gen(function*() {
-        if (typeof outcome === "string") return yield* settle(held, messages, outcome)
         if (held.processQueue.dropped) return "stop" as const
         for (const { delayLevel, message } of outcome.setApart) {
           if (!clustering) continue // Java: broadcasting has no send-back; the message is dropped.

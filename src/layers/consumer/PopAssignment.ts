@@ -4,6 +4,7 @@ import type { TopicRouteData } from "../../protocol/bodies/TopicRouteData.js"
 import { type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
 import { ProcessQueue } from "../../services/ProcessQueue.js"
 import type { PullMessageServiceService } from "../../services/PullMessageService.js"
+import { makeConsumeLock } from "./ConsumeLock.js"
 import type { ConsumerContext } from "./ConsumerContext.js"
 import { makePopConsume, popLoop } from "./PopLoop.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
@@ -118,7 +119,7 @@ export const makePopAssignment = (context: ConsumerContext, pulls: PullMessageSe
         key: messageQueueKey(queue),
         queue,
         processQueue: new ProcessQueue(),
-        consumeLock: yield* Effect.makeSemaphore(1)
+        consumeLock: makeConsumeLock()
       }
       h.processQueue.pulledAt(yield* Clock.currentTimeMillis)
       held.set(h.key, h)

@@ -1,6 +1,6 @@
-import type { Effect } from "effect"
 import { type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
 import type { ProcessQueue } from "../../services/ProcessQueue.js"
+import type { ConsumeLock } from "./ConsumeLock.js"
 
 /**
  * A queue held by this consumer (Java: a `processQueueTable` entry): its cache of pulled messages with their
@@ -15,7 +15,7 @@ export interface HeldQueue {
   readonly key: string
   readonly queue: MessageQueue
   readonly processQueue: ProcessQueue
-  readonly consumeLock: Effect.Semaphore
+  readonly consumeLock: ConsumeLock
 }
 
 /**

@@ -5,6 +5,7 @@ import { compareMessageQueues, type MessageQueue, messageQueueKey } from "../../
 import { staticTopicEndpoints } from "../../protocol/StaticTopic.js"
 import { ProcessQueue } from "../../services/ProcessQueue.js"
 import type { PullMessageServiceService } from "../../services/PullMessageService.js"
+import { makeConsumeLock } from "./ConsumeLock.js"
 import { type ConsumerContext, type ConsumerSettings, PULL_MAX_IDLE_MILLIS } from "./ConsumerContext.js"
 import { type PopAssignment, queuesIn } from "./PopAssignment.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
@@ -224,7 +225,7 @@ const queueTaking = (
         key: messageQueueKey(queue),
         queue,
         processQueue: new ProcessQueue(),
-        consumeLock: yield* Effect.makeSemaphore(1)
+        consumeLock: makeConsumeLock()
       }
       if (orderlyLocks && !(yield* locks.lockHeld(held))) {
         yield* Effect.logInfo("queue locked by another consumer; not taken this time")
