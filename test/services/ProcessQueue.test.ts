@@ -88,6 +88,67 @@ describe("the process queue", () => {
     expect(pq.count).toBe(0)
   })
 
+  it.prop(
+    "against a model: any mix of pulls, acks, takes, put-backs and commits keeps the cache in offset order",
+    [fc.array(
+      fc.oneof(
+        fc.record({ op: fc.constant("pull" as const), from: fc.nat(600), n: fc.integer({ min: 1, max: 120 }) }),
+        fc.record({ op: fc.constant("ack" as const), pick: fc.array(fc.nat(), { maxLength: 150 }) }),
+        fc.record({ op: fc.constant("take" as const), n: fc.integer({ min: 1, max: 40 }) }),
+        fc.record({ op: fc.constant("again" as const) }),
+        fc.record({ op: fc.constant("commit" as const) })
+      ),
+      { maxLength: 40 }
+    )],
+    ([ops]) => {
+      const pq = new ProcessQueue()
+      // The model: cached offsets, taken (orderly) offsets, the largest ever put in.
+      const cached = new Set<number>()
+      const taken = new Set<number>()
+      let max = -1
+      for (const o of ops) {
+        if (o.op === "pull") {
+          const batch = Array.from({ length: o.n }, (_, i) => message(o.from + i))
+          pq.putMessages(batch)
+          // As Java's `putMessage`: an offset being consumed orderly, pulled again (an offset reset), is cached again.
+          for (const m of batch) {
+            cached.add(m.queueOffset)
+            max = Math.max(max, m.queueOffset)
+          }
+        } else if (o.op === "ack") {
+          const sorted = [...cached].sort((a, b) => a - b)
+          const acked = o.pick.map((i) => sorted[i % Math.max(1, sorted.length)]).filter((x) => x !== undefined)
+          const answer = pq.removeMessages(acked.map((offset) => message(offset)))
+          const hadAny = cached.size > 0
+          for (const offset of acked) cached.delete(offset)
+          const expected = !hadAny ? -1 : cached.size === 0 ? max + 1 : Math.min(...cached)
+          expect(answer).toBe(expected)
+        } else if (o.op === "take") {
+          const got = pq.takeMessages(o.n).map((m) => m.queueOffset)
+          const expected = [...cached].sort((a, b) => a - b).slice(0, o.n)
+          expect(got).toEqual(expected)
+          for (const offset of got) {
+            cached.delete(offset)
+            taken.add(offset)
+          }
+        } else if (o.op === "again") {
+          pq.makeMessagesToConsumeAgain([...taken].map((offset) => message(offset)))
+          for (const offset of taken) cached.add(offset)
+          taken.clear()
+        } else {
+          const expected = taken.size === 0 ? -1 : Math.max(...taken) + 1
+          expect(pq.commit()).toBe(expected)
+          taken.clear()
+        }
+        const order = [...cached].sort((a, b) => a - b)
+        expect(pq.messages().map((m) => m.queueOffset)).toEqual(order)
+        expect(pq.count).toBe(cached.size + taken.size)
+        expect(pq.cachedRange).toEqual({ min: order[0] ?? -1, max: order.at(-1) ?? -1 })
+        expect(pq.maxSpan).toBe(order.length === 0 ? 0 : order.at(-1)! - order[0]!)
+      }
+    }
+  )
+
   it("reports span and size for flow control, and only dispatches orderly work when idle", () => {
     const pq = new ProcessQueue()
     expect(pq.putMessages([message(5, 100), message(9, 50)])).toBe(true)
