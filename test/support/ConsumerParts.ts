@@ -373,7 +373,8 @@ export const makeConsumerParts = (
         stats: new ConsumeStats(0),
         tracing: false,
         clock: yield* Effect.clock,
-        metricLabels: yield* FiberRef.get(FiberRef.currentMetricLabels)
+        metricLabels: yield* FiberRef.get(FiberRef.currentMetricLabels),
+        handlerContext: yield* Effect.context<never>()
       },
       broker,
       routes,

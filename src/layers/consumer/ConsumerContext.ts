@@ -1,4 +1,4 @@
-import { type Clock, Duration, type Effect, type MetricLabel } from "effect"
+import { type Clock, type Context, Duration, type Effect, type MetricLabel } from "effect"
 import type { ConsumeFromWhere, MessageModel, SubscriptionData } from "../../protocol/bodies/HeartbeatData.js"
 import { MessageConst, RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
@@ -202,7 +202,10 @@ export interface ConsumerContext {
   readonly api: ConsumerApi
   readonly offsetStore: OffsetStoreService
   readonly executor: ConsumeExecutor
+  /** The handler, run in the consume executor's workers, whose context is `handlerContext`. */
   readonly handler: ConsumeHandler
+  /** What the handler needs: provided where it runs outside the workers (a message consumed directly). */
+  readonly handlerContext: Context.Context<never>
   /** Subscriptions by topic as it travels (the retry topic included for clustering). */
   readonly subscriptions: ReadonlyMap<string, SubscriptionData>
   /** The queues held, with their caches and per-queue state. */
