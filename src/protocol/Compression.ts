@@ -1,7 +1,14 @@
-import { decompress as zstdDecompress } from "fzstd"
-import * as lz4 from "lz4js"
+import type * as Fzstd from "fzstd"
+import type * as Lz4 from "lz4js"
+import { createRequire } from "node:module"
 import { deflateSync, inflateSync } from "node:zlib"
 import type { CompressionType } from "./MessageSysFlag.js"
+
+// The LZ4 and Zstandard codecs are loaded when a body first needs them (issue 16: importing the package loads only
+// what is used), synchronously through `require` (both packages ship CommonJS; Node caches what it loaded).
+const load = createRequire(import.meta.url)
+const lz4 = (): typeof Lz4 => load("lz4js") as typeof Lz4
+const zstdDecompress = (body: Uint8Array): Uint8Array => (load("fzstd") as typeof Fzstd).decompress(body)
 
 /**
  * Decompresses a message body into a `Buffer` (Java: `CompressorFactory.getCompressor(type).decompress`): zlib streams through
@@ -16,7 +23,7 @@ export const decompressBody = (type: CompressionType, body: Uint8Array): Buffer 
     case "ZLIB":
       return inflateSync(body)
     case "LZ4":
-      return asBuffer(lz4.decompress(body, lz4OutputBound(body)))
+      return asBuffer(lz4().decompress(body, lz4OutputBound(body)))
     case "ZSTD":
       return asBuffer(zstdDecompress(body))
   }
@@ -63,4 +70,4 @@ const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.
  * @category compression
  */
 export const compressBody = (type: "ZLIB" | "LZ4", body: Uint8Array, level = 5): Buffer =>
-  type === "ZLIB" ? deflateSync(body, { level }) : asBuffer(lz4.compress(body))
+  type === "ZLIB" ? deflateSync(body, { level }) : asBuffer(lz4().compress(body))

@@ -1,6 +1,6 @@
 // What importing the package's entry loads (issue 16: start-up and memory): the modules reached from src/index.ts by
-// value imports (type-only imports are erased), read from the sources. The embedded cluster, the simulations (and
-// fast-check with them) and the CLI have entries or programs of their own; @effect/platform and
+// value imports (type-only imports are erased), read from the sources. The embedded cluster, the simulations and
+// the CLI have entries or programs of their own; @effect/platform and
 // @effect/platform-node are never loaded by it: the address server's HTTP client and a broadcasting consumer's file
 // system are imported when used (a barrel alone loads every module of its package: 0.3-0.5 s and tens of MB on the
 // development machine).
@@ -47,6 +47,8 @@ describe("the package's entries", () => {
     expect(files).toContain("layers/PushConsumerLive.ts")
     expect(files.filter((f) => /embedded|Simulation|programs\//i.test(f))).toEqual([])
     expect(packages.filter((p) => p.startsWith("@effect/platform") || p === "@effect/cli")).toEqual([])
+    // The LZ4 and Zstandard decoders are required when a body first needs them.
+    expect(packages.filter((p) => p === "lz4js" || p === "fzstd")).toEqual([])
   })
 
   it("the embedded cluster and the simulations are entries of their own", () => {
