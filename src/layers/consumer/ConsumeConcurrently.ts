@@ -24,7 +24,8 @@ const consumedLater = consumed("RECONSUME_LATER")
 /**
  * Runs the handler on a batch (Java: `ConsumeRequest.run`): a failure or a defect counts as RECONSUME_LATER; an
  * interruption (the consumer closing past its deadline, or the consume timeout's sweep) stays an interruption, so
- * nothing of the batch is settled here. Each batch is a span when a tracer is installed.
+ * nothing of the batch is settled here. Each batch is a span when a tracer is installed. `startedAt`: the batch's
+ * start when the caller has just read the clock (else it is read here).
  *
  * @since 0.1.0
  * @category consumer

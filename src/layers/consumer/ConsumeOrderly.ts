@@ -124,15 +124,18 @@ export const make = (
         return yield* settle(held, messages.filter((m) => !apart.has(m)), outcome.result)
       })
 
-    /** One batch of the queue under its consume lock: taken in offset order, handled, settled. */
-    const consumeOne = (held: HeldQueue): Effect.Effect<Step> =>
+    /**
+     * One batch of the queue under its consume lock: taken in offset order, handled, settled; `now` (read for the lock
+     * check just before) is the batch's start.
+     */
+    const consumeOne = (held: HeldQueue, now: number): Effect.Effect<Step> =>
       held.consumeLock.withPermits(1)(Effect.suspend(() => {
         const pq = held.processQueue
         if (pq.dropped) return Effect.succeed("stop" as const)
         const messages = pq.takeMessages(settings.consumeBatchSize)
         if (messages.length === 0) return Effect.succeed("stop" as const)
         return Effect.flatMap(
-          runHandler(context, held, messages),
+          runHandler(context, held, messages, now),
           (outcome) => Effect.uninterruptible(settleOutcome(held, messages, outcome))
         )
       }))
@@ -154,7 +157,7 @@ export const make = (
             Effect.flatMap(lockQueue(held), (locked) => locked ? Effect.void : Effect.sleep(RELOCK_REFUSED_DELAY))
           )
         }
-        return Effect.flatMap(consumeOne(held), (step) =>
+        return Effect.flatMap(consumeOne(held, now), (step) =>
           step === "continue"
             ? next
             : step === "suspend"
