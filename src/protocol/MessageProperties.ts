@@ -1,3 +1,4 @@
+import { emptyProperties } from "./internal/PropertyRecord.js"
 /**
  * Separator between a property's name and value (Java: `MessageDecoder.NAME_VALUE_SEPARATOR`, char 1).
  *
@@ -21,22 +22,6 @@ export const PROPERTY_SEPARATOR = "\u0002"
  * @category models
  */
 export type MessageProperties = Readonly<Record<string, string>>
-
-/**
- * The constructor of property records: objects whose prototype has no prototype, so that no name of
- * `Object.prototype` (`constructor`, `toString`, `__proto__`) is inherited or special, as with `Object.create(null)`,
- * while V8 keeps them in its fast mode with a shape shared by messages whose properties come in the same order
- * (`Object.create(null)` starts in dictionary mode: parsing a message's properties took ~60% longer; bench/consume).
- */
-const PropertyRecord = function PropertyRecord() {} as unknown as new() => Record<string, string>
-PropertyRecord.prototype = Object.create(null)
-
-/**
- * A new, empty, mutable property record with nothing inherited (see `PropertyRecord`).
- *
- * @internal
- */
-export const emptyProperties = (): Record<string, string> => new PropertyRecord()
 
 /**
  * Writes properties as `name\u0001value\u0002...` with no trailing separator (Java:

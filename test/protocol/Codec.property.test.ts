@@ -32,6 +32,17 @@ describe("codec round trips", () => {
     expect({ ...stringToProperties(propertiesToString(properties)) }).toEqual(properties)
   })
 
+  it("parsed properties inherit nothing: Object.prototype's names are absent, or plain properties when sent", () => {
+    const parsed = stringToProperties(propertiesToString({ KEYS: "k" }))
+    expect(parsed["constructor"]).toBeUndefined()
+    expect(parsed["toString"]).toBeUndefined()
+    expect("hasOwnProperty" in parsed).toBe(false)
+    const named = stringToProperties(propertiesToString({ ["__proto__"]: "p", constructor: "c", toString: "t" }))
+    expect(Object.entries(named)).toEqual([["__proto__", "p"], ["constructor", "c"], ["toString", "t"]])
+    expect(named["__proto__"]).toBe("p")
+    expect(Object.entries(withProperties(named, { KEYS: "k" }))).toEqual([...Object.entries(named), ["KEYS", "k"]])
+  })
+
   it.prop(
     "properties with more added: the same names, values and order as an object spread, and the base unchanged",
     [Arb.properties, Arb.properties],
