@@ -5,10 +5,18 @@ import { deflateSync, inflateSync } from "node:zlib"
 import type { CompressionType } from "./MessageSysFlag.js"
 
 // The LZ4 and Zstandard codecs are loaded when a body first needs them (issue 16: importing the package loads only
-// what is used), synchronously through `require` (both packages ship CommonJS; Node caches what it loaded).
+// what is used), synchronously through `require` (both packages ship CommonJS; Node caches what it loaded). A bundler
+// does not follow this `require`: a bundled application keeps the two packages beside it (README, "Stack").
 const load = createRequire(import.meta.url)
-const lz4 = (): typeof Lz4 => load("lz4js") as typeof Lz4
-const zstdDecompress = (body: Uint8Array): Uint8Array => (load("fzstd") as typeof Fzstd).decompress(body)
+const required = (name: "lz4js" | "fzstd"): unknown => {
+  try {
+    return load(name)
+  } catch (error) {
+    throw new Error(`the ${name} package, which decodes such bodies, could not be loaded: ${String(error)}`)
+  }
+}
+const lz4 = (): typeof Lz4 => required("lz4js") as typeof Lz4
+const zstdDecompress = (body: Uint8Array): Uint8Array => (required("fzstd") as typeof Fzstd).decompress(body)
 
 /**
  * Decompresses a message body into a `Buffer` (Java: `CompressorFactory.getCompressor(type).decompress`): zlib streams through

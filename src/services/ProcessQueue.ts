@@ -29,13 +29,17 @@ class OffsetTree {
   get size(): number {
     return this.messages.size
   }
+  /** How many offsets the array keeps, marks and the consumed head included (for tests: it stays bounded). */
+  get kept(): number {
+    return this.offsets.length
+  }
   first(): number | undefined {
     const offsets = this.offsets
     while (this.head < offsets.length && !this.messages.has(offsets[this.head]!)) this.head++
     if (this.head === offsets.length && this.head > 0) {
       this.offsets = []
       this.head = 0
-    }
+    } else if (this.head >= 1024 && this.head * 2 >= offsets.length) this.compact()
     return this.offsets[this.head]
   }
   last(): number | undefined {
@@ -62,7 +66,7 @@ class OffsetTree {
     const message = this.messages.get(offset)
     if (message === undefined) return undefined
     this.messages.delete(offset)
-    if (this.offsets[this.head] === offset) this.head++
+    if (this.offsets[this.head] === offset) this.advance()
     else if (this.offsets.length - this.head > 2 * this.messages.size + 64) this.compact()
     return message
   }
@@ -74,7 +78,7 @@ class OffsetTree {
       if (offset === undefined) break
       taken.push(this.messages.get(offset)!)
       this.messages.delete(offset)
-      this.head++
+      this.advance()
     }
     return taken
   }
@@ -91,6 +95,14 @@ class OffsetTree {
       if (message !== undefined) out.push(message)
     }
     return out
+  }
+  /**
+   * Moves the head past the first offset; the consumed part is dropped once it is half the array (a cache that never
+   * empties, under a backlog, would otherwise keep every offset it ever held).
+   */
+  private advance(): void {
+    this.head++
+    if (this.head >= 1024 && this.head * 2 >= this.offsets.length) this.compact()
   }
   /** Drops the marks of removed messages and the consumed head. */
   private compact(): void {
@@ -170,6 +182,10 @@ export class ProcessQueue {
   }
 
   /** How many messages are cached (pulled and not consumed), the orderly consuming ones included. */
+  /** How many offsets the cache's arrays keep, marks of removed ones included: bounded by a few times `count`. */
+  get offsetsKept(): number {
+    return this.tree.kept + this.consumingOrderly.kept
+  }
   get count(): number {
     return this.tree.size + this.consumingOrderly.size
   }

@@ -149,6 +149,24 @@ describe("the process queue", () => {
     }
   )
 
+  it("a cache that never empties (a long backlog) keeps its offsets bounded, consumed concurrently or orderly", () => {
+    const pq = new ProcessQueue()
+    let next = 0
+    pq.putMessages(Array.from({ length: 1000 }, () => message(next++)))
+    for (let round = 0; round < 3000; round++) {
+      // A pull of 32 at the end, 32 consumed from the front: in order (concurrent) or taken and committed (orderly).
+      pq.putMessages(Array.from({ length: 32 }, () => message(next++)))
+      if (round % 2 === 0) pq.removeMessages(pq.messages().slice(0, 32))
+      else {
+        pq.takeMessages(32)
+        pq.commit()
+      }
+      expect(pq.count).toBe(1000)
+      expect(pq.offsetsKept).toBeLessThanOrEqual(3 * 1000 + 64)
+    }
+    expect(pq.messages()[0]!.queueOffset).toBe(next - 1000)
+  })
+
   it("reports span and size for flow control, and only dispatches orderly work when idle", () => {
     const pq = new ProcessQueue()
     expect(pq.putMessages([message(5, 100), message(9, 50)])).toBe(true)

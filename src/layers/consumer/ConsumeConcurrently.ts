@@ -22,6 +22,25 @@ const consumedOk = consumed("CONSUME_SUCCESS")
 const consumedLater = consumed("RECONSUME_LATER")
 
 /**
+ * The handler's effect for a batch; a handler that throws instead of answering an effect is a defect of that effect
+ * (Java: a listener's exception counts as RECONSUME_LATER), so it reaches the batch's settling like any failure.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export const callHandler = (
+  context: ConsumerContext,
+  held: HeldQueue,
+  messages: ReadonlyArray<MessageExt>
+): Effect.Effect<ConsumeOutcome, unknown> => {
+  try {
+    return context.handler(messages, { queue: held.queue })
+  } catch (thrown) {
+    return Effect.die(thrown)
+  }
+}
+
+/**
  * Runs the handler on a batch (Java: `ConsumeRequest.run`): a failure or a defect counts as RECONSUME_LATER; an
  * interruption (the consumer closing past its deadline, or the consume timeout's sweep) stays an interruption, so
  * nothing of the batch is settled here. Each batch is a span when a tracer is installed. `startedAt`: the batch's
@@ -65,7 +84,7 @@ export const runHandler = (
         ),
         outcome
       )
-    const handled = Effect.matchCauseEffect(context.handler(messages, { queue: held.queue }), {
+    const handled = Effect.matchCauseEffect(callHandler(context, held, messages), {
       onFailure: (cause): Effect.Effect<ConsumeOutcome> => {
         if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
         const ended = count("RECONSUME_LATER")
@@ -119,11 +138,19 @@ class InFlight {
   messages: ReadonlyArray<MessageExt> | undefined = undefined
   started = 0
   constructor(readonly fiber: Fiber.RuntimeFiber<unknown, unknown>) {}
-  start(batch: number, held: HeldQueue, messages: ReadonlyArray<MessageExt>, started: number): void {
+  /** Starts a batch; answers the one before when it never ended (its worker went on without settling it). */
+  start(
+    batch: number,
+    held: HeldQueue,
+    messages: ReadonlyArray<MessageExt>,
+    started: number
+  ): { readonly held: HeldQueue; readonly messages: ReadonlyArray<MessageExt>; readonly started: number } | undefined {
+    const left = this.batch === 0 ? undefined : { held: this.held!, messages: this.messages!, started: this.started }
     this.batch = batch
     this.held = held
     this.messages = messages
     this.started = started
+    return left
   }
   /** Ends the batch; false when it had ended already (the sweep took it). */
   end(batch: number): boolean {
@@ -156,6 +183,14 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
      * slot per worker fiber, reused batch after batch (a map entry per batch cost a step of the consume path).
      */
     const inFlight = new Map<Fiber.RuntimeFiber<unknown, unknown>, InFlight>()
+    /**
+     * Batches whose worker went on without settling them (their handler interrupted itself, or a defect escaped the
+     * settling): the sweep sends them back once past the timeout, as it does a batch still running, but interrupts
+     * nothing (the worker runs another batch now).
+     */
+    const orphans: Array<
+      { readonly held: HeldQueue; readonly messages: ReadonlyArray<MessageExt>; readonly started: number }
+    > = []
     let nextId = 0
 
     /**
@@ -258,9 +293,9 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
     }
 
     /**
-     * One batch in a worker: registered in flight for the consume-timeout sweep, run, settled. An entry left by an
+     * One batch in a worker: registered in flight for the consume-timeout sweep, run, settled. A batch left by an
      * interruption (the consumer closing) is let go with the consumer; one left by a handler that interrupted itself
-     * is sent back by the sweep once past the timeout.
+     * (its worker goes on: the batch becomes an orphan) is sent back by the sweep once past the timeout.
      */
     const consumeBatch = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): Effect.Effect<void> =>
       Effect.withFiberRuntime<void>((fiber) => {
@@ -272,7 +307,8 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
         }
         const id = ++nextId
         const started = context.clock.unsafeCurrentTimeMillis()
-        slot.start(id, held, messages, started)
+        const left = slot.start(id, held, messages, started)
+        if (left !== undefined) orphans.push(left)
         const taken = slot
         return Effect.flatMap(
           runHandler(context, held, messages, started),
@@ -288,6 +324,19 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
     const sweepEvery = Duration.millis(Math.min(60_000, Math.max(10, timeoutMillis / 2)))
     const sweep = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
+      for (const orphan of orphans.splice(0)) {
+        if (now - orphan.started < timeoutMillis) {
+          orphans.push(orphan)
+          continue
+        }
+        yield* Effect.logWarning("a batch was left unsettled past the consume timeout; it is sent back").pipe(
+          Effect.annotateLogs({
+            ...queueLogAnnotations(settings.group, orphan.held.queue),
+            msgIds: orphan.messages.map((m) => m.msgId).join(",")
+          })
+        )
+        yield* settle(orphan.held, orphan.messages, "RECONSUME_LATER", 3)
+      }
       for (const slot of [...inFlight.values()]) {
         if (slot.batch === 0) {
           // A worker that ended (the concurrency lowered, or interrupted) leaves its slot.

@@ -20,7 +20,8 @@ export const consumeDirectly = (
     const begin = yield* Clock.currentTimeMillis
     const prepared = prepareMessage(message, settings.group, settings.namespace, { minOffset: "0", maxOffset: "0" })
     const queue = { topic: prepared.topic, brokerName: brokerName ?? "", queueId: message.queueId }
-    const exit = yield* Effect.exit(Effect.provide(context.handler([prepared], { queue }), context.handlerContext))
+    const handled = Effect.suspend(() => context.handler([prepared], { queue }))
+    const exit = yield* Effect.exit(Effect.provide(handled, context.handlerContext))
     const spentTimeMills = (yield* Clock.currentTimeMillis) - begin
     return Exit.isSuccess(exit)
       ? {
