@@ -136,7 +136,12 @@ export const make = (
         if (messages.length === 0) return Effect.succeed("stop" as const)
         return Effect.flatMap(
           runHandler(context, held, messages, now),
-          (outcome) => Effect.uninterruptible(settleOutcome(held, messages, outcome))
+          // The usual commit is synchronous, then one offset update (parted by an interruption, the offset lags:
+          // duplicates, never a loss); what sends messages back runs unparted.
+          (outcome) =>
+            outcome === "CONSUME_SUCCESS"
+              ? settleOutcome(held, messages, outcome)
+              : Effect.uninterruptible(settleOutcome(held, messages, outcome))
         )
       }))
 
