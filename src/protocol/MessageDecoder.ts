@@ -102,6 +102,7 @@ const readHost = (reader: ByteReader, v6: boolean, what: string, shared: SharedF
 const readTopic = (reader: ByteReader, length: number, shared: SharedFields): string => {
   reader.need(length, "TOPIC")
   const at = reader.position
+  // Compared byte by byte: `buffer.compare` over the two ranges decoded ~10% slower (a pull of 32 x 128 B).
   if (length === shared.topicLength) {
     const buffer = reader.buffer
     const previous = shared.topicAt

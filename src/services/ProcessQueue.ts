@@ -36,10 +36,7 @@ class OffsetTree {
   first(): number | undefined {
     const offsets = this.offsets
     while (this.head < offsets.length && !this.messages.has(offsets[this.head]!)) this.head++
-    if (this.head === offsets.length && this.head > 0) {
-      this.offsets = []
-      this.head = 0
-    } else if (this.head >= 1024 && this.head * 2 >= offsets.length) this.compact()
+    this.trimHead()
     return this.offsets[this.head]
   }
   last(): number | undefined {
@@ -96,13 +93,21 @@ class OffsetTree {
     }
     return out
   }
-  /**
-   * Moves the head past the first offset; the consumed part is dropped once it is half the array (a cache that never
-   * empties, under a backlog, would otherwise keep every offset it ever held).
-   */
+  /** Moves the head past the first offset. */
   private advance(): void {
     this.head++
-    if (this.head >= 1024 && this.head * 2 >= this.offsets.length) this.compact()
+    this.trimHead()
+  }
+  /**
+   * Drops the part before the head once it is all of the array or half of a large one (a cache that never empties,
+   * under a backlog, would otherwise keep every offset it ever held).
+   */
+  private trimHead(): void {
+    if (this.head === 0) return
+    if (this.head === this.offsets.length) {
+      this.offsets = []
+      this.head = 0
+    } else if (this.head >= 1024 && this.head * 2 >= this.offsets.length) this.compact()
   }
   /** Drops the marks of removed messages and the consumed head. */
   private compact(): void {

@@ -2,6 +2,7 @@ import type { Fiber } from "effect"
 import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Schedule, type Scope } from "effect"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
+import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
 import {
   type ConsumeOutcome,
@@ -30,11 +31,12 @@ const consumedLater = consumed("RECONSUME_LATER")
  */
 export const callHandler = (
   context: ConsumerContext,
-  held: HeldQueue,
-  messages: ReadonlyArray<MessageExt>
+  messages: ReadonlyArray<MessageExt>,
+  queue: MessageQueue
 ): Effect.Effect<ConsumeOutcome, unknown> => {
+  // What `Effect.suspend` would do, without its fiber step (this runs once per batch).
   try {
-    return context.handler(messages, { queue: held.queue })
+    return context.handler(messages, { queue })
   } catch (thrown) {
     return Effect.die(thrown)
   }
@@ -84,7 +86,7 @@ export const runHandler = (
         ),
         outcome
       )
-    const handled = Effect.matchCauseEffect(callHandler(context, held, messages), {
+    const handled = Effect.matchCauseEffect(callHandler(context, messages, held.queue), {
       onFailure: (cause): Effect.Effect<ConsumeOutcome> => {
         if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
         const ended = count("RECONSUME_LATER")
@@ -131,6 +133,13 @@ export const runHandler = (
     : run
 }
 
+/** A batch not settled yet: its queue, messages and start. */
+interface UnsettledBatch {
+  readonly held: HeldQueue
+  readonly messages: ReadonlyArray<MessageExt>
+  readonly started: number
+}
+
 /** The batch a worker runs, if any (`batch` 0: none): its id, queue, messages and start. */
 class InFlight {
   batch = 0
@@ -144,7 +153,7 @@ class InFlight {
     held: HeldQueue,
     messages: ReadonlyArray<MessageExt>,
     started: number
-  ): { readonly held: HeldQueue; readonly messages: ReadonlyArray<MessageExt>; readonly started: number } | undefined {
+  ): UnsettledBatch | undefined {
     const left = this.batch === 0 ? undefined : { held: this.held!, messages: this.messages!, started: this.started }
     this.batch = batch
     this.held = held
@@ -188,9 +197,7 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
      * settling): the sweep sends them back once past the timeout, as it does a batch still running, but interrupts
      * nothing (the worker runs another batch now).
      */
-    const orphans: Array<
-      { readonly held: HeldQueue; readonly messages: ReadonlyArray<MessageExt>; readonly started: number }
-    > = []
+    const orphans: Array<UnsettledBatch> = []
     let nextId = 0
 
     /**
@@ -322,20 +329,21 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
     // timeout, at least once a minute.
     const timeoutMillis = Duration.toMillis(settings.consumeTimeout)
     const sweepEvery = Duration.millis(Math.min(60_000, Math.max(10, timeoutMillis / 2)))
+    const sendBack = (batch: UnsettledBatch, why: string) =>
+      Effect.zipRight(
+        Effect.logWarning(`${why}; it is sent back`).pipe(
+          Effect.annotateLogs({
+            ...queueLogAnnotations(settings.group, batch.held.queue),
+            msgIds: batch.messages.map((m) => m.msgId).join(",")
+          })
+        ),
+        settle(batch.held, batch.messages, "RECONSUME_LATER", 3)
+      )
     const sweep = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       for (const orphan of orphans.splice(0)) {
-        if (now - orphan.started < timeoutMillis) {
-          orphans.push(orphan)
-          continue
-        }
-        yield* Effect.logWarning("a batch was left unsettled past the consume timeout; it is sent back").pipe(
-          Effect.annotateLogs({
-            ...queueLogAnnotations(settings.group, orphan.held.queue),
-            msgIds: orphan.messages.map((m) => m.msgId).join(",")
-          })
-        )
-        yield* settle(orphan.held, orphan.messages, "RECONSUME_LATER", 3)
+        if (now - orphan.started < timeoutMillis) orphans.push(orphan)
+        else yield* sendBack(orphan, "a batch was left unsettled past the consume timeout")
       }
       for (const slot of [...inFlight.values()]) {
         if (slot.batch === 0) {
@@ -344,20 +352,14 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
           continue
         }
         if (now - slot.started < timeoutMillis) continue
-        const batch = { fiber: slot.fiber, held: slot.held!, messages: slot.messages! }
+        const batch: UnsettledBatch = { held: slot.held!, messages: slot.messages!, started: slot.started }
         slot.end(slot.batch)
         // The interruption reaches the batch's fiber at once (not from a forked fiber later), so that it stops this
         // batch and never the next task the same worker takes.
         yield* Effect.withFiberRuntime<void>((sweeper) =>
-          Effect.sync(() => batch.fiber.unsafeInterruptAsFork(sweeper.id()))
+          Effect.sync(() => slot.fiber.unsafeInterruptAsFork(sweeper.id()))
         )
-        yield* Effect.logWarning("a batch ran past the consume timeout; it is sent back").pipe(
-          Effect.annotateLogs({
-            ...queueLogAnnotations(settings.group, batch.held.queue),
-            msgIds: batch.messages.map((m) => m.msgId).join(",")
-          })
-        )
-        yield* settle(batch.held, batch.messages, "RECONSUME_LATER", 3)
+        yield* sendBack(batch, "a batch ran past the consume timeout")
       }
     })
     yield* sweep.pipe(

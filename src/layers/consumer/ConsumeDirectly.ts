@@ -1,6 +1,7 @@
 import { Cause, Clock, Effect, Exit } from "effect"
 import type { ConsumeMessageDirectlyResult } from "../../protocol/bodies/OffsetTableBody.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
+import { callHandler } from "./ConsumeConcurrently.js"
 import { type ConsumerContext, prepareMessage } from "./ConsumerContext.js"
 
 /**
@@ -20,8 +21,7 @@ export const consumeDirectly = (
     const begin = yield* Clock.currentTimeMillis
     const prepared = prepareMessage(message, settings.group, settings.namespace, { minOffset: "0", maxOffset: "0" })
     const queue = { topic: prepared.topic, brokerName: brokerName ?? "", queueId: message.queueId }
-    const handled = Effect.suspend(() => context.handler([prepared], { queue }))
-    const exit = yield* Effect.exit(Effect.provide(handled, context.handlerContext))
+    const exit = yield* Effect.exit(Effect.provide(callHandler(context, [prepared], queue), context.handlerContext))
     const spentTimeMills = (yield* Clock.currentTimeMillis) - begin
     return Exit.isSuccess(exit)
       ? {
