@@ -6,6 +6,11 @@ import { createTypeScriptImportResolver } from "eslint-import-resolver-typescrip
 import { importX } from "eslint-plugin-import-x"
 import tseslint from "typescript-eslint"
 
+const effectBarrel = {
+  name: "effect",
+  message: "import Effect's modules by path (import * as Effect from \"effect/Effect\"): the barrel loads them all."
+}
+
 export default tseslint.config(
   { ignores: ["dist/**", ".bench-build/**", "node_modules/**", "coverage/**", "test/fixtures/**", ".scratch/**"] },
   js.configs.recommended,
@@ -47,10 +52,17 @@ export default tseslint.config(
     }
   },
   {
+    // Effect's modules by path: Node loads every module the "effect" barrel names (about a hundred more files at
+    // start-up) before a program runs.
+    files: ["src/**/*.ts", "bench/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: [effectBarrel] }] }
+  },
+  {
     // Services are tags, interfaces and data; the layers implement them, never the other way round.
     files: ["src/services/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", {
+        paths: [effectBarrel],
         patterns: [{
           group: ["**/layers/**", "**/layers"],
           message:

@@ -2,7 +2,7 @@
 // of random bytes, and the captured frames (see FuzzSeeds.ts) with one to four mutations each, from bit flips to
 // odd values in the JSON header and the records' length fields. Input `index` of a run with seed `seed` depends on
 // those two numbers alone, so any input can be made again from them.
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { MessageMagic } from "../src/protocol/MessageDecoder.js"
 import type { SeedFrame } from "./FuzzSeeds.js"
 

@@ -4,7 +4,15 @@
 // A peer whose frame left the stream out of step hangs up after it, or (one time in 500) goes silent and hangs up
 // later, so that the calls on that connection must time out. Frames that would end their connection are sent one time
 // in ten (see FuzzPeer.ts): each costs a reconnect, and the splitter target reads them all the transport's way.
-import { Cause, Context, Duration, Effect, Exit, Layer, Logger, Option, Scope } from "effect"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
 import * as RemotingClientLive from "../src/layers/RemotingClientLive.js"

@@ -1,7 +1,7 @@
 // The live fuzz target's peer: TCP servers on 127.0.0.1 answering each request with the next fuzz frame, given the
 // request's opaque first (and mostly the response bit). It runs in the client's thread or in a worker thread of its
 // own (bench/fuzz-peer-worker.ts); either way its counters live in shared memory that the client's side reads.
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import * as net from "node:net"
 import { FrameSplitter } from "../src/protocol/FrameSplitter.js"
 import type { ProtocolError } from "../src/protocol/ProtocolError.js"

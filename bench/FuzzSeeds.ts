@@ -1,7 +1,7 @@
 // The seeds of the fuzzers: the frames captured from real RocketMQ brokers (test/fixtures/rocketmq-*/*.jsonl, and the
 // directories in FUZZ_FIXTURES, by default ../shared/fixtures next to the checkout when it exists), each distinct
 // frame once, plus variants of the captured pull responses with LZ4 and Zstandard bodies and V2 records.
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { delimiter, dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"

@@ -1,7 +1,8 @@
 // The in-process fuzz targets: the frame splitter (with the transport's own read path) and the decoders. Every call
 // must end with a value or a typed error: a throw, a non-Either answer or an untyped failure is a crash, a call
 // slower than the hang bound is a hang, and two paths that should agree but do not are a mismatch.
-import { Either, ParseResult } from "effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
 import { decodeBody } from "../src/protocol/bodies/Body.js"
 import {
   ConsumerListBody,

@@ -1,8 +1,11 @@
 // An embedded cluster in a worker thread or a child process, so that a benchmark's client and broker run on their own
 // cores, as a client and a real broker would (a child process also keeps the broker's memory and CPU out of the
 // client's figures). The parent sends { op, ... } messages and gets { ok } or the cluster's address back.
-import type { Duration } from "effect"
-import { Effect, Exit, Layer, Scope } from "effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
 import { parentPort } from "node:worker_threads"
 import * as EmbeddedClusterLive from "../src/layers/EmbeddedClusterLive.js"
 import { EmbeddedCluster } from "../src/services/EmbeddedCluster.js"

@@ -3,7 +3,7 @@
 import * as MessageDecoderOns from "ali-ons/lib/message/message_decoder.js"
 import RemotingCommandOns from "ali-ons/lib/protocol/command/remoting_command.js"
 import ByteBuffer from "byte"
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import * as P from "../src/protocol/index.js"
 import { measure, measurePair, printTable } from "./harness.js"
 

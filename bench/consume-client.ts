@@ -2,7 +2,10 @@
 // its CPU time and memory are the client's alone. Reads the whole backlog of a topic, as a push consumer of a new
 // group (concurrent or orderly), as a lite pull consumer polling, or as a bare PULL_MESSAGE loop, and sends its figures to the parent.
 import { NodeFileSystem } from "@effect/platform-node"
-import { Deferred, Effect, Layer, Option } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import * as LitePullConsumerLive from "../src/layers/LitePullConsumerLive.js"

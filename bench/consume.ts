@@ -4,7 +4,8 @@
 // in a process of its own (bench/consume-client.ts), so the CPU per message and the peak heap and RSS are the
 // client's alone. Targets (issue 16): concurrent at least 0.5x the bare pull, orderly 0.4x, at most 4 µs of client
 // CPU per message, peak RSS of the draining client at most 150 MB; (issue 18) lite pull at least 0.5x.
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as ProducerLive from "../src/layers/ProducerLive.js"
 import { Producer } from "../src/services/Producer.js"
 import type { ConsumeFigures } from "./consume-client.js"

@@ -1,6 +1,8 @@
 // Messages per second through one embedded broker over loopback: N messages sent with 64 sends in flight, then pulled
 // back 32 at a time, for 128 B and 4 KiB bodies, driven by our own RemotingClient.
-import { Effect, Either, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import * as EmbeddedClusterLive from "../src/layers/EmbeddedClusterLive.js"
 import * as RemotingClientLive from "../src/layers/RemotingClientLive.js"
 import { RequestHandlersLive } from "../src/layers/RequestHandlersLive.js"

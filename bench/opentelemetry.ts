@@ -8,7 +8,9 @@
 import { NodeSdk } from "@effect/opentelemetry"
 import { ConsoleMetricExporter, type MetricReader, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics"
 import { ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base"
-import { Effect, Layer, Queue } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
 import { EmbeddedCluster, EmbeddedClusterLive } from "../src/embedded.js"
 import { ClientLive, Producer, ProducerLive, PushConsumerLive } from "../src/index.js"
 

@@ -1,7 +1,8 @@
 // A producer of bench/produce.ts in a process of its own (a client-only process: the broker is another process), so
 // its CPU time and memory are the client's alone: sends `count` messages of `size` bytes with `inflight` sends at a
 // time, and sends its figures (rate, CPU µs per message, peak heap and RSS) to the parent.
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as ProducerLive from "../src/layers/ProducerLive.js"
 import { Producer } from "../src/services/Producer.js"
 import { samplePeakMemory } from "./PeakMemory.js"

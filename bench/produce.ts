@@ -1,7 +1,8 @@
 // Producer throughput and latency against the embedded cluster running in a worker thread (its own core, as a real
 // broker would have): one sender awaiting each send, 64 concurrent senders, and batches of 32, for 128 B and 4 KiB
 // bodies, with and without 1 ms added to every broker answer. Target: pipelined at least 20x one-at-a-time.
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as ProducerLive from "../src/layers/ProducerLive.js"
 import { Producer } from "../src/services/Producer.js"
 import type { ProduceFigures } from "./produce-client.js"

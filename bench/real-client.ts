@@ -4,7 +4,11 @@
 //   node real-client.js bench-produce --namesrv A --topic T --size B --inflight K --count N
 //   node real-client.js bench-drain --namesrv A --topic T --group G --count N
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
-import { Deferred, Effect, Layer, Logger, LogLevel } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import { createInterface } from "node:readline"
 import * as ClientLive from "../src/layers/ClientLive.js"
 import * as ProducerLive from "../src/layers/ProducerLive.js"

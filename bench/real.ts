@@ -5,7 +5,9 @@
 // Central, as for `npm run test:real`).
 //   BENCH_REAL_LINE=4.9|5 (default 4.9)  BENCH_REAL_MESSAGES (per produce round, default 20000)
 //   BENCH_REAL_BACKLOG (default 300000)  BENCH_REAL_ROUNDS (default 3)
-import { Deferred, Duration, Effect } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { createInterface } from "node:readline"

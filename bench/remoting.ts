@@ -5,7 +5,10 @@
 // on this machine); and ali-ons's remoting channel.
 import Channel from "ali-ons/lib/channel.js"
 import RemotingCommandOns from "ali-ons/lib/protocol/command/remoting_command.js"
-import { Effect, Either, Exit, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as net from "node:net"
 import { Worker } from "node:worker_threads"
 import * as RemotingClientLive from "../src/layers/RemotingClientLive.js"

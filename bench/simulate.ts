@@ -7,7 +7,9 @@
 //   SIM_RUNS=500 SIM_SEED=42 (by default the time: printed, so a failing run can be repeated)
 //   SIM_MODES=concurrent,orderly SIM_MAX_FAULTS=4 SIM_SPAN_MS=600 (every fault kind in both modes:
 //   SimulationLive.defaultKinds)
-import { Effect, Logger, LogLevel } from "effect"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as SimulationLive from "../src/layers/SimulationLive.js"
 
 const runs = Number(process.env.SIM_RUNS ?? 500)

@@ -1,6 +1,8 @@
 // What the benchmarks share: a client stack on the embedded cluster, a bare pull request, and the embedded cluster
 // in a worker thread.
-import { Effect, Either, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import { fork, type Serializable } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"

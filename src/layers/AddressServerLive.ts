@@ -5,8 +5,13 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type { Duration } from "effect"
-import { Data, Effect, Layer, Metric, Ref, Schedule } from "effect"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 import { NameServerAddresses, parseAddressServerAnswer } from "../services/NameServerAddresses.js"
 
 /**

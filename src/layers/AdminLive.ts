@@ -1,4 +1,6 @@
-import { Duration, Effect, Layer } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { KVTable } from "../protocol/bodies/AdminBodies.js"
 import { request } from "../protocol/RemotingCommand.js"
 import { RequestCode } from "../protocol/RequestCode.js"

@@ -1,4 +1,6 @@
-import { Effect, Layer, type Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import { Version } from "../protocol/Version.js"
 import { type ClientConfig, type ClientConfigError, clientId, makeClientConfig } from "../services/ClientConfig.js"
 import {

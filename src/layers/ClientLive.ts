@@ -1,4 +1,8 @@
-import { type Config, Effect, Either, Layer, Option } from "effect"
+import type * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { aclRpcHook } from "../services/AclCredentials.js"
 import {
   type ClientConfig,

@@ -1,4 +1,6 @@
-import { Effect, Either, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import { encodeBody } from "../protocol/bodies/Body.js"
 import { encodeConsumerRunningInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import { encodeGetConsumerStatusBody } from "../protocol/bodies/GetConsumerStatusBody.js"

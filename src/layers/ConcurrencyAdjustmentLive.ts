@@ -1,4 +1,6 @@
-import { Duration, Effect, Layer } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { ConcurrencyAdjustment } from "../services/ConcurrencyAdjustment.js"
 import { GroupTable } from "../services/GroupTable.js"
 import { forEachTried, scheduled } from "./ScheduledTask.js"

@@ -1,4 +1,10 @@
-import { Clock, Duration, Effect, Either, FiberSet, Layer, Schedule } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as FiberSet from "effect/FiberSet"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import { PermName } from "../protocol/bodies/TopicRouteData.js"
 import { EmbeddedCluster, type EmbeddedClusterService } from "../services/EmbeddedCluster.js"
 import {

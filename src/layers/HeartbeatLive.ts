@@ -1,4 +1,6 @@
-import { Duration, Effect, Layer } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { encodeBody } from "../protocol/bodies/Body.js"
 import { HeartbeatData } from "../protocol/bodies/HeartbeatData.js"
 import { request } from "../protocol/RemotingCommand.js"

@@ -1,4 +1,8 @@
-import { Clock, Effect, Layer, Option, type Scope } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import { type MessageQueue, messageQueueKey } from "../protocol/MessageQueue.js"
 import { ClientInstance, type DuplicateGroupError } from "../services/ClientInstance.js"
 import {

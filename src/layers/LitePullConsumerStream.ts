@@ -1,5 +1,5 @@
-import type { Stream } from "effect"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import type { MessageExt } from "../protocol/MessageDecoder.js"
 import {
   LitePullConsumer as LitePullConsumerTag,

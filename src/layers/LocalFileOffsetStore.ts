@@ -1,5 +1,6 @@
 import * as FileSystem from "@effect/platform/FileSystem"
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { formatOffsetTable, parseOffsetTable } from "../protocol/bodies/OffsetTableBody.js"

@@ -1,4 +1,6 @@
-import { Effect, Either, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import { type ClientConfig, type ClientConfigError, nameServerSource } from "../services/ClientConfig.js"
 import { addressServerUrl, NameServerAddresses } from "../services/NameServerAddresses.js"
 

@@ -1,4 +1,6 @@
-import { Duration, Effect, Layer } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { ClientConfig } from "../services/ClientConfig.js"
 import { GroupTable } from "../services/GroupTable.js"
 import { OffsetPersistence } from "../services/OffsetPersistence.js"

@@ -1,4 +1,9 @@
-import { Deferred, Effect, Either, Queue, type Scope, Stream } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type { MessageExt } from "../protocol/MessageDecoder.js"
 import {
   type ConsumeResult,

@@ -1,4 +1,7 @@
-import { Duration, Effect, Layer, Queue } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
 import { GroupTable } from "../services/GroupTable.js"
 import { RebalanceService } from "../services/RebalanceService.js"
 import { guarded } from "./ScheduledTask.js"

@@ -1,4 +1,5 @@
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { messageQueueKey } from "../protocol/MessageQueue.js"
 import { OffsetStoreError, type OffsetStoreService, OffsetTable } from "../services/OffsetStore.js"
 import type { ConsumerApi } from "./consumer/ConsumerApi.js"

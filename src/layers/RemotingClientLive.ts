@@ -1,4 +1,8 @@
-import { Duration, Effect, Layer, Queue, type Scope } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
 import { requestCodeName } from "../protocol/RequestCode.js"
 import { NameServerAddresses } from "../services/NameServerAddresses.js"
 import {

@@ -1,4 +1,11 @@
-import { Cause, Duration, Effect, Either, Exit, Metric, Option, Schedule } from "effect"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 
 /**
  * Ticks of a scheduled task that failed, by task (tag `task`).

@@ -22,21 +22,19 @@
  *
  * @since 0.1.0
  */
-import {
-  Chunk,
-  Clock,
-  Duration,
-  Effect,
-  FastCheck,
-  Fiber,
-  Layer,
-  Ref,
-  Runtime,
-  Schedule,
-  Supervisor,
-  TestClock,
-  TestContext
-} from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FastCheck from "effect/FastCheck"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import * as Runtime from "effect/Runtime"
+import * as Schedule from "effect/Schedule"
+import * as Supervisor from "effect/Supervisor"
+import * as TestClock from "effect/TestClock"
+import * as TestContext from "effect/TestContext"
 import * as Simulation from "../services/Simulation.js"
 import * as EmbeddedClusterLive from "./EmbeddedClusterLive.js"
 import {

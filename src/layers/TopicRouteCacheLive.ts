@@ -1,4 +1,6 @@
-import { Effect, Layer, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { decodeBody } from "../protocol/bodies/Body.js"
 import { TopicRouteData } from "../protocol/bodies/TopicRouteData.js"
 import { request } from "../protocol/RemotingCommand.js"

@@ -1,4 +1,7 @@
-import { Duration, Effect, Layer, Option } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { ClientConfig } from "../services/ClientConfig.js"
 import { GroupTable } from "../services/GroupTable.js"
 import { TopicRouteCache } from "../services/TopicRouteCache.js"

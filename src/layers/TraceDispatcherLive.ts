@@ -1,4 +1,4 @@
-import { Layer } from "effect"
+import * as Layer from "effect/Layer"
 import { RMQ_SYS_TRACE_TOPIC } from "../protocol/TraceData.js"
 import { TRACE_PRODUCER_GROUP_PREFIX, TraceDispatcher } from "../services/TraceDispatcher.js"
 import * as ProducerLive from "./ProducerLive.js"

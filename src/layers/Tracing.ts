@@ -1,4 +1,7 @@
-import { Context, DefaultServices, Effect, Tracer } from "effect"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
+import * as Effect from "effect/Effect"
+import * as Tracer from "effect/Tracer"
 
 /**
  * Whether a tracer other than Effect's built-in one is installed. With none, the built-in tracer would make span

@@ -1,7 +1,12 @@
 // Options and checks shared by the CLI's commands: validated numbers, name-server lists, names, and the errors a
 // command fails with before any work is done.
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Config, Data, Duration, Effect, Either, Option } from "effect"
+import * as Config from "effect/Config"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import { parseHostAddress } from "../protocol/HostAddress.js"
 import { checkGroupName as checkGroup } from "../services/AdminValidation.js"
 import { checkTopic } from "../services/Message.js"

@@ -4,21 +4,19 @@
 // work failed, 2 bad usage).
 import { ValidationError } from "@effect/cli"
 import { NodeRuntime } from "@effect/platform-node"
-import {
-  Cause,
-  Config,
-  Console,
-  Context,
-  DefaultServices,
-  Effect,
-  Either,
-  Exit,
-  FiberRefs,
-  HashMap,
-  Layer,
-  Logger,
-  Predicate
-} from "effect"
+import * as Cause from "effect/Cause"
+import * as Config from "effect/Config"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as FiberRefs from "effect/FiberRefs"
+import * as HashMap from "effect/HashMap"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Predicate from "effect/Predicate"
 
 /** Exit codes: the work succeeded, the work failed, the command line was wrong. */
 export const ExitCode = { success: 0, failure: 1, usage: 2 } as const

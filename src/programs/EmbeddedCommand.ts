@@ -1,5 +1,7 @@
 import { Command, Options } from "@effect/cli"
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { networkInterfaces } from "node:os"
 import * as EmbeddedClusterLive from "../layers/EmbeddedClusterLive.js"
 import { EmbeddedCluster } from "../services/EmbeddedCluster.js"

@@ -1,5 +1,9 @@
 // Progress of long work on stderr: a line every second with the count so far and the rate over that second.
-import { Clock, Console, Effect, Ref, Schedule } from "effect"
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 
 /**
  * Prints `{verb} {n} so far ({rate} msg/s)` on stderr every second while the current scope is open, reading the

@@ -1,6 +1,6 @@
 // Entry point of the `effect-rocketmq` command line (bin/effect-rocketmq.js and `npm run cli`).
 import { NodeContext } from "@effect/platform-node"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { runMain } from "./CliRuntime.js"
 import { cliMain } from "./commands.js"
 

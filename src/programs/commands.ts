@@ -1,5 +1,5 @@
 import { Command, Options } from "@effect/cli"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { groupCommand } from "./admin/GroupCommands.js"
 import { messageCommand } from "./admin/MessageCommands.js"
 import { clusterCommand, topicCommand } from "./admin/TopicCommands.js"

@@ -4,7 +4,17 @@
 // The demo topic's route is asked for first, so a dead or wrong address is one error line on stderr (exit code 1)
 // within the connect timeout; ROCKETMQ_DEBUG=1 shows its cause. Logs go to stderr, a line repeated held back.
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
-import { Clock, Config, Console, Data, Deferred, Duration, Effect, Either, Layer, Option, Ref } from "effect"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import * as Console from "effect/Console"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
 import * as ClientLive from "../layers/ClientLive.js"
 import * as EmbeddedClusterLive from "../layers/EmbeddedClusterLive.js"
 import * as ProducerLive from "../layers/ProducerLive.js"

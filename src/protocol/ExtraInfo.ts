@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { RETRY_GROUP_TOPIC_PREFIX } from "./MessageConst.js"
 import { ProtocolError } from "./ProtocolError.js"
 

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { formatHostAddress } from "./HostAddress.js"
 import { decodeMessages, looksLikeMessageRecords, type MessageExt, messageKeys, messageTags } from "./MessageDecoder.js"
 import { isResponse, type RemotingCommand } from "./RemotingCommand.js"

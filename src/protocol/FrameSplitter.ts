@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { ProtocolError } from "./ProtocolError.js"
 import { DEFAULT_MAX_FRAME_LENGTH } from "./RemotingCommand.js"
 

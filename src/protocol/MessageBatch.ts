@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { ByteReader } from "./internal/ByteReader.js"
 import { type MessageProperties, propertiesToString, stringToProperties } from "./MessageProperties.js"
 import { ProtocolError } from "./ProtocolError.js"

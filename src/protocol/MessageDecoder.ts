@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { decompressBody } from "./Compression.js"
 import { type HostAddress, ipToBytesShared, ipToString } from "./HostAddress.js"
 import { ByteReader, writeInt64 } from "./internal/ByteReader.js"

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { type HostAddress, ipToBytesShared, ipToString } from "./HostAddress.js"
 import { ProtocolError } from "./ProtocolError.js"
 

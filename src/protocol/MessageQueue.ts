@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * One queue of a topic on one broker (Java: `org.apache.rocketmq.common.message.MessageQueue`). Fields in fastjson's

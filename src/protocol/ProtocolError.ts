@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /**
  * Bytes that do not follow the RocketMQ remoting protocol: an oversize or malformed frame, a header that is not

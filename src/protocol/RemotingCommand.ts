@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { ByteReader } from "./internal/ByteReader.js"
 import { readJsonHeader } from "./internal/JsonHeaderReader.js"
 import { type LanguageName, languageOfCode } from "./LanguageCode.js"

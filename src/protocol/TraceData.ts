@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { KEY_SEPARATOR } from "./MessageConst.js"
 import { ProtocolError } from "./ProtocolError.js"
 

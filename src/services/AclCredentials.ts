@@ -1,4 +1,5 @@
-import { Effect, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import { createHmac } from "node:crypto"
 import type { RemotingCommand } from "../protocol/RemotingCommand.js"
 import type { RpcHook } from "./RpcHooks.js"

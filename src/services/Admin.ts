@@ -1,4 +1,6 @@
-import { Context, Data, type Effect } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
 import type { ConsumerConnection, SubscriptionGroupConfig } from "../protocol/bodies/AdminBodies.js"
 import type { ConsumerRunningInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import type { TopicRouteData } from "../protocol/bodies/TopicRouteData.js"

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { PermName } from "../protocol/bodies/TopicRouteData.js"
 import { AdminValidationError, type GroupSettings, type TopicSettings } from "./Admin.js"
 import { checkTopic, isSystemTopic } from "./Message.js"

@@ -1,4 +1,5 @@
-import { ParseResult, Schema } from "effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 
 /**
  * How a message body's bytes become the value a topic's schema decodes, and back: a `Schema` from bytes. `json`

@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import { requestCodeName } from "../protocol/RequestCode.js"
 import { responseCodeName } from "../protocol/ResponseCode.js"
 

@@ -1,4 +1,8 @@
-import { Config, type ConfigError, Effect, Option, Redacted } from "effect"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { ClientConfigError, clientDefaults, type ClientSettings } from "./ClientSettings.js"
 
 /**

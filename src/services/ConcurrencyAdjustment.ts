@@ -1,4 +1,5 @@
-import { Context, type Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 
 /**
  * Applies each push consumer's asked-for consume concurrency (Java: `MQClientInstance.adjustThreadPool`, every

@@ -1,4 +1,6 @@
-import { Context, Data, type Effect } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
 import type { ConsumerRunningInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import type { ConsumerData } from "../protocol/bodies/HeartbeatData.js"
 import type { ConsumeMessageDirectlyResult } from "../protocol/bodies/OffsetTableBody.js"

@@ -1,4 +1,7 @@
-import { Context, Data, Duration, type Effect } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type { ConsumerRunningInfo } from "../protocol/bodies/ConsumerRunningInfo.js"
 import type { ConsumeFromWhere, MessageModel } from "../protocol/bodies/HeartbeatData.js"
 import type { MessageExt } from "../protocol/MessageDecoder.js"

@@ -1,4 +1,6 @@
-import { Data, Duration, Either } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 import { MessageConst, RESERVED_PROPERTY_NAMES, RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
 import type { MessageProperties } from "../protocol/MessageProperties.js"
 

@@ -1,4 +1,5 @@
-import { Context, type Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 
 /**
  * Persists the consume offsets of every consumer of the instance (Java: `MQClientInstance.persistAllConsumerOffset`):

@@ -1,4 +1,5 @@
-import { Context, type Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 
 /**
  * Rebalances every push consumer of the client instance (Java: `RebalanceService`): every 20 s, and at once when

@@ -1,4 +1,5 @@
-import { Data, Either } from "effect"
+import * as Data from "effect/Data"
+import * as Either from "effect/Either"
 import { MessageConst } from "../protocol/MessageConst.js"
 import type { MessageExt } from "../protocol/MessageDecoder.js"
 import type { Message } from "./Message.js"

@@ -1,4 +1,8 @@
-import { Context, Data, type Deferred, type Effect, type Scope } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Deferred from "effect/Deferred"
+import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import type { MessageExt } from "../protocol/MessageDecoder.js"
 
 /**

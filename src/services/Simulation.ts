@@ -7,7 +7,7 @@
  * schedule. The runner is `SimulationLive` (`src/layers/SimulationLive.ts`), under a `TestClock` it drives.
  * @since 0.1.0
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import type { History, SimulationReport } from "./SimulationHistory.js"
 import { type FaultSchedule, formatSchedule } from "./SimulationSchedule.js"
 

@@ -3,7 +3,7 @@
  * (see `Simulation`).
  * @since 0.1.0
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import { type MessageQueue, messageQueueKey } from "../protocol/MessageQueue.js"
 import type { TimelineAction } from "./SimulationSchedule.js"
 

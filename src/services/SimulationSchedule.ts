@@ -3,7 +3,8 @@
  * (see `Simulation`).
  * @since 0.1.0
  */
-import { Data, FastCheck } from "effect"
+import * as Data from "effect/Data"
+import * as FastCheck from "effect/FastCheck"
 import { RequestCode } from "../protocol/RequestCode.js"
 
 /**

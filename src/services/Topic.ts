@@ -1,4 +1,7 @@
-import { Effect, Either, type ParseResult, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { RESERVED_PROPERTY_NAMES } from "../protocol/MessageConst.js"
 import { type MessageExt, messageKeys, messageTags } from "../protocol/MessageDecoder.js"
 import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from "../protocol/MessageProperties.js"

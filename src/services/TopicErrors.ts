@@ -1,6 +1,6 @@
 // The errors of typed topics (`Topic`), which re-exports them: a value its schemas cannot encode, a received message
 // they cannot decode.
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import type { MessageExt } from "../protocol/MessageDecoder.js"
 
 /**

@@ -1,4 +1,6 @@
-import { Context, type Effect, type Option } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type { TopicRouteData } from "../protocol/bodies/TopicRouteData.js"
 import type { ProtocolError } from "../protocol/ProtocolError.js"
 import type { BrokerResponseError } from "./BrokerResponseError.js"

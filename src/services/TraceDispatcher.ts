@@ -1,4 +1,6 @@
-import { Context, Duration, type Effect } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type { TraceRecord } from "../protocol/TraceData.js"
 
 /**

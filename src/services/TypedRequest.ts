@@ -1,4 +1,5 @@
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type { MessageExt } from "../protocol/MessageDecoder.js"
 import type { Message } from "./Message.js"
 import { Producer, type RequestError, type RequestOptions } from "./Producer.js"

@@ -1,4 +1,6 @@
-import { type Duration, Effect, type Schema } from "effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Schema from "effect/Schema"
 import { decodeBody } from "../../protocol/bodies/Body.js"
 import { ClusterInfo, TopicRouteData } from "../../protocol/bodies/TopicRouteData.js"
 import { type CommandHeader, encodeHeader } from "../../protocol/headers/CommandHeader.js"

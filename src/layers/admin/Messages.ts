@@ -1,4 +1,6 @@
-import { Clock, Effect, Either } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { QueryMessageRequestHeader, ViewMessageRequestHeader } from "../../protocol/headers/AdminHeaders.js"
 import { KEY_SEPARATOR, MessageConst } from "../../protocol/MessageConst.js"
 import { decodeMessages, type MessageExt } from "../../protocol/MessageDecoder.js"

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { TopicList, TopicStatsTable } from "../../protocol/bodies/AdminBodies.js"
 import {
   DeleteTopicFromNamesrvRequestHeader,

@@ -1,4 +1,6 @@
-import { type Duration, Effect, Metric } from "effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
 import { type CommandHeader, encodeHeader } from "../../protocol/headers/CommandHeader.js"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import type { RemotingCommand } from "../../protocol/RemotingCommand.js"

@@ -1,4 +1,7 @@
-import { Cause, Clock, Effect, Exit } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type { ConsumeMessageDirectlyResult } from "../../protocol/bodies/OffsetTableBody.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import { callHandler } from "./ConsumeConcurrently.js"

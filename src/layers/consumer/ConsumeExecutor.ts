@@ -1,4 +1,7 @@
-import { Duration, Effect, FiberSet, type Scope } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
+import type * as Scope from "effect/Scope"
 
 /**
  * Runs consume tasks with a concurrency that can change at runtime (Java: the consume service's `consumeExecutor`,

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /**
  * The lock an orderly batch holds while it runs, so that a rebalance can wait for it before unlocking the queue on

@@ -1,4 +1,5 @@
-import { type Effect, Exit } from "effect"
+import type * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { UniqueIdGenerator } from "../../protocol/MessageId.js"

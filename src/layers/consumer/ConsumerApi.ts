@@ -1,4 +1,5 @@
-import { type Duration, Effect } from "effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { decodeBody, encodeBody } from "../../protocol/bodies/Body.js"
 import {
   ConsumerListBody,

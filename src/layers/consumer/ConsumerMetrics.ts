@@ -1,4 +1,5 @@
-import { Metric, MetricKey } from "effect"
+import * as Metric from "effect/Metric"
+import * as MetricKey from "effect/MetricKey"
 
 /**
  * A counter with one tag in its key. (`Metric.tagged` would add the tag on every update, as a new label array, which

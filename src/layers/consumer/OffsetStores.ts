@@ -1,4 +1,5 @@
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { OffsetStoreError, OffsetStoreService } from "../../services/OffsetStore.js"
 import type { LocalFileOffsetStoreOptions } from "../LocalFileOffsetStore.js"
 import * as RemoteBrokerOffsetStore from "../RemoteBrokerOffsetStore.js"

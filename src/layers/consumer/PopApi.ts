@@ -1,4 +1,6 @@
-import { type Duration, Effect, Either } from "effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { QueryAssignmentRequestBody, QueryAssignmentResponseBody } from "../../protocol/bodies/AssignmentBodies.js"
 import { decodeBody, encodeBody } from "../../protocol/bodies/Body.js"
 import {

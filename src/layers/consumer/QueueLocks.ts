@@ -1,4 +1,6 @@
-import { Clock, Effect, Either } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
 import type { ConsumerContext } from "./ConsumerContext.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"

@@ -1,4 +1,5 @@
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import type { ConsumerRunningInfo, ProcessQueueInfo } from "../../protocol/bodies/ConsumerRunningInfo.js"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import type { ProcessQueue } from "../../services/ProcessQueue.js"

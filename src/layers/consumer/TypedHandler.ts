@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { ConsumeContext, ConsumeResult } from "../../services/PushConsumer.js"
 import { type DecodedBatch, MessageDecodeError, type TypedSubscription } from "../../services/Topic.js"

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { parsePopHandle } from "../../protocol/ExtraInfo.js"
 import { AckMessageRequestHeader, ChangeInvisibleTimeRequestHeader } from "../../protocol/headers/PopHeaders.js"
 import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"

@@ -1,4 +1,4 @@
-import type { Redacted } from "effect"
+import type * as Redacted from "effect/Redacted"
 import { decodeBody } from "../../protocol/bodies/Body.js"
 import { HeartbeatData } from "../../protocol/bodies/HeartbeatData.js"
 import { RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"

@@ -1,4 +1,6 @@
-import { Clock, Effect, Either } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { decodeBody, encodeBody } from "../../protocol/bodies/Body.js"
 import {
   LockBatchRequestBody,

@@ -1,4 +1,7 @@
-import { Clock, Duration, Effect, type FiberSet } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as FiberSet from "effect/FiberSet"
 import { PermName } from "../../protocol/bodies/TopicRouteData.js"
 import type { HostAddress } from "../../protocol/HostAddress.js"
 import { RequestCode } from "../../protocol/RequestCode.js"

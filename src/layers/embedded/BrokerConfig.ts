@@ -1,4 +1,5 @@
-import { Duration, Either } from "effect"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 import { Version } from "../../protocol/Version.js"
 import type { AclAccount } from "./AclValidator.js"
 import type { TransactionCheckOptions } from "./Transactions.js"

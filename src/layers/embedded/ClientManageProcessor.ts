@@ -1,4 +1,6 @@
-import { Clock, Effect, Either } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { decodeBody } from "../../protocol/bodies/Body.js"
 import { HeartbeatData } from "../../protocol/bodies/HeartbeatData.js"
 import { UnregisterClientRequestHeader } from "../../protocol/headers/ClientHeaders.js"

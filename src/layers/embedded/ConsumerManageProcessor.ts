@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { encodeBody } from "../../protocol/bodies/Body.js"
 import { ConsumerListBody } from "../../protocol/bodies/ConsumerGroupBodies.js"
 import { GetConsumerListByGroupRequestHeader } from "../../protocol/headers/ClientHeaders.js"

@@ -1,4 +1,5 @@
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { PermName } from "../../protocol/bodies/TopicRouteData.js"
 import { ConsumerSendMsgBackRequestHeader } from "../../protocol/headers/SendHeaders.js"
 import { MessageConst } from "../../protocol/MessageConst.js"

@@ -1,4 +1,5 @@
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import { EndTransactionRequestHeader } from "../../protocol/headers/TransactionHeaders.js"
 import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { crc32 } from "node:zlib"
 import type { HostAddress } from "../../protocol/HostAddress.js"
 import { KEY_SEPARATOR, MessageConst } from "../../protocol/MessageConst.js"

@@ -1,4 +1,6 @@
-import { Effect, Either, FiberSet } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as FiberSet from "effect/FiberSet"
 import { popRetryTopic } from "../../protocol/ExtraInfo.js"
 import { MessageConst, RETRY_GROUP_TOPIC_PREFIX } from "../../protocol/MessageConst.js"
 import type { BrokerState } from "./BrokerState.js"

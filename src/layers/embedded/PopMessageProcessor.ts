@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { PermName } from "../../protocol/bodies/TopicRouteData.js"
 import { formatPopOffsetInfo, popRetryTopic } from "../../protocol/ExtraInfo.js"
 import { PopMessageRequestHeader } from "../../protocol/headers/PopHeaders.js"

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { PermName } from "../../protocol/bodies/TopicRouteData.js"
 import { PullMessageRequestHeader, PullSysFlag } from "../../protocol/headers/ConsumeHeaders.js"
 import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { QueryMessageRequestHeader, ViewMessageRequestHeader } from "../../protocol/headers/AdminHeaders.js"
 import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { PermName } from "../../protocol/bodies/TopicRouteData.js"
 import type { SendMessageRequestHeader } from "../../protocol/headers/SendHeaders.js"
 import { type RemotingCommand, response } from "../../protocol/RemotingCommand.js"

@@ -1,4 +1,7 @@
-import { Clock, Effect, Either, FiberSet } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as FiberSet from "effect/FiberSet"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { ProtocolError } from "../../protocol/ProtocolError.js"
 import type { BrokerState } from "./BrokerState.js"

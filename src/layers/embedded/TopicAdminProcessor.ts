@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { encodeQueueTableBody, KVTable, type TopicOffset } from "../../protocol/bodies/AdminBodies.js"
 import { encodeBody } from "../../protocol/bodies/Body.js"
 import { DeleteTopicRequestHeader, GetTopicStatsInfoRequestHeader } from "../../protocol/headers/AdminHeaders.js"

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import { encodeMessageRecord, type MessageExt } from "../../protocol/MessageDecoder.js"
 import { MessageSysFlag, resetTransactionValue } from "../../protocol/MessageSysFlag.js"

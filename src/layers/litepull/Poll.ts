@@ -1,4 +1,6 @@
-import { Clock, Duration, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { LitePullArgumentError, type PolledBatch } from "../../services/LitePullConsumer.js"
 import type { LitePullContext } from "./LitePullContext.js"
 import type { LitePullQueues } from "./Queues.js"

@@ -1,4 +1,5 @@
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import type { LitePullConsumerOptions, LitePullConsumerService, PolledBatch } from "../../services/LitePullConsumer.js"
 import { type LitePullConsumerStartError, make } from "../LitePullConsumerLive.js"
 import type { PushConsumerRequirements } from "../PushConsumerLive.js"

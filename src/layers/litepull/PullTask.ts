@@ -1,4 +1,7 @@
-import { Clock, Duration, Effect, Either } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { PullSysFlag } from "../../protocol/headers/ConsumeHeaders.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import { isRocketMQ5 } from "../../protocol/Version.js"

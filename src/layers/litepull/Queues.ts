@@ -1,4 +1,5 @@
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import { type MessageQueue, messageQueueKey } from "../../protocol/MessageQueue.js"
 import { ProcessQueue } from "../../services/ProcessQueue.js"
 import { allocationOrLogged, rebalanceDiff } from "../consumer/Rebalance.js"

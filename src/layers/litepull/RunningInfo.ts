@@ -1,4 +1,5 @@
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import type { ConsumerRunningInfo } from "../../protocol/bodies/ConsumerRunningInfo.js"
 import { processQueueInfo } from "../consumer/RunningInfo.js"
 import type { LitePullContext } from "./LitePullContext.js"

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import { LitePullArgumentError, QueueNotAssignedError, SeekOffsetError } from "../../services/LitePullConsumer.js"
 import type { AssignedQueue } from "./AssignedQueue.js"

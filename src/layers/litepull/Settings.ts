@@ -1,4 +1,4 @@
-import { Duration } from "effect"
+import * as Duration from "effect/Duration"
 import type { ConsumeFromWhere, MessageModel } from "../../protocol/bodies/HeartbeatData.js"
 import { type AllocateMessageQueueStrategy, averagely } from "../../services/AllocateMessageQueue.js"
 import type { ClientInstanceService } from "../../services/ClientInstance.js"

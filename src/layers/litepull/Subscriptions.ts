@@ -1,4 +1,5 @@
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import type { ConsumerData } from "../../protocol/bodies/HeartbeatData.js"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import {

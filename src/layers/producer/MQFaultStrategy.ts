@@ -1,4 +1,4 @@
-import type { Clock } from "effect"
+import type * as Clock from "effect/Clock"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import { LatencyFaultTable, selectQueue } from "../../services/TopicPublishInfo.js"
 

@@ -1,4 +1,4 @@
-import { Duration } from "effect"
+import * as Duration from "effect/Duration"
 import { wrapNamespace } from "../../services/Namespace.js"
 import type { TransactionChecker } from "../../services/Producer.js"
 import type { MessageTraceOptions } from "../../services/TraceDispatcher.js"

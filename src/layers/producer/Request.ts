@@ -1,4 +1,7 @@
-import { type Clock, Deferred, Duration, Effect } from "effect"
+import type * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { randomUUID } from "node:crypto"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { ClientInstanceService } from "../../services/ClientInstance.js"

@@ -1,4 +1,7 @@
-import { type Clock, Duration, Effect, Either } from "effect"
+import type * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"

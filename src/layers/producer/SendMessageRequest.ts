@@ -1,4 +1,6 @@
-import { type Clock, Effect, Either } from "effect"
+import type * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { compressBody } from "../../protocol/Compression.js"
 import { encodeHeader } from "../../protocol/headers/CommandHeader.js"
 import { SendMessageRequestHeaderV2 } from "../../protocol/headers/SendHeaders.js"

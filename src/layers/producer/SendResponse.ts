@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import type { RemotingCommand } from "../../protocol/RemotingCommand.js"
 import { RequestCode } from "../../protocol/RequestCode.js"

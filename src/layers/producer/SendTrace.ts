@@ -1,4 +1,5 @@
-import type { Clock, Effect } from "effect"
+import type * as Clock from "effect/Clock"
+import type * as Effect from "effect/Effect"
 import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageProperties } from "../../protocol/MessageProperties.js"
 import type { RemotingCommand } from "../../protocol/RemotingCommand.js"

@@ -1,4 +1,5 @@
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { TopicRouteData } from "../../protocol/bodies/TopicRouteData.js"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import { brokerNameOfQueue } from "../../protocol/StaticTopic.js"

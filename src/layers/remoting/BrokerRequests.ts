@@ -1,4 +1,7 @@
-import { Effect, FiberSet, Queue, type Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
 import type { ProtocolError } from "../../protocol/ProtocolError.js"
 import {
   Flag,

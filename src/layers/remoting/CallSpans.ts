@@ -1,4 +1,11 @@
-import { Cause, type Clock, Context, Duration, Exit, type Fiber, Option, Tracer } from "effect"
+import * as Cause from "effect/Cause"
+import type * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Tracer from "effect/Tracer"
 import type { RemotingError } from "../../services/RemotingClient.js"
 import type { CallMetrics } from "./RemotingMetrics.js"
 

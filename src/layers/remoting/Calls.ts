@@ -1,4 +1,7 @@
-import { type Clock, type Duration, Effect, type Tracer } from "effect"
+import type * as Clock from "effect/Clock"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Tracer from "effect/Tracer"
 import type { ProtocolError } from "../../protocol/ProtocolError.js"
 import { encodeFrameParts, Flag, type FrameParts, type RemotingCommand } from "../../protocol/RemotingCommand.js"
 import { type RemotingClientService, type RemotingError, RemotingTimeoutError } from "../../services/RemotingClient.js"

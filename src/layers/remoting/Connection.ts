@@ -1,4 +1,6 @@
-import { Either, Exit, Redacted } from "effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Redacted from "effect/Redacted"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import { FrameSplitter } from "../../protocol/FrameSplitter.js"

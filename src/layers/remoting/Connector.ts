@@ -1,4 +1,5 @@
-import { Effect, Exit } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as net from "node:net"
 import { parseHostAddress } from "../../protocol/HostAddress.js"
 import { RemotingConnectError, type TlsOptions } from "../../services/RemotingClient.js"

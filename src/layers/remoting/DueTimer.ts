@@ -1,4 +1,6 @@
-import { Duration, Effect, type Scope } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 
 /**
  * Starts, in the current scope, a fiber that sleeps (Clock time, so `TestClock` drives it) until the earliest time it

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { ProtocolError } from "../../protocol/ProtocolError.js"
 import { encodeFrameParts, type FrameParts, type RemotingCommand } from "../../protocol/RemotingCommand.js"
 import type { RemotingClientConfig } from "../../services/RemotingClient.js"

@@ -1,4 +1,8 @@
-import { type Clock, Effect, Option, Random, Ref } from "effect"
+import type * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import * as Ref from "effect/Ref"
 import type { RemotingCommand } from "../../protocol/RemotingCommand.js"
 import type { NameServerAddressesService } from "../../services/NameServerAddresses.js"
 import {

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { Flag, type FrameParts } from "../../protocol/RemotingCommand.js"
 import {
   type RemotingClientService,

@@ -1,4 +1,6 @@
-import { Metric, MetricBoundaries, MetricLabel } from "effect"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
+import * as MetricLabel from "effect/MetricLabel"
 
 /** Requests sent, by request code name. */
 export const requestsSent = Metric.counter("rocketmq_remoting_requests_total", {

@@ -1,4 +1,5 @@
-import { Exit, type Tracer } from "effect"
+import * as Exit from "effect/Exit"
+import type * as Tracer from "effect/Tracer"
 import type { FrameParts, RemotingCommand } from "../../protocol/RemotingCommand.js"
 import type { RemotingError } from "../../services/RemotingClient.js"
 import type { CallSpans } from "./CallSpans.js"

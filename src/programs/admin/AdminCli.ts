@@ -2,7 +2,10 @@
 // printing rows as JSON lines or as a table.
 import { Command, Options } from "@effect/cli"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Console, Effect, Layer, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as AdminLive from "../../layers/AdminLive.js"
 import * as ClientLive from "../../layers/ClientLive.js"
 import { Admin, type AdminService } from "../../services/Admin.js"

@@ -1,5 +1,7 @@
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { describedWithDefault, integerOption } from "../CliOptions.js"
 import { adminCommand, brokerOption, clusterOption, printRows, targetOf } from "./AdminCli.js"
 import { progressCommand } from "./ProgressCommand.js"

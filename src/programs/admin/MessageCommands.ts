@@ -1,5 +1,6 @@
 import { Command, Options } from "@effect/cli"
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { TraceRecord } from "../../protocol/TraceData.js"
 import { adminCommand, printRows } from "./AdminCli.js"

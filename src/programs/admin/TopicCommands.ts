@@ -1,5 +1,6 @@
 import { Command, Options } from "@effect/cli"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { describedWithDefault, integerOption } from "../CliOptions.js"
 import { adminCommand, brokerOption, clusterOption, printRows, targetOf } from "./AdminCli.js"
 

@@ -1,4 +1,5 @@
-import { ParseResult, Schema } from "effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { stringifyFastJson } from "../FastJson.js"
 import { MessageQueue } from "../MessageQueue.js"
 import { ConsumeFromWhere, ConsumeType, MessageModel, SubscriptionData } from "./HeartbeatData.js"

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { parseFastJson, stringifyFastJson } from "../FastJson.js"
 import type { MessageQueue } from "../MessageQueue.js"
 import { queueOffsetEntries, queueOffsetMap } from "./OffsetTableBody.js"

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * How a consumer gets messages (Java: `ConsumeType`): push consumers are CONSUME_PASSIVELY.

@@ -1,4 +1,5 @@
-import { Either, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import { parseFastJson, stringifyFastJson } from "../FastJson.js"
 import { MessageQueue } from "../MessageQueue.js"
 

@@ -1,4 +1,4 @@
-import type { Schema } from "effect"
+import type * as Schema from "effect/Schema"
 import { commandHeader, field } from "./CommandHeader.js"
 
 /** The fields a send header and a pushed reply's header share, with Java's long names. */
