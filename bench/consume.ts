@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ProducerLive from "../src/layers/ProducerLive.js"
 import { Producer } from "../src/services/Producer.js"
+import { withBundles } from "./Bundle.js"
 import type { ConsumeFigures } from "./consume-client.js"
 import { clientStackAt, inClientProcess, startBrokerWorker } from "./stacks.js"
 
@@ -37,38 +38,42 @@ export const run = async (seconds = 1) => {
   const broker = await startBrokerWorker("process")
   // BENCH_SIZES=128 and BENCH_MODES=concurrent,orderly narrow a run (the bare pull always runs: the ratios need it).
   const sizes = (process.env.BENCH_SIZES ?? "128,4096").split(",").map(Number)
-  const modes = (["bare pull", "concurrent", "orderly", "lite pull"] as const).filter((mode) =>
+  // "bundled": the concurrent push consumer's process bundled by esbuild, as an application deployed bundled is
+  // (bench/Bundle.ts): the same code, less of it loaded (its memory).
+  const modes = (["bare pull", "concurrent", "bundled", "orderly", "lite pull"] as const).filter((mode) =>
     mode === "bare pull" || (process.env.BENCH_MODES ?? mode).split(",").includes(mode)
   )
-  for (const size of sizes) {
-    const topic = `Bench${size}`
-    await broker.createTopic(topic, QUEUES)
-    await Effect.runPromise(fill(broker.nameServerAddress, topic, size, count))
-    console.error(`filled ${topic}`)
-    let bare = 0
-    for (const mode of modes) {
-      const group = `bench_${mode.replace(" ", "_")}_${topic}`
-      const figures = await inClientProcess<ConsumeFigures>("consume-client", {
-        nameServerAddress: broker.nameServerAddress,
-        topic,
-        count,
-        mode,
-        group
-      })
-      if (mode === "bare pull") bare = figures.rate
-      rows.push([
-        mode,
-        `${size} B`,
-        Math.round(figures.rate).toLocaleString("en-US"),
-        `${(figures.rate / bare).toFixed(2)}x`,
-        figures.cpuMicrosPerMessage.toFixed(1),
-        figures.peakHeapMiB.toFixed(0),
-        figures.peakRssMiB.toFixed(0),
-        figures.heapAfterMiB.toFixed(0)
-      ])
-      console.error(rows.at(-1)!.join("  "))
+  await withBundles(["consume-client"], async (bundled) => {
+    for (const size of sizes) {
+      const topic = `Bench${size}`
+      await broker.createTopic(topic, QUEUES)
+      await Effect.runPromise(fill(broker.nameServerAddress, topic, size, count))
+      console.error(`filled ${topic}`)
+      let bare = 0
+      for (const mode of modes) {
+        const group = `bench_${mode.replace(" ", "_")}_${topic}`
+        const figures = await inClientProcess<ConsumeFigures>("consume-client", {
+          nameServerAddress: broker.nameServerAddress,
+          topic,
+          count,
+          mode: mode === "bundled" ? "concurrent" : mode,
+          group
+        }, mode === "bundled" ? bundled("consume-client") : undefined)
+        if (mode === "bare pull") bare = figures.rate
+        rows.push([
+          mode === "bundled" ? "concurrent, bundled" : mode,
+          `${size} B`,
+          Math.round(figures.rate).toLocaleString("en-US"),
+          `${(figures.rate / bare).toFixed(2)}x`,
+          figures.cpuMicrosPerMessage.toFixed(1),
+          figures.peakHeapMiB.toFixed(0),
+          figures.peakRssMiB.toFixed(0),
+          figures.heapAfterMiB.toFixed(0)
+        ])
+        console.error(rows.at(-1)!.join("  "))
+      }
     }
-  }
+  })
   await broker.stop()
   console.log(
     `\nPush and lite pull consumers from a backlog of ${

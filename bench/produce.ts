@@ -5,6 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ProducerLive from "../src/layers/ProducerLive.js"
 import { Producer } from "../src/services/Producer.js"
+import { withBundles } from "./Bundle.js"
 import type { ProduceFigures } from "./produce-client.js"
 import { clientStackAt, inClientProcess, startBrokerWorker } from "./stacks.js"
 
@@ -121,19 +122,28 @@ export const runClientOnly = async (seconds = 1) => {
   const broker = await startBrokerWorker("process")
   await broker.createTopic("BenchClient", 4)
   const rows: Array<string> = []
-  for (const size of [128, 4096]) {
-    const job = { nameServerAddress: broker.nameServerAddress, topic: "BenchClient", size, inflight: 64 }
-    const f = await inClientProcess<ProduceFigures>("produce-client", { ...job, count: Math.round(50_000 * seconds) })
-    rows.push(
-      `${`${size} B`.padEnd(8)}${Math.round(f.rate).toLocaleString("en-US").padStart(10)}` +
-        `${f.cpuMicrosPerMessage.toFixed(1).padStart(20)}${f.peakHeapMiB.toFixed(0).padStart(15)}` +
-        `${f.peakRssMiB.toFixed(0).padStart(14)}`
-    )
-  }
+  // Compiled as it is, and bundled by esbuild as an application deployed bundled is (bench/Bundle.ts).
+  await withBundles(["produce-client"], async (bundled) => {
+    for (const size of [128, 4096]) {
+      const job = { nameServerAddress: broker.nameServerAddress, topic: "BenchClient", size, inflight: 64 }
+      for (const [how, script] of [["compiled", undefined], ["bundled", bundled("produce-client")]] as const) {
+        const f = await inClientProcess<ProduceFigures>(
+          "produce-client",
+          { ...job, count: Math.round(50_000 * seconds) },
+          script
+        )
+        rows.push(
+          `${`${size} B`.padEnd(8)}${how.padEnd(10)}${Math.round(f.rate).toLocaleString("en-US").padStart(10)}` +
+            `${f.cpuMicrosPerMessage.toFixed(1).padStart(20)}${f.peakHeapMiB.toFixed(0).padStart(15)}` +
+            `${f.peakRssMiB.toFixed(0).padStart(14)}`
+        )
+      }
+    }
+  })
   await broker.stop()
   console.log("\nProducer alone in its process, 64 in flight (embedded cluster in another process)")
   console.log(
-    `${"body".padEnd(8)}${"msg/s".padStart(10)}${"client CPU µs/msg".padStart(20)}` +
+    `${"body".padEnd(8)}${"code".padEnd(10)}${"msg/s".padStart(10)}${"client CPU µs/msg".padStart(20)}` +
       `${"peak heap MiB".padStart(15)}${"peak RSS MiB".padStart(14)}`
   )
   for (const row of rows) console.log(row)

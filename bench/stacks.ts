@@ -17,6 +17,7 @@ import { RequestCode } from "../src/protocol/RequestCode.js"
 import { EmbeddedCluster } from "../src/services/EmbeddedCluster.js"
 import { NameServerAddresses } from "../src/services/NameServerAddresses.js"
 import { RpcHooks } from "../src/services/RpcHooks.js"
+import { benchScript } from "./Scripts.js"
 
 /** A client instance of its own (transport, route cache) on the embedded cluster in context. */
 export const clientStack = (instanceName: string) =>
@@ -100,17 +101,15 @@ const childProcess = (script: URL, compiled: boolean) => {
 }
 
 /**
- * Runs bench/`name` (compiled, or from source with tsx) in a process of its own with `job` as its argument, and
- * answers the first message it sends back (its figures). `BENCH_CLIENT_ARGS` adds node options to these processes
+ * Runs bench/`name` (compiled, or from source with tsx; or `script`, a bundle of it) in a process of its own with
+ * `job` as its argument, and answers the first message it sends back (its figures). `BENCH_CLIENT_ARGS` adds node options to these processes
  * only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
-export const inClientProcess = <Figures>(name: string, job: unknown) =>
+export const inClientProcess = <Figures>(name: string, job: unknown, script = benchScript(name)) =>
   new Promise<Figures>((resolve, reject) => {
-    const compiled = import.meta.url.endsWith(".js")
-    const script = fileURLToPath(new URL(`./${name}${compiled ? ".js" : ".ts"}`, import.meta.url))
     const extra = process.env.BENCH_CLIENT_ARGS?.split(" ").filter((a) => a.length > 0) ?? []
     const child = fork(script, [JSON.stringify(job)], {
-      execArgv: [...(compiled ? [] : ["--import", "tsx"]), ...extra]
+      execArgv: [...(script.endsWith(".ts") ? ["--import", "tsx"] : []), ...extra]
     })
     child.once("message", (figures) => resolve(figures as Figures))
     child.once("exit", (code) => code === 0 ? undefined : reject(new Error(`${name} exited with ${code}`)))

@@ -1,0 +1,43 @@
+// Bench scripts bundled by esbuild as an application is for deployment: one ESM bundle with Effect in it, split so
+// that what the package imports when first used (the address-server HTTP client, the local offsets file) stays in
+// chunks of its own, the two codecs required when a body needs them left external (as the README asks of a bundle).
+// A bundled process loads one file instead of some 650 modules (ours, Effect's, fast-check's through effect/Schema):
+// start-up and the memory of the loaded code are what change.
+import { build } from "esbuild"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { benchScript } from "./Scripts.js"
+
+/**
+ * Bundles the named bench scripts into a temporary directory, runs `use` with the path of each bundled script, and
+ * removes the directory.
+ */
+export const withBundles = async <A>(
+  names: ReadonlyArray<string>,
+  use: (bundled: (name: string) => string) => Promise<A>
+): Promise<A> => {
+  const dir = await mkdtemp(join(tmpdir(), "effect-rocketmq-bench-"))
+  try {
+    await build({
+      entryPoints: names.map(benchScript),
+      outdir: dir,
+      bundle: true,
+      splitting: true,
+      minify: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      external: ["lz4js", "fzstd"],
+      // CommonJS parts of the bundle (undici, in the HTTP client's chunk) call `require`.
+      banner: {
+        js: "import { createRequire as __createRequire } from \"node:module\"; " +
+          "const require = __createRequire(import.meta.url);"
+      },
+      logLevel: "warning"
+    })
+    return await use((name) => join(dir, `${name}.js`))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
