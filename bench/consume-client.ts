@@ -1,7 +1,6 @@
 // One consumer of bench/consume.ts in a process of its own (a client-only process: the broker is another process), so
 // its CPU time and memory are the client's alone. Reads the whole backlog of a topic, as a push consumer of a new
 // group (concurrent or orderly), as a lite pull consumer polling, or as a bare PULL_MESSAGE loop, and sends its figures to the parent.
-import { NodeFileSystem } from "@effect/platform-node"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -77,7 +76,7 @@ const push = (job: ConsumeJob) =>
         })
     })
     yield* Deferred.await(done)
-  })).pipe(Effect.provide(NodeFileSystem.layer))
+  }))
 
 /**
  * A lite pull consumer of a new group from the first offset, polling until it has been handed `count` messages

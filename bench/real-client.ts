@@ -3,7 +3,6 @@
 // (test/real/java/RealPeer.java), with client defaults.
 //   node real-client.js bench-produce --namesrv A --topic T --size B --inflight K --count N
 //   node real-client.js bench-drain --namesrv A --topic T --group G --count N
-import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -30,7 +29,8 @@ const go = Effect.async<void>((resume) => {
   })
 })
 
-const client = ClientLive.layer({ nameServerAddress: option("namesrv") }).pipe(Layer.provide(NodeHttpClient.layer))
+// Client defaults and nothing more, as a user's program (no layer of @effect/platform-node is needed: the README).
+const client = ClientLive.layer({ nameServerAddress: option("namesrv") })
 
 const benchProduce = Effect.gen(function*() {
   const topic = option("topic")
@@ -70,7 +70,7 @@ const benchDrain = Effect.gen(function*() {
             ? Effect.as(Deferred.succeed(done, undefined), "CONSUME_SUCCESS" as const)
             : Effect.succeed("CONSUME_SUCCESS" as const)
         })
-    }).pipe(Layer.provideMerge(client), Layer.provide(NodeFileSystem.layer))
+    }).pipe(Layer.provideMerge(client))
   ).pipe(Effect.race(Deferred.await(done)))
   emit({ event: "done", count: received, elapsedMs: performance.now() - started })
 })
