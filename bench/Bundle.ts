@@ -9,15 +9,16 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { benchScript } from "./Scripts.js"
 
-/**
- * Bundles the named bench scripts into a temporary directory, runs `use` with the path of each bundled script, and
- * removes the directory.
- */
-export const withBundles = async <A>(
-  names: ReadonlyArray<string>,
-  use: (bundled: (name: string) => string) => Promise<A>
-): Promise<A> => {
+/** Bundled bench scripts in a temporary directory: the path of each, and the directory's removal. */
+export interface Bundles {
+  readonly path: (name: string) => string
+  readonly remove: () => Promise<void>
+}
+
+/** Bundles the named bench scripts into a temporary directory. */
+export const bundleScripts = async (names: ReadonlyArray<string>): Promise<Bundles> => {
   const dir = await mkdtemp(join(tmpdir(), "effect-rocketmq-bench-"))
+  const remove = () => rm(dir, { recursive: true, force: true })
   try {
     await build({
       entryPoints: names.map(benchScript),
@@ -36,8 +37,22 @@ export const withBundles = async <A>(
       },
       logLevel: "warning"
     })
-    return await use((name) => join(dir, `${name}.js`))
+  } catch (error) {
+    await remove()
+    throw error
+  }
+  return { path: (name) => join(dir, `${name}.js`), remove }
+}
+
+/** Bundles the named bench scripts, runs `use` with the path of each bundled script, and removes them. */
+export const withBundles = async <A>(
+  names: ReadonlyArray<string>,
+  use: (bundled: (name: string) => string) => Promise<A>
+): Promise<A> => {
+  const bundles = await bundleScripts(names)
+  try {
+    return await use(bundles.path)
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    await bundles.remove()
   }
 }

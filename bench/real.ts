@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url"
 import * as JavaPeer from "../test/real/support/JavaPeer.js"
 import * as RealCluster from "../test/real/support/RealCluster.js"
 import { lines } from "../test/real/support/Versions.js"
+import { bundleScripts } from "./Bundle.js"
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const messages = env("BENCH_REAL_MESSAGES", 20_000)
@@ -80,10 +81,10 @@ const measure = (client: Client, timeout: Duration.DurationInput) =>
 
 const ourClient = fileURLToPath(new URL("./real-client.js", import.meta.url))
 
-const spawnOurs = (args: ReadonlyArray<string>) =>
+const spawnOurs = (args: ReadonlyArray<string>, script = ourClient) =>
   Effect.acquireRelease(
     Effect.sync(() => {
-      const child: ChildProcess = spawn(process.execPath, [ourClient, ...args], { stdio: ["pipe", "pipe", "inherit"] })
+      const child: ChildProcess = spawn(process.execPath, [script, ...args], { stdio: ["pipe", "pipe", "inherit"] })
       const events: Array<Record<string, unknown>> = []
       const waiting: Array<{ name: string; deferred: Deferred.Deferred<Record<string, unknown>, Error> }> = []
       const settle = () => {
@@ -145,8 +146,12 @@ const median = (results: ReadonlyArray<Result>): Result => {
   }
 }
 
-/** One row: ours and Java's, `rounds` times each, taking turns, in scopes of their own (processes gone after). */
+/**
+ * One row: ours (compiled, and bundled by esbuild: `bundled` is its script) and Java's, `rounds` times each, taking
+ * turns, in scopes of their own (processes gone after).
+ */
 const pair = (
+  bundled: string,
   ours: ReadonlyArray<string>,
   java: ReadonlyArray<string>,
   version: string,
@@ -155,35 +160,51 @@ const pair = (
 ) =>
   Effect.gen(function*() {
     const oursRuns: Array<Result> = []
+    const bundledRuns: Array<Result> = []
     const javaRuns: Array<Result> = []
     for (let round = 0; round < rounds; round++) {
       const args = argsFor?.(round) ?? { ours, java }
       oursRuns.push(yield* Effect.scoped(Effect.flatMap(spawnOurs(args.ours), (c) => measure(c, timeout))))
+      // The same arguments, another group for a drain (a group's second drain would find its offsets committed).
+      const bundledArgs = args.ours.map((a) => a.startsWith("bench_drain_ours_") ? `${a}_bundled` : a)
+      bundledRuns.push(
+        yield* Effect.scoped(Effect.flatMap(spawnOurs(bundledArgs, bundled), (c) => measure(c, timeout)))
+      )
       javaRuns.push(yield* Effect.scoped(Effect.flatMap(spawnJava(version, args.java), (c) => measure(c, timeout))))
     }
-    return { ours: median(oursRuns), java: median(javaRuns) }
+    return { ours: median(oursRuns), bundled: median(bundledRuns), java: median(javaRuns) }
   })
 
 const fmt = (n: number) => n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1)
 
-const printRow = (work: string, r: { ours: Result; java: Result }) =>
+const cell = (r: Result) => `${fmt(r.rate)} msg/s, ${fmt(r.cpuMicrosPerMessage)} µs, ${fmt(r.peakRssMb)} MB`
+const ratios = (ours: Result, java: Result) =>
+  `${(ours.rate / java.rate).toFixed(2)}x | ${(ours.cpuMicrosPerMessage / java.cpuMicrosPerMessage).toFixed(2)}x`
+
+const printRow = (work: string, r: { ours: Result; bundled: Result; java: Result }) =>
   console.log(
-    `| ${work} | ${fmt(r.ours.rate)} msg/s, ${fmt(r.ours.cpuMicrosPerMessage)} µs, ${fmt(r.ours.peakRssMb)} MB | ${
-      fmt(r.java.rate)
-    } msg/s, ${fmt(r.java.cpuMicrosPerMessage)} µs, ${fmt(r.java.peakRssMb)} MB | ${
-      (r.ours.rate / r.java.rate).toFixed(2)
-    }x | ${(r.ours.cpuMicrosPerMessage / r.java.cpuMicrosPerMessage).toFixed(2)}x |`
+    `| ${work} | ${cell(r.ours)} | ${cell(r.bundled)} | ${cell(r.java)} | ${ratios(r.ours, r.java)} | ${
+      ratios(r.bundled, r.java)
+    } |`
   )
 
 export const run = Effect.gen(function*() {
   const line = lines.find((l) => l.line === (process.env.BENCH_REAL_LINE ?? "4.9")) ?? lines[0]!
   const cluster = yield* RealCluster.make({ line })
+  // Ours also bundled by esbuild, as an application is deployed (bench/Bundle.ts).
+  const bundles = yield* Effect.acquireRelease(
+    Effect.promise(() => bundleScripts(["real-client"])),
+    (b) => Effect.promise(() => b.remove())
+  )
+  const bundled = bundles.path("real-client")
   const ns = cluster.nameServerAddress
   console.log(
-    `\nReal broker: RocketMQ ${line.servers} (one broker), Java client ${line.client} (its JVM capped at -Xmx256m), our client compiled; ${rounds} interleaved rounds, medians; CPU = the client process's utime+stime per message; RSS = its peak (VmHWM)\n`
+    `\nReal broker: RocketMQ ${line.servers} (one broker), Java client ${line.client} (its JVM capped at -Xmx256m), our client compiled and bundled by esbuild; ${rounds} interleaved rounds, medians; CPU = the client process's utime+stime per message; RSS = its peak (VmHWM)\n`
   )
-  console.log("| work | ours | Java client | rate ours/Java | CPU ours/Java |")
-  console.log("|---|---|---|---|---|")
+  console.log(
+    "| work | ours | ours, bundled | Java client | rate ours/Java | CPU ours/Java | rate bundled/Java | CPU bundled/Java |"
+  )
+  console.log("|---|---|---|---|---|---|---|---|")
   for (const size of [128, 4096]) {
     for (const inflight of [16, 64]) {
       const topic = `BenchProduce_${size}_${inflight}`
@@ -199,7 +220,13 @@ export const run = Effect.gen(function*() {
         "--count",
         String(messages)
       ]
-      const r = yield* pair(["bench-produce", ...common], ["bench-produce", ...common], line.client, "5 minutes")
+      const r = yield* pair(
+        bundled,
+        ["bench-produce", ...common],
+        ["bench-produce", ...common],
+        line.client,
+        "5 minutes"
+      )
       printRow(`produce ${size} B, ${inflight} in flight`, r)
     }
   }
@@ -221,7 +248,7 @@ export const run = Effect.gen(function*() {
     ]),
     (c) => measure(c, "10 minutes")
   ))
-  const r = yield* pair([], [], line.client, "10 minutes", (round) => {
+  const r = yield* pair(bundled, [], [], line.client, "10 minutes", (round) => {
     const args = (
       who: string
     ) => [
