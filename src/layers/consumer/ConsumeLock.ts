@@ -34,24 +34,36 @@ class OnePermitLock implements ConsumeLock {
   }
 
   /**
-   * Takes the lock, or waits for it to be handed over. Interrupted before the taking fiber went on (the canceler runs
-   * whenever the wait or what it resumed with is interrupted), the lock is given on if it was this fiber's already.
+   * Takes the lock, or waits for it to be handed over; `owned` tells whether this wait holds the lock now. Interrupted
+   * while waiting, or once handed the lock while the wait is still the fiber's current effect (the canceler runs
+   * then), the wait gives the lock on if it had it. Once the wait has ended, a caller interrupted before it went on
+   * gives the lock back itself (`owned`).
    */
-  private readonly acquire: Effect.Effect<void> = Effect.async<void>((resume) => {
-    const waiter = () => resume(Effect.void)
-    if (this.held) this.waiters.push(waiter)
-    else {
-      this.held = true
-      waiter()
-    }
-    return Effect.sync(() => {
-      const at = this.waiters.indexOf(waiter)
-      if (at >= 0) this.waiters.splice(at, 1)
-      else this.unlock()
+  private acquire(): { readonly wait: Effect.Effect<void>; readonly owned: () => boolean } {
+    let owned = false
+    const wait = Effect.async<void>((resume) => {
+      const waiter = () => {
+        owned = true
+        resume(Effect.void)
+      }
+      if (this.held) this.waiters.push(waiter)
+      else {
+        this.held = true
+        waiter()
+      }
+      return Effect.sync(() => {
+        const at = this.waiters.indexOf(waiter)
+        if (at >= 0) this.waiters.splice(at, 1)
+        else if (owned) {
+          owned = false
+          this.unlock()
+        }
+      })
     })
-  })
+    return { wait, owned: () => owned }
+  }
 
-  readonly take = (_permits: 1): Effect.Effect<unknown> => this.acquire
+  readonly take = (_permits: 1): Effect.Effect<unknown> => Effect.suspend(() => this.acquire().wait)
   readonly release = (_permits: 1): Effect.Effect<unknown> => Effect.sync(() => this.unlock())
   readonly withPermits = (_permits: 1) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.uninterruptibleMask((restore) => {
@@ -69,7 +81,16 @@ class OnePermitLock implements ConsumeLock {
         this.held = true
         return run
       }
-      return Effect.zipRight(restore(this.acquire), run)
+      const { owned, wait } = this.acquire()
+      // Met outside `restore`: an interruption that lands after the wait ended, before the batch ran (the fiber may
+      // yield between the two), finds the lock this batch's and gives it back.
+      return Effect.matchCauseEffect(restore(wait), {
+        onFailure: (cause) => {
+          if (owned()) this.unlock()
+          return Effect.failCause(cause)
+        },
+        onSuccess: () => run
+      })
     })
 }
 

@@ -81,4 +81,25 @@ describe("ConsumeLock (an orderly batch's lock, waited for by a rebalance)", () 
       yield* lock.release(1)
       expect(yield* isFree(lock)).toBe(true)
     }))
+
+  it.effect("a batch interrupted at any step of its wait for a handed-over lock leaves the lock free", () =>
+    Effect.gen(function*() {
+      // The waiting batch yields every few steps (Effect's run loop needs about ten between yields to make progress),
+      // so with every spacing of its yields and every k, the interruption lands at each step of its wait, hand-over
+      // and end.
+      for (let steps = 10; steps <= 24; steps++) {
+        for (let k = 0; k < 12; k++) {
+          const lock = makeConsumeLock()
+          yield* lock.take(1)
+          const batch = yield* Effect.fork(
+            lock.withPermits(1)(Effect.void).pipe(Effect.withMaxOpsBeforeYield(steps))
+          )
+          yield* Effect.yieldNow()
+          yield* lock.release(1)
+          for (let i = 0; i < k; i++) yield* Effect.yieldNow()
+          yield* Fiber.interrupt(batch)
+          expect(yield* isFree(lock), `a yield every ${steps} steps, interrupted after ${k} yields`).toBe(true)
+        }
+      }
+    }))
 })
