@@ -34,15 +34,25 @@ class OnePermitLock implements ConsumeLock {
   }
 
   /**
-   * Takes the lock, or waits for it to be handed over; `owned` tells whether this wait holds the lock now. Interrupted
-   * while waiting, or once handed the lock while the wait is still the fiber's current effect (the canceler runs
-   * then), the wait gives the lock on if it had it. Once the wait has ended, a caller interrupted before it went on
-   * gives the lock back itself (`owned`).
+   * One wait for the lock: takes it, or waits for it to be handed over. `cancel` lets go of the wait whatever point it
+   * reached (idempotent): still queued, it leaves the queue; handed the lock, it gives it on. The wait's canceler runs
+   * it when interrupted while the wait is the fiber's current effect; a caller runs it too when its wait fails, since
+   * an interruption can land outside the canceler's reach (between the registration and the canceler's installation,
+   * or after the wait ended and before the caller went on: the fiber may yield there).
    */
-  private acquire(): { readonly wait: Effect.Effect<void>; readonly owned: () => boolean } {
+  private acquire(): { readonly wait: Effect.Effect<void>; readonly cancel: () => void } {
     let owned = false
+    let waiter: (() => void) | undefined
+    const cancel = () => {
+      const at = waiter === undefined ? -1 : this.waiters.indexOf(waiter)
+      if (at >= 0) this.waiters.splice(at, 1)
+      else if (owned) {
+        owned = false
+        this.unlock()
+      }
+    }
     const wait = Effect.async<void>((resume) => {
-      const waiter = () => {
+      waiter = () => {
         owned = true
         resume(Effect.void)
       }
@@ -51,19 +61,16 @@ class OnePermitLock implements ConsumeLock {
         this.held = true
         waiter()
       }
-      return Effect.sync(() => {
-        const at = this.waiters.indexOf(waiter)
-        if (at >= 0) this.waiters.splice(at, 1)
-        else if (owned) {
-          owned = false
-          this.unlock()
-        }
-      })
+      return Effect.sync(cancel)
     })
-    return { wait, owned: () => owned }
+    return { wait, cancel }
   }
 
-  readonly take = (_permits: 1): Effect.Effect<unknown> => Effect.suspend(() => this.acquire().wait)
+  readonly take = (_permits: 1): Effect.Effect<unknown> =>
+    Effect.uninterruptibleMask((restore) => {
+      const { cancel, wait } = this.acquire()
+      return Effect.onError(restore(wait), () => Effect.sync(cancel))
+    })
   readonly release = (_permits: 1): Effect.Effect<unknown> => Effect.sync(() => this.unlock())
   readonly withPermits = (_permits: 1) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.uninterruptibleMask((restore) => {
@@ -81,12 +88,11 @@ class OnePermitLock implements ConsumeLock {
         this.held = true
         return run
       }
-      const { owned, wait } = this.acquire()
-      // Met outside `restore`: an interruption that lands after the wait ended, before the batch ran (the fiber may
-      // yield between the two), finds the lock this batch's and gives it back.
+      const { cancel, wait } = this.acquire()
+      // Met outside `restore`, so that a wait interrupted anywhere lets go of its place or of the lock.
       return Effect.matchCauseEffect(restore(wait), {
         onFailure: (cause) => {
-          if (owned()) this.unlock()
+          cancel()
           return Effect.failCause(cause)
         },
         onSuccess: () => run

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Option, TestClock } from "effect"
-import { makeConsumeLock } from "../../../src/layers/consumer/ConsumeLock.js"
+import { type ConsumeLock, makeConsumeLock } from "../../../src/layers/consumer/ConsumeLock.js"
 
 /** Whether the lock is free now: a fiber taking it has it once it ran (then gives it back), or is still waiting. */
 const isFree = (lock: ReturnType<typeof makeConsumeLock>) =>
@@ -82,23 +82,36 @@ describe("ConsumeLock (an orderly batch's lock, waited for by a rebalance)", () 
       expect(yield* isFree(lock)).toBe(true)
     }))
 
-  it.effect("a batch interrupted at any step of its wait for a handed-over lock leaves the lock free", () =>
+  it.effect("a wait interrupted at any step, queued or handed the lock, leaves the lock free", () =>
     Effect.gen(function*() {
-      // The waiting batch yields every few steps (Effect's run loop needs about ten between yields to make progress),
-      // so with every spacing of its yields and every k, the interruption lands at each step of its wait, hand-over
-      // and end.
-      for (let steps = 10; steps <= 24; steps++) {
-        for (let k = 0; k < 12; k++) {
-          const lock = makeConsumeLock()
-          yield* lock.take(1)
-          const batch = yield* Effect.fork(
-            lock.withPermits(1)(Effect.void).pipe(Effect.withMaxOpsBeforeYield(steps))
-          )
-          yield* Effect.yieldNow()
-          yield* lock.release(1)
-          for (let i = 0; i < k; i++) yield* Effect.yieldNow()
-          yield* Fiber.interrupt(batch)
-          expect(yield* isFree(lock), `a yield every ${steps} steps, interrupted after ${k} yields`).toBe(true)
+      // The waiting fiber yields every few steps (Effect's run loop needs about ten between yields to make progress),
+      // so with every spacing of its yields and every k the interruption lands at a different step: while it
+      // registers, while it waits, once the lock was handed to it, after its wait ended. A batch's `withPermits` with
+      // the holder's release before the interruption and after it; a rebalance's `take` interrupted while the lock is
+      // still held (a `take` that has ended leaves the lock to its caller, who gives it back).
+      const waits = [
+        ["batch", (lock: ConsumeLock) => lock.withPermits(1)(Effect.void), [true, false]],
+        ["rebalance", (lock: ConsumeLock) => lock.take(1), [false]]
+      ] as const
+      for (const [who, waitFor, orders] of waits) {
+        for (const releaseFirst of orders) {
+          for (let steps = 10; steps <= 24; steps++) {
+            for (let k = 0; k < 12; k++) {
+              const lock = makeConsumeLock()
+              yield* lock.take(1)
+              const waiter = yield* Effect.fork(waitFor(lock).pipe(Effect.withMaxOpsBeforeYield(steps)))
+              if (releaseFirst) {
+                yield* Effect.yieldNow()
+                yield* lock.release(1)
+              }
+              for (let i = 0; i < k; i++) yield* Effect.yieldNow()
+              yield* Fiber.interrupt(waiter)
+              if (!releaseFirst) yield* lock.release(1)
+              const at = `${who}, ${releaseFirst ? "released then interrupted" : "interrupted then released"}, ` +
+                `a yield every ${steps} steps, interrupted after ${k} yields`
+              expect(yield* isFree(lock), at).toBe(true)
+            }
+          }
         }
       }
     }))
