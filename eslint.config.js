@@ -55,7 +55,13 @@ export default tseslint.config(
     // Effect's modules by path: Node loads every module the "effect" barrel names (about a hundred more files at
     // start-up) before a program runs.
     files: ["src/**/*.ts", "bench/**/*.ts"],
-    rules: { "no-restricted-imports": ["error", { paths: [effectBarrel] }] }
+    rules: {
+      "no-restricted-imports": ["error", { paths: [effectBarrel] }],
+      "no-restricted-syntax": ["error", {
+        selector: "ImportExpression[source.value='effect']",
+        message: effectBarrel.message
+      }]
+    }
   },
   {
     // Services are tags, interfaces and data; the layers implement them, never the other way round.

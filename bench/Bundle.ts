@@ -30,6 +30,8 @@ export const bundleScripts = async (names: ReadonlyArray<string>): Promise<Bundl
       platform: "node",
       target: "node20",
       external: ["lz4js", "fzstd"],
+      // ES modules by their extension, wherever the directory (Node before 20.19 does not detect them in `.js`).
+      outExtension: { ".js": ".mjs" },
       // CommonJS parts of the bundle (undici, in the HTTP client's chunk) call `require`.
       banner: {
         js: "import { createRequire as __createRequire } from \"node:module\"; " +
@@ -41,7 +43,7 @@ export const bundleScripts = async (names: ReadonlyArray<string>): Promise<Bundl
     await remove()
     throw error
   }
-  return { path: (name) => join(dir, `${name}.js`), remove }
+  return { path: (name) => join(dir, `${name}.mjs`), remove }
 }
 
 /** Bundles the named bench scripts, runs `use` with the path of each bundled script, and removes them. */
