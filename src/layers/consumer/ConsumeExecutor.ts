@@ -135,16 +135,16 @@ export const make = (initial: number): Effect.Effect<ConsumeExecutor, never, Sco
       }
       return Effect.whileLoop({
         while: () => !stopping && live <= applied,
-        body: () =>
-          Effect.suspend(() => {
-            self.awake()
-            const task = tasks.poll()
-            if (task === undefined) return park
-            if (tasks.size > 0) wakeOne()
-            self.busy = true
-            running++
-            return Effect.matchCause(task, { onFailure: done, onSuccess: done })
-          }),
+        // Called as the loop's step is run (no `Effect.suspend` needed: one fiber step less per task).
+        body: () => {
+          self.awake()
+          const task = tasks.poll()
+          if (task === undefined) return park
+          if (tasks.size > 0) wakeOne()
+          self.busy = true
+          running++
+          return Effect.matchCause(task, { onFailure: done, onSuccess: done })
+        },
         step: () => {}
       }).pipe(Effect.ensuring(Effect.sync(() => {
         self.awake()
