@@ -43,38 +43,41 @@ export const run = async (seconds = 1) => {
   const modes = (["bare pull", "concurrent", "bundled", "orderly", "lite pull"] as const).filter((mode) =>
     mode === "bare pull" || (process.env.BENCH_MODES ?? mode).split(",").includes(mode)
   )
-  await withBundles(["consume-client"], async (bundled) => {
-    for (const size of sizes) {
-      const topic = `Bench${size}`
-      await broker.createTopic(topic, QUEUES)
-      await Effect.runPromise(fill(broker.nameServerAddress, topic, size, count))
-      console.error(`filled ${topic}`)
-      let bare = 0
-      for (const mode of modes) {
-        const group = `bench_${mode.replace(" ", "_")}_${topic}`
-        const figures = await inClientProcess<ConsumeFigures>("consume-client", {
-          nameServerAddress: broker.nameServerAddress,
-          topic,
-          count,
-          mode: mode === "bundled" ? "concurrent" : mode,
-          group
-        }, mode === "bundled" ? bundled("consume-client") : undefined)
-        if (mode === "bare pull") bare = figures.rate
-        rows.push([
-          mode === "bundled" ? "concurrent, bundled" : mode,
-          `${size} B`,
-          Math.round(figures.rate).toLocaleString("en-US"),
-          `${(figures.rate / bare).toFixed(2)}x`,
-          figures.cpuMicrosPerMessage.toFixed(1),
-          figures.peakHeapMiB.toFixed(0),
-          figures.peakRssMiB.toFixed(0),
-          figures.heapAfterMiB.toFixed(0)
-        ])
-        console.error(rows.at(-1)!.join("  "))
+  try {
+    await withBundles(["consume-client"], async (bundled) => {
+      for (const size of sizes) {
+        const topic = `Bench${size}`
+        await broker.createTopic(topic, QUEUES)
+        await Effect.runPromise(fill(broker.nameServerAddress, topic, size, count))
+        console.error(`filled ${topic}`)
+        let bare = 0
+        for (const mode of modes) {
+          const group = `bench_${mode.replace(" ", "_")}_${topic}`
+          const figures = await inClientProcess<ConsumeFigures>("consume-client", {
+            nameServerAddress: broker.nameServerAddress,
+            topic,
+            count,
+            mode: mode === "bundled" ? "concurrent" : mode,
+            group
+          }, mode === "bundled" ? bundled("consume-client") : undefined)
+          if (mode === "bare pull") bare = figures.rate
+          rows.push([
+            mode === "bundled" ? "concurrent, bundled" : mode,
+            `${size} B`,
+            Math.round(figures.rate).toLocaleString("en-US"),
+            `${(figures.rate / bare).toFixed(2)}x`,
+            figures.cpuMicrosPerMessage.toFixed(1),
+            figures.peakHeapMiB.toFixed(0),
+            figures.peakRssMiB.toFixed(0),
+            figures.heapAfterMiB.toFixed(0)
+          ])
+          console.error(rows.at(-1)!.join("  "))
+        }
       }
-    }
-  })
-  await broker.stop()
+    })
+  } finally {
+    await broker.stop()
+  }
   console.log(
     `\nPush and lite pull consumers from a backlog of ${
       count.toLocaleString("en-US")

@@ -123,24 +123,27 @@ export const runClientOnly = async (seconds = 1) => {
   await broker.createTopic("BenchClient", 4)
   const rows: Array<string> = []
   // Compiled as it is, and bundled by esbuild as an application deployed bundled is (bench/Bundle.ts).
-  await withBundles(["produce-client"], async (bundled) => {
-    for (const size of [128, 4096]) {
-      const job = { nameServerAddress: broker.nameServerAddress, topic: "BenchClient", size, inflight: 64 }
-      for (const [how, script] of [["compiled", undefined], ["bundled", bundled("produce-client")]] as const) {
-        const f = await inClientProcess<ProduceFigures>(
-          "produce-client",
-          { ...job, count: Math.round(50_000 * seconds) },
-          script
-        )
-        rows.push(
-          `${`${size} B`.padEnd(8)}${how.padEnd(10)}${Math.round(f.rate).toLocaleString("en-US").padStart(10)}` +
-            `${f.cpuMicrosPerMessage.toFixed(1).padStart(20)}${f.peakHeapMiB.toFixed(0).padStart(15)}` +
-            `${f.peakRssMiB.toFixed(0).padStart(14)}`
-        )
+  try {
+    await withBundles(["produce-client"], async (bundled) => {
+      for (const size of [128, 4096]) {
+        const job = { nameServerAddress: broker.nameServerAddress, topic: "BenchClient", size, inflight: 64 }
+        for (const [how, script] of [["compiled", undefined], ["bundled", bundled("produce-client")]] as const) {
+          const f = await inClientProcess<ProduceFigures>(
+            "produce-client",
+            { ...job, count: Math.round(50_000 * seconds) },
+            script
+          )
+          rows.push(
+            `${`${size} B`.padEnd(8)}${how.padEnd(10)}${Math.round(f.rate).toLocaleString("en-US").padStart(10)}` +
+              `${f.cpuMicrosPerMessage.toFixed(1).padStart(20)}${f.peakHeapMiB.toFixed(0).padStart(15)}` +
+              `${f.peakRssMiB.toFixed(0).padStart(14)}`
+          )
+        }
       }
-    }
-  })
-  await broker.stop()
+    })
+  } finally {
+    await broker.stop()
+  }
   console.log("\nProducer alone in its process, 64 in flight (embedded cluster in another process)")
   console.log(
     `${"body".padEnd(8)}${"code".padEnd(10)}${"msg/s".padStart(10)}${"client CPU µs/msg".padStart(20)}` +
