@@ -11,11 +11,11 @@ import * as Effect from "effect/Effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { createInterface } from "node:readline"
-import { fileURLToPath } from "node:url"
 import * as JavaPeer from "../test/real/support/JavaPeer.js"
 import * as RealCluster from "../test/real/support/RealCluster.js"
 import { lines } from "../test/real/support/Versions.js"
 import { bundleScripts } from "./Bundle.js"
+import { benchScript, nodeArgsFor } from "./Scripts.js"
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const messages = env("BENCH_REAL_MESSAGES", 20_000)
@@ -79,12 +79,14 @@ const measure = (client: Client, timeout: Duration.DurationInput) =>
     } satisfies Result
   })
 
-const ourClient = fileURLToPath(new URL("./real-client.js", import.meta.url))
+const ourClient = benchScript("real-client")
 
 const spawnOurs = (args: ReadonlyArray<string>, script = ourClient) =>
   Effect.acquireRelease(
     Effect.sync(() => {
-      const child: ChildProcess = spawn(process.execPath, [script, ...args], { stdio: ["pipe", "pipe", "inherit"] })
+      const child: ChildProcess = spawn(process.execPath, [...nodeArgsFor(script), script, ...args], {
+        stdio: ["pipe", "pipe", "inherit"]
+      })
       const events: Array<Record<string, unknown>> = []
       const waiting: Array<{ name: string; deferred: Deferred.Deferred<Record<string, unknown>, Error> }> = []
       const settle = () => {

@@ -17,7 +17,7 @@ import { RequestCode } from "../src/protocol/RequestCode.js"
 import { EmbeddedCluster } from "../src/services/EmbeddedCluster.js"
 import { NameServerAddresses } from "../src/services/NameServerAddresses.js"
 import { RpcHooks } from "../src/services/RpcHooks.js"
-import { benchScript } from "./Scripts.js"
+import { benchScript, nodeArgsFor } from "./Scripts.js"
 
 /** A client instance of its own (transport, route cache) on the embedded cluster in context. */
 export const clientStack = (instanceName: string) =>
@@ -61,7 +61,7 @@ export const startBrokerWorker = async (where: "thread" | "process" = "thread") 
   const compiled = import.meta.url.endsWith(".js")
   const script = new URL(compiled ? "./broker-worker.js" : "./broker-worker.ts", import.meta.url)
   const peer = where === "process"
-    ? childProcess(script, compiled)
+    ? childProcess(fileURLToPath(script))
     : compiled
     ? new Worker(script)
     : new Worker(
@@ -87,8 +87,8 @@ export const startBrokerWorker = async (where: "thread" | "process" = "thread") 
 }
 
 /** The broker as a child process, with a worker's calls. */
-const childProcess = (script: URL, compiled: boolean) => {
-  const child = fork(fileURLToPath(script), [], { execArgv: compiled ? [] : ["--import", "tsx"] })
+const childProcess = (script: string) => {
+  const child = fork(script, [], { execArgv: [...nodeArgsFor(script)] })
   return {
     once: (event: "message", listener: (message: Record<string, unknown>) => void) => void child.once(event, listener),
     postMessage: (message: unknown) => void child.send(message as Serializable),
@@ -109,7 +109,7 @@ export const inClientProcess = <Figures>(name: string, job: unknown, script = be
   new Promise<Figures>((resolve, reject) => {
     const extra = process.env.BENCH_CLIENT_ARGS?.split(" ").filter((a) => a.length > 0) ?? []
     const child = fork(script, [JSON.stringify(job)], {
-      execArgv: [...(script.endsWith(".ts") ? ["--import", "tsx"] : []), ...extra]
+      execArgv: [...nodeArgsFor(script), ...extra]
     })
     child.once("message", (figures) => resolve(figures as Figures))
     child.once("exit", (code) => code === 0 ? undefined : reject(new Error(`${name} exited with ${code}`)))

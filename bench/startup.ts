@@ -5,7 +5,7 @@
 // 200 ms for ours on the 2-core development machine.
 import { fork } from "node:child_process"
 import { withBundles } from "./Bundle.js"
-import { benchScript } from "./Scripts.js"
+import { benchScript, nodeArgsFor } from "./Scripts.js"
 import { startBrokerWorker } from "./stacks.js"
 
 interface Start {
@@ -19,7 +19,7 @@ const once = (file: string, nameServerAddress: string, quiet: boolean) =>
   new Promise<Start>((resolve, reject) => {
     const spawned = performance.now()
     const child = fork(file, [nameServerAddress, "Startup"], {
-      execArgv: file.endsWith(".ts") ? ["--import", "tsx"] : [],
+      execArgv: [...nodeArgsFor(file)],
       // ali-ons logs its route updates on stderr: not ours to show.
       stdio: ["ignore", "ignore", quiet ? "ignore" : "inherit", "ipc"]
     })
