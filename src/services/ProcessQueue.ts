@@ -1,97 +1,113 @@
 import type { MessageExt } from "../protocol/MessageDecoder.js"
 
-/** Binary search: the index of `offset` in the sorted array, or where it would go (as `-(insertion point) - 1`). */
-const search = (offsets: ReadonlyArray<number>, offset: number): number => {
-  let low = 0
-  let high = offsets.length - 1
-  while (low <= high) {
-    const mid = (low + high) >>> 1
-    const value = offsets[mid]!
-    if (value < offset) low = mid + 1
-    else if (value > offset) high = mid - 1
-    else return mid
-  }
-  return -(low + 1)
-}
-
 /**
- * A set of messages ordered by queue offset (Java's `TreeMap<Long, MessageExt>`): the messages by offset, and their
- * offsets in a sorted array read from a moving head. Messages come in at the end (a pull's offsets are above the last
- * one) and mostly leave from the front, so a removal only marks its offset as gone (the map no longer has it) and
- * the head moves past such marks; the array is compacted when marks outnumber the messages. No removal shifts the
- * array (a `splice` per consumed message did, over up to a thousand cached offsets: bench/consume).
+ * A set of messages ordered by queue offset (Java's `TreeMap<Long, MessageExt>`): two parallel arrays, the offsets
+ * sorted and the message at each (`undefined` once removed), read from a moving head. Messages come in at the end (a
+ * pull's offsets are above the last one) and mostly leave from the front, so a removal only leaves a hole at its
+ * place (found at the head, else by binary search) and the head moves past holes; the arrays are compacted when
+ * holes outnumber the messages. No removal shifts the arrays (a `splice` per consumed message did, over up to a
+ * thousand cached offsets), and no map is kept beside them (a `Map` by offset cost a hash insertion and deletion per
+ * message: bench/consume).
  */
 class OffsetTree {
   private offsets: Array<number> = []
+  private slots: Array<MessageExt | undefined> = []
   private head = 0
-  readonly messages = new Map<number, MessageExt>()
+  private live = 0
 
   get size(): number {
-    return this.messages.size
+    return this.live
   }
-  /** How many offsets the array keeps, marks and the consumed head included (for tests: it stays bounded). */
+  /** How many offsets the arrays keep, holes and the consumed head included (for tests: it stays bounded). */
   get kept(): number {
     return this.offsets.length
   }
   first(): number | undefined {
-    const offsets = this.offsets
-    while (this.head < offsets.length && !this.messages.has(offsets[this.head]!)) this.head++
+    const slots = this.slots
+    while (this.head < slots.length && slots[this.head] === undefined) this.head++
     this.trimHead()
-    return this.offsets[this.head]
+    return this.head < this.offsets.length ? this.offsets[this.head] : undefined
   }
   last(): number | undefined {
-    const offsets = this.offsets
-    while (offsets.length > this.head && !this.messages.has(offsets[offsets.length - 1]!)) offsets.pop()
-    return offsets.length > this.head ? offsets[offsets.length - 1] : undefined
+    const slots = this.slots
+    while (slots.length > this.head && slots[slots.length - 1] === undefined) {
+      slots.pop()
+      this.offsets.pop()
+    }
+    return slots.length > this.head ? this.offsets[slots.length - 1] : undefined
   }
   /** Adds a message; false when one with that offset is already held. */
   put(message: MessageExt): boolean {
     const offset = message.queueOffset
-    if (this.messages.has(offset)) return false
     const last = this.last()
-    if (last === undefined || offset > last) this.offsets.push(offset)
-    else {
-      // Below the last offset (messages put back to be consumed again): into place, marks compacted away first so
-      // that no offset is in the array twice.
-      this.compact()
-      this.offsets.splice(-(search(this.offsets, offset) + 1), 0, offset)
+    if (last === undefined || offset > last) {
+      this.offsets.push(offset)
+      this.slots.push(message)
+    } else {
+      // At or below the last offset (messages put back to be consumed again): into its hole, or into place.
+      const at = this.find(offset)
+      if (at >= 0) {
+        if (this.slots[at] !== undefined) return false
+        this.slots[at] = message
+      } else {
+        const insertAt = -(at + 1)
+        this.offsets.splice(insertAt, 0, offset)
+        this.slots.splice(insertAt, 0, message)
+      }
     }
-    this.messages.set(offset, message)
+    this.live++
     return true
   }
   remove(offset: number): MessageExt | undefined {
-    const message = this.messages.get(offset)
+    const at = this.offsets[this.head] === offset ? this.head : this.find(offset)
+    if (at < 0) return undefined
+    const message = this.slots[at]
     if (message === undefined) return undefined
-    this.messages.delete(offset)
-    if (this.offsets[this.head] === offset) this.advance()
-    else if (this.offsets.length - this.head > 2 * this.messages.size + 64) this.compact()
+    this.slots[at] = undefined
+    this.live--
+    if (at === this.head) this.advance()
+    else if (this.offsets.length - this.head > 2 * this.live + 64) this.compact()
     return message
   }
   /** Removes and answers the first `n` messages in offset order. */
   takeFirst(n: number): Array<MessageExt> {
     const taken: Array<MessageExt> = []
-    while (taken.length < n) {
-      const offset = this.first()
-      if (offset === undefined) break
-      taken.push(this.messages.get(offset)!)
-      this.messages.delete(offset)
+    while (taken.length < n && this.first() !== undefined) {
+      taken.push(this.slots[this.head]!)
+      this.slots[this.head] = undefined
+      this.live--
       this.advance()
     }
     return taken
   }
   clear(): void {
     this.offsets = []
+    this.slots = []
     this.head = 0
-    this.messages.clear()
+    this.live = 0
   }
   /** The messages in offset order. */
   ordered(): Array<MessageExt> {
     const out: Array<MessageExt> = []
-    for (let i = this.head; i < this.offsets.length; i++) {
-      const message = this.messages.get(this.offsets[i]!)
+    for (let i = this.head; i < this.slots.length; i++) {
+      const message = this.slots[i]
       if (message !== undefined) out.push(message)
     }
     return out
+  }
+  /** Binary search from the head: the index of `offset`, or where it would go (as `-(insertion point) - 1`). */
+  private find(offset: number): number {
+    const offsets = this.offsets
+    let low = this.head
+    let high = offsets.length - 1
+    while (low <= high) {
+      const mid = (low + high) >>> 1
+      const value = offsets[mid]!
+      if (value < offset) low = mid + 1
+      else if (value > offset) high = mid - 1
+      else return mid
+    }
+    return -(low + 1)
   }
   /** Moves the head past the first offset. */
   private advance(): void {
@@ -99,19 +115,29 @@ class OffsetTree {
     this.trimHead()
   }
   /**
-   * Drops the part before the head once it is all of the array or half of a large one (a cache that never empties,
+   * Drops the part before the head once it is all of the arrays or half of large ones (a cache that never empties,
    * under a backlog, would otherwise keep every offset it ever held).
    */
   private trimHead(): void {
     if (this.head === 0) return
     if (this.head === this.offsets.length) {
       this.offsets = []
+      this.slots = []
       this.head = 0
     } else if (this.head >= 1024 && this.head * 2 >= this.offsets.length) this.compact()
   }
-  /** Drops the marks of removed messages and the consumed head. */
+  /** Drops the holes and the consumed head. */
   private compact(): void {
-    this.offsets = this.offsets.slice(this.head).filter((offset) => this.messages.has(offset))
+    const offsets: Array<number> = []
+    const slots: Array<MessageExt> = []
+    for (let i = this.head; i < this.slots.length; i++) {
+      const message = this.slots[i]
+      if (message === undefined) continue
+      offsets.push(this.offsets[i]!)
+      slots.push(message)
+    }
+    this.offsets = offsets
+    this.slots = slots
     this.head = 0
   }
 }
@@ -252,7 +278,7 @@ export class ProcessQueue {
   commit(): number {
     const last = this.consumingOrderly.last()
     if (last === undefined) return -1
-    for (const message of this.consumingOrderly.messages.values()) this.size -= message.body.length
+    for (const message of this.consumingOrderly.ordered()) this.size -= message.body.length
     this.consumingOrderly.clear()
     return last + 1
   }
