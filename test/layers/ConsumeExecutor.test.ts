@@ -10,7 +10,7 @@ describe("consume executor", () => {
       const started: Array<number> = []
       const gates = Array.from({ length: 6 }, () => Deferred.unsafeMake<void>(FiberId.none))
       for (const [i, gate] of gates.entries()) {
-        yield* executor.submit(Effect.zipRight(Effect.sync(() => started.push(i)), Deferred.await(gate)))
+        yield* executor.submit(() => Effect.zipRight(Effect.sync(() => started.push(i)), Deferred.await(gate)))
       }
       yield* eventually(() => started.length === 2, { what: "two tasks started" })
       yield* fibersSettle()
@@ -53,7 +53,7 @@ describe("consume executor", () => {
           () => Deferred.await(done[i]!),
           () => Effect.sync(() => running--)
         )
-      for (let i = 0; i < 5; i++) yield* executor.submit(tracked(i))
+      for (let i = 0; i < 5; i++) yield* executor.submit(() => tracked(i))
       yield* Deferred.succeed(gates[5]!, undefined)
       for (let i = 0; i < 5; i++) {
         yield* eventually(() => entered.length === i + 1, { what: `tracked task ${i} started` })
@@ -72,12 +72,10 @@ describe("consume executor", () => {
       const executor = yield* ConsumeExecutor.make(1)
       const done: Array<string> = []
       const stuck = yield* Deferred.make<Fiber.RuntimeFiber<unknown, unknown>>()
-      yield* executor.submit(
-        Effect.withFiberRuntime<void>((fiber) => Effect.zipRight(Deferred.succeed(stuck, fiber), Effect.never))
-      )
-      yield* executor.submit(Effect.sync(() => done.push("after the interrupted one")))
-      yield* executor.submit(Effect.die("a task that dies"))
-      yield* executor.submit(Effect.sync(() => done.push("after the dead one")))
+      yield* executor.submit((worker) => Effect.zipRight(Deferred.succeed(stuck, worker), Effect.never))
+      yield* executor.submit(() => Effect.sync(() => done.push("after the interrupted one")))
+      yield* executor.submit(() => Effect.die("a task that dies"))
+      yield* executor.submit(() => Effect.sync(() => done.push("after the dead one")))
       const worker = yield* Deferred.await(stuck)
       yield* fibersSettle()
       expect(done).toEqual([])
@@ -94,18 +92,18 @@ describe("consume executor", () => {
       const quick = yield* Deferred.make<void>()
       const quickStarted = yield* Deferred.make<void>()
       const stuckStarted = yield* Deferred.make<void>()
-      yield* executor.submit(
+      yield* executor.submit(() =>
         Effect.zipRight(
           Effect.zipRight(Deferred.succeed(quickStarted, undefined), Deferred.await(quick)),
           Effect.sync(() => events.push("quick finished"))
         )
       )
-      yield* executor.submit(
+      yield* executor.submit(() =>
         Effect.zipRight(Deferred.succeed(stuckStarted, undefined), Effect.never).pipe(
           Effect.onInterrupt(() => Effect.sync(() => events.push("stuck interrupted")))
         )
       )
-      yield* executor.submit(Effect.sync(() => events.push("waiting started")))
+      yield* executor.submit(() => Effect.sync(() => events.push("waiting started")))
       yield* Deferred.await(quickStarted)
       yield* Deferred.await(stuckStarted)
       const draining = yield* Effect.fork(executor.drain("1 second"))
@@ -122,7 +120,7 @@ describe("consume executor", () => {
       yield* Fiber.join(draining)
       expect(events).toEqual(["quick finished", "stuck interrupted"])
       // Stopped: what comes now is not run.
-      yield* executor.submit(Effect.sync(() => events.push("late")))
+      yield* executor.submit(() => Effect.sync(() => events.push("late")))
       yield* fibersSettle()
       expect(events).toEqual(["quick finished", "stuck interrupted"])
     }))
@@ -131,25 +129,28 @@ describe("consume executor", () => {
     Effect.gen(function*() {
       const executor = yield* ConsumeExecutor.make(20)
       yield* fibersSettle()
-      // 32 tasks that finish at once (a pulled batch, one message a task, a handler with nothing to wait for).
+      // 32 tasks that finish at once (a pulled batch, one message a task, a handler with nothing to wait for). Each
+      // is given the worker that runs it.
       const runners = new Set<number>()
-      let ran = 0
-      const quick = Effect.withFiberRuntime<void>((fiber) =>
-        Effect.sync(() => {
-          runners.add(fiber.id().id)
-          ran++
-        })
-      )
+      const givenTheirOwnWorker: Array<boolean> = []
+      const quick: ConsumeExecutor.ConsumeTask = (worker) =>
+        Effect.withFiberRuntime<void>((fiber) =>
+          Effect.sync(() => {
+            runners.add(fiber.id().id)
+            givenTheirOwnWorker.push(fiber === worker)
+          })
+        )
       yield* executor.submitAll(Array.from({ length: 32 }, () => quick))
-      yield* eventually(() => ran === 32, { what: "the 32 quick tasks ran" })
+      yield* eventually(() => givenTheirOwnWorker.length === 32, { what: "the 32 quick tasks ran" })
       expect(runners.size).toBe(1)
+      expect(givenTheirOwnWorker.every((same) => same)).toBe(true)
       // 5 tasks that wait (for I/O, a gate here) with a concurrency of 3: three run at once, the others wait.
       yield* executor.setConcurrency(3)
       yield* executor.apply
       const gate = yield* Deferred.make<void>()
       let waiting = 0
       const slow = Effect.zipRight(Effect.sync(() => waiting++), Deferred.await(gate))
-      yield* executor.submitAll(Array.from({ length: 5 }, () => slow))
+      yield* executor.submitAll(Array.from({ length: 5 }, () => () => slow))
       yield* eventually(() => waiting === 3, { what: "three waiting tasks running" })
       yield* fibersSettle()
       expect(waiting).toBe(3)

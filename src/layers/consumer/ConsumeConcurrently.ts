@@ -12,6 +12,7 @@ import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
+import type { ConsumeTask } from "./ConsumeExecutor.js"
 import {
   type ConsumeOutcome,
   type ConsumerContext,
@@ -64,56 +65,72 @@ export const runHandler = (
   held: HeldQueue,
   messages: ReadonlyArray<MessageExt>,
   startedAt?: number
-): Effect.Effect<ConsumeOutcome> => {
-  // Written without `Effect.gen`, the clock read without an effect, the handler's end met in one step: this runs once
-  // per batch (one message by default).
-  const run = Effect.suspend(() => {
-    const started = startedAt ?? context.clock.unsafeCurrentTimeMillis()
-    const stamp = String(started)
-    for (const message of messages) setOwnProperty(message, MessageConst.CONSUME_START_TIME, stamp)
-    const traced = traceBefore(context.trace, messages, started)
-    /** Counts the batch (stats, the process queue's last consume, the consumed counters) as the handler answered. */
-    const count = (outcome: ConsumeOutcome): number => {
-      const ended = context.clock.unsafeCurrentTimeMillis()
-      const ok = typeof outcome === "string"
-        ? (outcome === "CONSUME_SUCCESS" ? messages.length : 0)
-        : (outcome.result === "CONSUME_SUCCESS" ? messages.length - outcome.setApart.length : 0)
-      context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
-      held.processQueue.consumedAt(ended)
-      if (ok > 0) consumedOk.unsafeUpdate(ok, context.metricLabels)
-      if (ok < messages.length) consumedLater.unsafeUpdate(messages.length - ok, context.metricLabels)
-      return ended
-    }
-    const after = (outcome: ConsumeOutcome, exit: Exit.Exit<ConsumeOutcome, unknown>, ended: number) =>
-      traced === undefined ? Effect.succeed(outcome) : Effect.as(
-        appendAfter(
-          traced,
-          messages.length,
-          Exit.map(exit, (o): ConsumeResult => typeof o === "string" ? o : o.result),
-          ended
-        ),
-        outcome
-      )
+): Effect.Effect<ConsumeOutcome> =>
+  Effect.suspend(() =>
+    handleBatch(context, held, messages, startedAt ?? context.clock.unsafeCurrentTimeMillis(), Effect.succeed)
+  )
+
+/**
+ * What `runHandler` runs, started at once (the caller defers it: a consume task is made as a worker takes it), and
+ * `then` applied to the outcome, in the step that meets the handler's end: this runs once per batch (one message by
+ * default), so it is written without `Effect.gen`, with no step of its own to defer it or to read the clock.
+ */
+const handleBatch = <A>(
+  context: ConsumerContext,
+  held: HeldQueue,
+  messages: ReadonlyArray<MessageExt>,
+  started: number,
+  then: (outcome: ConsumeOutcome) => Effect.Effect<A>
+): Effect.Effect<A> => {
+  const stamp = String(started)
+  for (const message of messages) setOwnProperty(message, MessageConst.CONSUME_START_TIME, stamp)
+  const traced = traceBefore(context.trace, messages, started)
+  /** Counts the batch (stats, the process queue's last consume, the consumed counters) as the handler answered. */
+  const count = (outcome: ConsumeOutcome): number => {
+    const ended = context.clock.unsafeCurrentTimeMillis()
+    const ok = typeof outcome === "string"
+      ? (outcome === "CONSUME_SUCCESS" ? messages.length : 0)
+      : (outcome.result === "CONSUME_SUCCESS" ? messages.length - outcome.setApart.length : 0)
+    context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
+    held.processQueue.consumedAt(ended)
+    if (ok > 0) consumedOk.unsafeUpdate(ok, context.metricLabels)
+    if (ok < messages.length) consumedLater.unsafeUpdate(messages.length - ok, context.metricLabels)
+    return ended
+  }
+  const after = (exit: Exit.Exit<ConsumeOutcome, unknown>, ended: number) =>
+    appendAfter(
+      traced!,
+      messages.length,
+      Exit.map(exit, (o): ConsumeResult => typeof o === "string" ? o : o.result),
+      ended
+    )
+  /** The handler's run and counting, then `next` applied to its outcome. */
+  const handle = <B>(next: (outcome: ConsumeOutcome) => Effect.Effect<B>): Effect.Effect<B> => {
     const handled = Effect.matchCauseEffect(callHandler(context, messages, held.queue), {
-      onFailure: (cause): Effect.Effect<ConsumeOutcome> => {
+      onFailure: (cause): Effect.Effect<B> => {
         if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
         const ended = count("RECONSUME_LATER")
+        const logged = Effect.logWarning("the handler failed; the messages will be consumed again", cause).pipe(
+          Effect.annotateLogs(queueLogAnnotations(context.settings.group, held.queue))
+        )
         return Effect.zipRight(
-          Effect.logWarning("the handler failed; the messages will be consumed again", cause).pipe(
-            Effect.annotateLogs(queueLogAnnotations(context.settings.group, held.queue))
-          ),
-          after("RECONSUME_LATER", Exit.failCause(cause), ended)
+          traced === undefined ? logged : Effect.zipRight(logged, after(Exit.failCause(cause), ended)),
+          next("RECONSUME_LATER")
         )
       },
       onSuccess: (outcome) => {
         const ended = count(outcome)
-        return traced === undefined ? Effect.succeed(outcome) : after(outcome, Exit.succeed(outcome), ended)
+        return traced === undefined
+          ? next(outcome)
+          : Effect.zipRight(after(Exit.succeed(outcome), ended), next(outcome))
       }
     })
     return traced === undefined ? handled : Effect.zipRight(appendBefore(traced), handled)
-  })
-  return context.tracing
-    ? run.pipe(Effect.withSpan("PushConsumer.consume", {
+  }
+  if (!context.tracing) return handle(then)
+  // With a span, `then` (the settling) comes after it: the span is the handler's.
+  return Effect.flatMap(
+    handle(Effect.succeed).pipe(Effect.withSpan("PushConsumer.consume", {
       kind: "consumer",
       captureStackTrace: false,
       attributes: {
@@ -137,8 +154,9 @@ export const runHandler = (
           ? { "messaging.message.id": messages[0]!.msgId }
           : { "messaging.batch.message_count": messages.length })
       }
-    }))
-    : run
+    })),
+    then
+  )
 }
 
 /** A batch not settled yet: its queue, messages and start. */
@@ -312,25 +330,27 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
      * interruption (the consumer closing) is let go with the consumer; one left by a handler that interrupted itself
      * (its worker goes on: the batch becomes an orphan) is sent back by the sweep once past the timeout.
      */
-    const consumeBatch = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): Effect.Effect<void> =>
-      Effect.withFiberRuntime<void>((fiber) => {
-        if (held.processQueue.dropped) return Effect.void
-        let slot = inFlight.get(fiber)
-        if (slot === undefined) {
-          slot = new InFlight(fiber)
-          inFlight.set(fiber, slot)
-        }
-        const id = ++nextId
-        const started = context.clock.unsafeCurrentTimeMillis()
-        const left = slot.start(id, held, messages, started)
-        if (left !== undefined) orphans.push(left)
-        const taken = slot
-        return Effect.flatMap(
-          runHandler(context, held, messages, started),
-          // Not in flight any more: the sweep took the batch past its timeout and settled it already.
-          (outcome) => taken.end(id) ? settleOutcome(held, messages, outcome) : Effect.void
-        )
-      })
+    const consumeBatch = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): ConsumeTask => (worker) => {
+      if (held.processQueue.dropped) return Effect.void
+      let slot = inFlight.get(worker)
+      if (slot === undefined) {
+        slot = new InFlight(worker)
+        inFlight.set(worker, slot)
+      }
+      const id = ++nextId
+      const started = context.clock.unsafeCurrentTimeMillis()
+      const left = slot.start(id, held, messages, started)
+      if (left !== undefined) orphans.push(left)
+      const taken = slot
+      return handleBatch(
+        context,
+        held,
+        messages,
+        started,
+        // Not in flight any more: the sweep took the batch past its timeout and settled it already.
+        (outcome) => taken.end(id) ? settleOutcome(held, messages, outcome) : Effect.void
+      )
+    }
 
     // The consume timeout (Java: `cleanExpireMsg`, every `consumeTimeout`): a batch whose handler runs longer is sent
     // back (delay level 3, as Java) and leaves the process queue; its handler is interrupted. Swept every half the
@@ -381,7 +401,7 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
       submit: (held, messages) =>
         Effect.suspend(() => {
           const size = settings.consumeBatchSize
-          const tasks: Array<Effect.Effect<void>> = []
+          const tasks: Array<ConsumeTask> = []
           for (let i = 0; i < messages.length; i += size) {
             tasks.push(consumeBatch(held, size === 1 ? [messages[i]!] : messages.slice(i, i + size)))
           }

@@ -1,21 +1,32 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
 
 /**
+ * A consume task: made into its effect when a worker takes it, given that worker's fiber (what the consume timeout's
+ * sweep interrupts). Made at the start, the effect needs no step of its own to learn its fiber or defer its work.
+ *
+ * @since 0.1.0
+ * @category consumer
+ */
+export type ConsumeTask = (worker: Fiber.RuntimeFiber<unknown, unknown>) => Effect.Effect<void>
+
+/**
  * Runs consume tasks with a concurrency that can change at runtime (Java: the consume service's `consumeExecutor`,
  * a thread pool): as many worker fibers as the concurrency take tasks from a queue, first come first served, in the
- * consumer's scope. A worker interrupted in a task (the consume timeout's sweep) is replaced by a new one. `drain`
- * lets the running tasks finish up to a deadline, never starts a waiting one, then interrupts whatever is left.
+ * consumer's scope. A worker interrupted in a task (the consume timeout's sweep), or whose task dies, is replaced by a
+ * new one. `drain` lets the running tasks finish up to a deadline, never starts a waiting one, then interrupts
+ * whatever is left.
  *
  * @since 0.1.0
  * @category consumer
  */
 export interface ConsumeExecutor {
-  readonly submit: (task: Effect.Effect<void>) => Effect.Effect<void>
+  readonly submit: (task: ConsumeTask) => Effect.Effect<void>
   /** Submits tasks in their order, as `submit` one after the other would. */
-  readonly submitAll: (tasks: ReadonlyArray<Effect.Effect<void>>) => Effect.Effect<void>
+  readonly submitAll: (tasks: ReadonlyArray<ConsumeTask>) => Effect.Effect<void>
   /** The concurrency asked for; applied by `apply` (the client instance's task calls it every minute). */
   readonly setConcurrency: (concurrency: number) => Effect.Effect<void>
   readonly concurrency: Effect.Effect<number>
@@ -28,16 +39,16 @@ export interface ConsumeExecutor {
 
 /** A first-in first-out queue of tasks: an array read from a moving head, compacted now and then. */
 class TaskQueue {
-  private items: Array<Effect.Effect<void> | undefined> = []
+  private items: Array<ConsumeTask | undefined> = []
   private head = 0
 
   get size(): number {
     return this.items.length - this.head
   }
-  push(task: Effect.Effect<void>): void {
+  push(task: ConsumeTask): void {
     this.items.push(task)
   }
-  poll(): Effect.Effect<void> | undefined {
+  poll(): ConsumeTask | undefined {
     if (this.head === this.items.length) return undefined
     const task = this.items[this.head]
     this.items[this.head++] = undefined
@@ -119,7 +130,7 @@ export const make = (initial: number): Effect.Effect<ConsumeExecutor, never, Sco
      * A worker: takes and runs tasks while the executor runs and the concurrency has room for it (a worker over the
      * concurrency ends after its task); when it ends, for whatever reason, workers are started up to the concurrency.
      */
-    const worker = Effect.suspend(() => {
+    const worker = Effect.withFiberRuntime<void>((fiber) => {
       const self = new Worker(() => waking++, () => waking--)
       const park = Effect.async<void>((resume) => {
         self.resume = resume
@@ -129,13 +140,9 @@ export const make = (initial: number): Effect.Effect<ConsumeExecutor, never, Sco
           if (at >= 0) parked.splice(at, 1)
         })
       })
-      const done = () => {
-        self.busy = false
-        running--
-      }
       return Effect.whileLoop({
         while: () => !stopping && live <= applied,
-        // Called as the loop's step is run (no `Effect.suspend` needed: one fiber step less per task).
+        // Called as the loop's step is run: a task's effect is the step itself (no wrapper of its own).
         body: () => {
           self.awake()
           const task = tasks.poll()
@@ -143,9 +150,15 @@ export const make = (initial: number): Effect.Effect<ConsumeExecutor, never, Sco
           if (tasks.size > 0) wakeOne()
           self.busy = true
           running++
-          return Effect.matchCause(task, { onFailure: done, onSuccess: done })
+          return task(fiber)
         },
-        step: () => {}
+        // After the step succeeded. A task that fails or dies (tasks handle their own failures: a defect) ends the
+        // worker, as an interruption does; a new worker takes its place.
+        step: () => {
+          if (!self.busy) return
+          self.busy = false
+          running--
+        }
       }).pipe(Effect.ensuring(Effect.sync(() => {
         self.awake()
         if (self.busy) running--
@@ -161,7 +174,7 @@ export const make = (initial: number): Effect.Effect<ConsumeExecutor, never, Sco
     }
     startWorkers()
 
-    const offer = (task: Effect.Effect<void>) => {
+    const offer = (task: ConsumeTask) => {
       if (stopping) return
       tasks.push(task)
     }

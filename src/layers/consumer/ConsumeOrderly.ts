@@ -41,7 +41,7 @@ export const make = (
         later,
         Effect.sleep(delay).pipe(
           Effect.zipRight(before),
-          Effect.zipRight(executor.submit(consumeQueue(held))),
+          Effect.zipRight(executor.submit(() => consumeQueue(held))),
           Effect.interruptible
         )
       ))
@@ -177,6 +177,6 @@ export const make = (
     }
 
     return {
-      submit: (held, _messages, dispatch) => dispatch ? executor.submit(consumeQueue(held)) : Effect.void
+      submit: (held, _messages, dispatch) => dispatch ? executor.submit(() => consumeQueue(held)) : Effect.void
     }
   })

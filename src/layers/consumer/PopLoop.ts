@@ -7,6 +7,7 @@ import type { MessageExt } from "../../protocol/MessageDecoder.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
 import { withoutNamespace } from "../../services/Namespace.js"
 import { runHandler } from "./ConsumeConcurrently.js"
+import type { ConsumeTask } from "./ConsumeExecutor.js"
 import { type ConsumerContext, FLOW_CONTROL_DELAY, passesTagFilter, queueLogAnnotations } from "./ConsumerContext.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
 
@@ -127,9 +128,10 @@ export const makePopConsume = (context: ConsumerContext) => {
     Effect.suspend(() => {
       waiting.count += messages.length
       const size = settings.consumeBatchSize
-      const tasks: Array<Effect.Effect<void>> = []
+      const tasks: Array<ConsumeTask> = []
       for (let i = 0; i < messages.length; i += size) {
-        tasks.push(consumeBatch(held, messages.slice(i, i + size), waiting))
+        const batch = messages.slice(i, i + size)
+        tasks.push(() => consumeBatch(held, batch, waiting))
       }
       return executor.submitAll(tasks)
     })
