@@ -7,3 +7,7 @@ export const benchScript = (name: string) =>
 
 /** The Node options a script needs: tsx for a `.ts` source, none for JavaScript (compiled or bundled). */
 export const nodeArgsFor = (script: string): ReadonlyArray<string> => script.endsWith(".ts") ? ["--import", "tsx"] : []
+
+/** Node options for the client processes a bench starts (`BENCH_CLIENT_ARGS`, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). */
+export const clientNodeArgs = (): ReadonlyArray<string> =>
+  process.env.BENCH_CLIENT_ARGS?.split(" ").filter((a) => a.length > 0) ?? []

@@ -15,7 +15,7 @@ import * as JavaPeer from "../test/real/support/JavaPeer.js"
 import * as RealCluster from "../test/real/support/RealCluster.js"
 import { lines } from "../test/real/support/Versions.js"
 import { bundleScripts } from "./Bundle.js"
-import { benchScript, nodeArgsFor } from "./Scripts.js"
+import { benchScript, clientNodeArgs, nodeArgsFor } from "./Scripts.js"
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const messages = env("BENCH_REAL_MESSAGES", 20_000)
@@ -84,7 +84,12 @@ const ourClient = benchScript("real-client")
 const spawnOurs = (args: ReadonlyArray<string>, script = ourClient) =>
   Effect.acquireRelease(
     Effect.sync(() => {
-      const child: ChildProcess = spawn(process.execPath, [...nodeArgsFor(script), script, ...args], {
+      const child: ChildProcess = spawn(process.execPath, [
+        ...nodeArgsFor(script),
+        ...clientNodeArgs(),
+        script,
+        ...args
+      ], {
         stdio: ["pipe", "pipe", "inherit"]
       })
       const events: Array<Record<string, unknown>> = []
@@ -108,9 +113,11 @@ const spawnOurs = (args: ReadonlyArray<string>, script = ourClient) =>
         }
         settle()
       })
+      const exited = Deferred.unsafeMake<void>(undefined as never)
       child.on("exit", (code) => {
         events.push({ event: "error", message: `our client exited with ${code}` })
         settle()
+        Deferred.unsafeDone(exited, Effect.void)
       })
       const client: Client = {
         pid: child.pid ?? -1,
@@ -123,9 +130,14 @@ const spawnOurs = (args: ReadonlyArray<string>, script = ourClient) =>
           }),
         send: (line) => Effect.sync(() => void child.stdin!.write(`${line}\n`))
       }
-      return { child, client }
+      return { child, client, exited }
     }),
-    ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
+    // The client ends on its own once done (a profile asked for by BENCH_CLIENT_ARGS is written then); killed if not.
+    ({ child, exited }) =>
+      Deferred.await(exited).pipe(
+        Effect.timeoutOption("10 seconds"),
+        Effect.ensuring(Effect.sync(() => child.kill("SIGKILL")))
+      )
   ).pipe(Effect.map(({ client }) => client))
 
 const spawnJava = (version: string, args: ReadonlyArray<string>) =>

@@ -17,7 +17,7 @@ import { RequestCode } from "../src/protocol/RequestCode.js"
 import { EmbeddedCluster } from "../src/services/EmbeddedCluster.js"
 import { NameServerAddresses } from "../src/services/NameServerAddresses.js"
 import { RpcHooks } from "../src/services/RpcHooks.js"
-import { benchScript, nodeArgsFor } from "./Scripts.js"
+import { benchScript, clientNodeArgs, nodeArgsFor } from "./Scripts.js"
 
 /** A client instance of its own (transport, route cache) on the embedded cluster in context. */
 export const clientStack = (instanceName: string) =>
@@ -107,9 +107,8 @@ const childProcess = (script: string) => {
  */
 export const inClientProcess = <Figures>(name: string, job: unknown, script = benchScript(name)) =>
   new Promise<Figures>((resolve, reject) => {
-    const extra = process.env.BENCH_CLIENT_ARGS?.split(" ").filter((a) => a.length > 0) ?? []
     const child = fork(script, [JSON.stringify(job)], {
-      execArgv: [...nodeArgsFor(script), ...extra]
+      execArgv: [...nodeArgsFor(script), ...clientNodeArgs()]
     })
     child.once("message", (figures) => resolve(figures as Figures))
     child.once("exit", (code) => code === 0 ? undefined : reject(new Error(`${name} exited with ${code}`)))
