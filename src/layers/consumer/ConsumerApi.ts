@@ -1,12 +1,13 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { decodeBody, encodeBody } from "../../protocol/bodies/Body.js"
 import {
   ConsumerListBody,
   LockBatchRequestBody,
   LockBatchResponseBody
 } from "../../protocol/bodies/ConsumerGroupBodies.js"
-import { decodeHeader } from "../../protocol/headers/CommandHeader.js"
+import { decodeHeader, encodeHeader } from "../../protocol/headers/CommandHeader.js"
 import { PullMessageRequestHeader, PullMessageResponseHeader } from "../../protocol/headers/ConsumeHeaders.js"
 import { ConsumerSendMsgBackRequestHeader } from "../../protocol/headers/SendHeaders.js"
 import { decodeMessages, type MessageExt } from "../../protocol/MessageDecoder.js"
@@ -94,38 +95,57 @@ export const makeConsumerApi = (deps: BrokerCallsDeps) => {
     callTimeout: Duration.Duration,
     litePull?: (brokerAddress: string) => Effect.Effect<boolean>
   ): Effect.Effect<PullResult, ConsumerCallError> =>
-    Effect.gen(function*() {
-      const broker = yield* findBrokerAddress(queue, brokerId, false)
+    Effect.flatMap(findBrokerAddress(queue, brokerId, false), (broker) =>
+      litePull === undefined
+        ? pullFrom(broker, queue, header, callTimeout, false)
+        : Effect.flatMap(litePull(broker.address), (lite) => pullFrom(broker, queue, header, callTimeout, lite)))
+
+  /**
+   * The pull sent to the broker found for it, and its answer read: written without `Effect.gen`, the header codecs'
+   * answers met as they are (this runs once per pull).
+   */
+  const pullFrom = (
+    broker: { readonly address: string; readonly slave: boolean },
+    queue: MessageQueue,
+    header: Omit<PullMessageRequestHeader, "topic" | "queueId" | "bname" | "maxMsgBytes">,
+    callTimeout: Duration.Duration,
+    lite: boolean
+  ): Effect.Effect<PullResult, ConsumerCallError> => {
+    const code = lite ? RequestCode.LITE_PULL_MESSAGE : RequestCode.PULL_MESSAGE
+    const extFields = encodeHeader(PullMessageRequestHeader, {
+      ...header,
       // Java: a slave does not take commit offsets.
-      const sysFlag = broker.slave ? header.sysFlag & ~0x1 : header.sysFlag
-      const lite = litePull !== undefined && (yield* litePull(broker.address))
-      const code = lite ? RequestCode.LITE_PULL_MESSAGE : RequestCode.PULL_MESSAGE
-      const extFields = yield* headerOrDie(PullMessageRequestHeader, {
-        ...header,
-        sysFlag,
-        topic: queue.topic,
-        queueId: queue.queueId,
-        bname: queue.brokerName,
-        // Java 5.x's lite pull: `Integer.MAX_VALUE`, no limit.
-        maxMsgBytes: lite ? 2_147_483_647 : undefined
-      })
-      const answer = yield* call("pull", broker.address, request(code, extFields), callTimeout)
-      const status = pullStatusOf(answer.code)
-      if (status === undefined) return yield* brokerError(broker.address, code, answer)
-      const fields = yield* Effect.mapError(
-        decodeHeader(PullMessageResponseHeader, answer.extFields),
-        () => brokerError(broker.address, code, answer)
-      )
-      const messages = status === "FOUND" && answer.body !== undefined ? yield* decodeMessages(answer.body) : []
-      return {
-        status,
-        nextBeginOffset: fields.nextBeginOffset,
-        minOffset: fields.minOffset,
-        maxOffset: fields.maxOffset,
-        suggestWhichBrokerId: fields.suggestWhichBrokerId,
-        messages
-      }
+      sysFlag: broker.slave ? header.sysFlag & ~0x1 : header.sysFlag,
+      topic: queue.topic,
+      queueId: queue.queueId,
+      bname: queue.brokerName,
+      // Java 5.x's lite pull: `Integer.MAX_VALUE`, no limit.
+      maxMsgBytes: lite ? 2_147_483_647 : undefined
     })
+    // A header this client made that does not encode is a defect.
+    if (Either.isLeft(extFields)) return Effect.die(extFields.left)
+    return Effect.flatMap(
+      call("pull", broker.address, request(code, extFields.right), callTimeout),
+      (answer): Effect.Effect<PullResult, ConsumerCallError> => {
+        const status = pullStatusOf(answer.code)
+        if (status === undefined) return Effect.fail(brokerError(broker.address, code, answer))
+        const fields = decodeHeader(PullMessageResponseHeader, answer.extFields)
+        if (Either.isLeft(fields)) return Effect.fail(brokerError(broker.address, code, answer))
+        const messages = status === "FOUND" && answer.body !== undefined
+          ? decodeMessages(answer.body)
+          : Either.right([])
+        if (Either.isLeft(messages)) return Effect.fail(messages.left)
+        return Effect.succeed({
+          status,
+          nextBeginOffset: fields.right.nextBeginOffset,
+          minOffset: fields.right.minOffset,
+          maxOffset: fields.right.maxOffset,
+          suggestWhichBrokerId: fields.right.suggestWhichBrokerId,
+          messages: messages.right
+        })
+      }
+    )
+  }
 
   /**
    * CONSUMER_SEND_MSG_BACK (Java: `consumerSendMessageBack`): a message the consumer could not consume goes back to

@@ -1,4 +1,3 @@
-import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -120,7 +119,9 @@ export const pullLoop = (
 
   const once: Effect.Effect<"again" | "stop"> = Effect.gen(function*() {
     if (pq.dropped) return "stop"
-    pq.pulledAt(yield* Clock.currentTimeMillis)
+    // The clock and the pulled counter are read and updated without an effect each (this runs once per pull).
+    const clock = context.clock
+    pq.pulledAt(clock.unsafeCurrentTimeMillis())
     const limit = overLimit(context, held)
     if (limit !== undefined) {
       yield* countFlowControl(limit)
@@ -140,7 +141,7 @@ export const pullLoop = (
     const commitOffset = clustering ? yield* Effect.orDie(offsetStore.readOffset(queue, "READ_FROM_MEMORY")) : 0
     const sysFlag = (commitOffset > 0 ? PullSysFlag.COMMIT_OFFSET : 0) | PullSysFlag.SUSPEND |
       PullSysFlag.SUBSCRIPTION
-    const started = yield* Clock.currentTimeMillis
+    const started = clock.unsafeCurrentTimeMillis()
     const result = yield* Effect.either(api.pull(queue, pullFromBrokerId, {
       consumerGroup: settings.group,
       queueOffset: nextOffset,
@@ -161,7 +162,7 @@ export const pullLoop = (
       return "again"
     }
     const pulled = result.right
-    stats.pulled(queue.topic, (yield* Clock.currentTimeMillis) - started)
+    stats.pulled(queue.topic, clock.unsafeCurrentTimeMillis() - started)
     pullFromBrokerId = pulled.suggestWhichBrokerId
     switch (pulled.status) {
       case "FOUND": {
@@ -174,7 +175,7 @@ export const pullLoop = (
           }
         }
         if (messages.length === 0 || pq.dropped) return "again"
-        yield* Metric.incrementBy(pulledMessages, messages.length)
+        pulledMessages.unsafeUpdate(messages.length, context.metricLabels)
         const dispatch = pq.putMessages(messages)
         yield* consume.submit(held, messages, dispatch)
         if (settings.pullIntervalMillis > 0) yield* Effect.sleep(Duration.millis(settings.pullIntervalMillis))
