@@ -1,163 +1,18 @@
-import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { MessageConst } from "../../protocol/MessageConst.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
-import type { MessageQueue } from "../../protocol/MessageQueue.js"
 import type { ConsumeResult } from "../../services/PushConsumer.js"
 import type { ConsumeTask } from "./ConsumeExecutor.js"
-import {
-  type ConsumeOutcome,
-  type ConsumerContext,
-  LOCAL_RETRY_DELAY,
-  queueLogAnnotations,
-  setOwnProperty
-} from "./ConsumerContext.js"
-import { taggedCounter } from "./ConsumerMetrics.js"
-import { appendAfter, appendBefore, traceBefore } from "./ConsumeTrace.js"
+import { handleBatch } from "./ConsumeHandler.js"
+import { type ConsumeOutcome, type ConsumerContext, LOCAL_RETRY_DELAY, queueLogAnnotations } from "./ConsumerContext.js"
 import type { HeldQueue } from "./ProcessQueueTable.js"
 import type { ConsumeService } from "./PullLoop.js"
-
-/** Messages consumed by push consumers, by result (tag `result`). */
-const consumed = (result: ConsumeResult) =>
-  taggedCounter("rocketmq_consumer_consumed_messages_total", "Messages handled by push consumers", "result", result)
-const consumedOk = consumed("CONSUME_SUCCESS")
-const consumedLater = consumed("RECONSUME_LATER")
-
-/**
- * The handler's effect for a batch; a handler that throws instead of answering an effect is a defect of that effect
- * (Java: a listener's exception counts as RECONSUME_LATER), so it reaches the batch's settling like any failure.
- *
- * @since 0.1.0
- * @category consumer
- */
-export const callHandler = (
-  context: ConsumerContext,
-  messages: ReadonlyArray<MessageExt>,
-  queue: MessageQueue
-): Effect.Effect<ConsumeOutcome, unknown> => {
-  // What `Effect.suspend` would do, without its fiber step (this runs once per batch).
-  try {
-    return context.handler(messages, { queue })
-  } catch (thrown) {
-    return Effect.die(thrown)
-  }
-}
-
-/**
- * Runs the handler on a batch (Java: `ConsumeRequest.run`): a failure or a defect counts as RECONSUME_LATER; an
- * interruption (the consumer closing past its deadline, or the consume timeout's sweep) stays an interruption, so
- * nothing of the batch is settled here. Each batch is a span when a tracer is installed. `startedAt`: the batch's
- * start when the caller has just read the clock (else it is read here).
- *
- * @since 0.1.0
- * @category consumer
- */
-export const runHandler = (
-  context: ConsumerContext,
-  held: HeldQueue,
-  messages: ReadonlyArray<MessageExt>,
-  startedAt?: number
-): Effect.Effect<ConsumeOutcome> =>
-  Effect.suspend(() =>
-    handleBatch(context, held, messages, startedAt ?? context.clock.unsafeCurrentTimeMillis(), Effect.succeed)
-  )
-
-/**
- * What `runHandler` runs, started at once (the caller defers it: a consume task is made as a worker takes it), and
- * `then` applied to the outcome, in the step that meets the handler's end: this runs once per batch (one message by
- * default), so it is written without `Effect.gen`, with no step of its own to defer it or to read the clock.
- */
-const handleBatch = <A>(
-  context: ConsumerContext,
-  held: HeldQueue,
-  messages: ReadonlyArray<MessageExt>,
-  started: number,
-  then: (outcome: ConsumeOutcome) => Effect.Effect<A>
-): Effect.Effect<A> => {
-  const stamp = String(started)
-  for (const message of messages) setOwnProperty(message, MessageConst.CONSUME_START_TIME, stamp)
-  const traced = traceBefore(context.trace, messages, started)
-  /** Counts the batch (stats, the process queue's last consume, the consumed counters) as the handler answered. */
-  const count = (outcome: ConsumeOutcome): number => {
-    const ended = context.clock.unsafeCurrentTimeMillis()
-    const ok = typeof outcome === "string"
-      ? (outcome === "CONSUME_SUCCESS" ? messages.length : 0)
-      : (outcome.result === "CONSUME_SUCCESS" ? messages.length - outcome.setApart.length : 0)
-    context.stats.consumed(held.queue.topic, ok, messages.length - ok, ended - started)
-    held.processQueue.consumedAt(ended)
-    if (ok > 0) consumedOk.unsafeUpdate(ok, context.metricLabels)
-    if (ok < messages.length) consumedLater.unsafeUpdate(messages.length - ok, context.metricLabels)
-    return ended
-  }
-  const after = (exit: Exit.Exit<ConsumeOutcome, unknown>, ended: number) =>
-    appendAfter(
-      traced!,
-      messages.length,
-      Exit.map(exit, (o): ConsumeResult => typeof o === "string" ? o : o.result),
-      ended
-    )
-  /** The handler's run and counting, then `next` applied to its outcome. */
-  const handle = <B>(next: (outcome: ConsumeOutcome) => Effect.Effect<B>): Effect.Effect<B> => {
-    const handled = Effect.matchCauseEffect(callHandler(context, messages, held.queue), {
-      onFailure: (cause): Effect.Effect<B> => {
-        if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
-        const ended = count("RECONSUME_LATER")
-        const logged = Effect.logWarning("the handler failed; the messages will be consumed again", cause).pipe(
-          Effect.annotateLogs(queueLogAnnotations(context.settings.group, held.queue))
-        )
-        return Effect.zipRight(
-          traced === undefined ? logged : Effect.zipRight(logged, after(Exit.failCause(cause), ended)),
-          next("RECONSUME_LATER")
-        )
-      },
-      onSuccess: (outcome) => {
-        const ended = count(outcome)
-        return traced === undefined
-          ? next(outcome)
-          : Effect.zipRight(after(Exit.succeed(outcome), ended), next(outcome))
-      }
-    })
-    return traced === undefined ? handled : Effect.zipRight(appendBefore(traced), handled)
-  }
-  if (!context.tracing) return handle(then)
-  // With a span, `then` (the settling) comes after it: the span is the handler's.
-  return Effect.flatMap(
-    handle(Effect.succeed).pipe(Effect.withSpan("PushConsumer.consume", {
-      kind: "consumer",
-      captureStackTrace: false,
-      attributes: {
-        "rocketmq.group": context.settings.group,
-        "rocketmq.topic": held.queue.topic,
-        "rocketmq.broker": held.queue.brokerName,
-        "rocketmq.queue": held.queue.queueId,
-        "rocketmq.messages": messages.length,
-        // OpenTelemetry's messaging semantic conventions.
-        "messaging.system": "rocketmq",
-        "messaging.operation.name": "process",
-        "messaging.operation.type": "process",
-        "messaging.destination.name": held.queue.topic,
-        "messaging.destination.partition.id": String(held.queue.queueId),
-        "messaging.consumer.group.name": context.settings.group,
-        "messaging.rocketmq.client_group": context.settings.group,
-        "messaging.rocketmq.consumption_model": context.settings.messageModel === "CLUSTERING"
-          ? "clustering"
-          : "broadcasting",
-        ...(messages.length === 1
-          ? { "messaging.message.id": messages[0]!.msgId }
-          : { "messaging.batch.message_count": messages.length })
-      }
-    })),
-    then
-  )
-}
 
 /** A batch not settled yet: its queue, messages and start. */
 interface UnsettledBatch {

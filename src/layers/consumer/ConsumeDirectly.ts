@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type { ConsumeMessageDirectlyResult } from "../../protocol/bodies/OffsetTableBody.js"
 import type { MessageExt } from "../../protocol/MessageDecoder.js"
-import { callHandler } from "./ConsumeConcurrently.js"
+import { callHandler } from "./ConsumeHandler.js"
 import { type ConsumerContext, prepareMessage } from "./ConsumerContext.js"
 
 /**
