@@ -33,6 +33,7 @@ import { makeSeeks } from "./litepull/Seek.js"
 import { resolveLitePullSettings } from "./litepull/Settings.js"
 import { litePullConsumerData, makeSubscriptions } from "./litepull/Subscriptions.js"
 import type { PushConsumerRequirements } from "./PushConsumerLive.js"
+import { tracerInstalled } from "./Tracing.js"
 
 /**
  * What starting a lite pull consumer can fail with: its group already registered in this client instance, its
@@ -71,7 +72,12 @@ export const make = (
     const pulls = yield* PullMessageService
     const started = yield* Clock.currentTimeMillis
     const settings = resolveLitePullSettings(options, instance, started)
-    const api = makeConsumerApi({ client, routes, timeout: instance.config.apiTimeout })
+    const api = makeConsumerApi({
+      client,
+      routes,
+      timeout: instance.config.apiTimeout,
+      tracing: yield* tracerInstalled
+    })
     const offsetStore = yield* makeOffsetStore({
       clustering: settings.messageModel === "CLUSTERING",
       group: settings.group,

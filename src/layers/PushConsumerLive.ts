@@ -108,7 +108,8 @@ export const make = <E, R>(
     const started = yield* Clock.currentTimeMillis
     const settings = resolveSettings(options, instance, started)
     const clustering = settings.messageModel === "CLUSTERING"
-    const api = makeConsumerApi({ client, routes, timeout: instance.config.apiTimeout })
+    const tracing = yield* tracerInstalled
+    const api = makeConsumerApi({ client, routes, timeout: instance.config.apiTimeout, tracing })
     const offsetStore = yield* makeOffsetStore({
       clustering,
       group: settings.group,
@@ -136,7 +137,7 @@ export const make = <E, R>(
       subscriptions: subscriptionTable(options.subscriptions, settings, started),
       processQueues: new ProcessQueueTable(),
       stats: new ConsumeStats(started),
-      tracing: yield* tracerInstalled,
+      tracing,
       clock: yield* Effect.clock,
       metricLabels: yield* FiberRef.get(FiberRef.currentMetricLabels),
       trace: options.enableMsgTrace === true ? yield* consumeTracer(options, settings, instance) : undefined

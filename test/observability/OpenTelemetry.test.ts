@@ -112,6 +112,14 @@ describe("OpenTelemetry (bench/opentelemetry.ts's wiring)", () => {
           expect(span.status.code).toBe(SpanStatusCode.OK)
         }
 
+        // The consumer's requests to the broker are client spans too, named after what they do.
+        const pulls = named("Consumer.pull")
+        expect(pulls.length).toBeGreaterThan(0)
+        for (const span of pulls) {
+          expect(span.kind).toBe(SpanKind.CLIENT)
+          expect(span.attributes["rocketmq.broker.address"]).toBe(cluster.brokers[0]!.address)
+        }
+
         // Effect's metrics reach OpenTelemetry through the same layer.
         const collected = yield* Effect.promise(() => metricReader.collect())
         expect(otelMetricNames(collected.resourceMetrics)).toEqual(expect.arrayContaining([

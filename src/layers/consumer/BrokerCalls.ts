@@ -22,18 +22,21 @@ export interface BrokerCallsDeps {
   readonly client: RemotingClientService
   readonly routes: TopicRouteCacheService
   readonly timeout: Duration.Duration
+  /** Whether a tracer is installed (`tracerInstalled`): each call is a span then. */
+  readonly tracing: boolean
 }
 
 /**
  * How a consumer reaches a broker (Java: `MQClientInstance.findBrokerAddressInSubscribe` and the request plumbing
- * of `MQClientAPIImpl`): the address of a queue's broker, a call counted and traced as a span named after what it
- * does, a call whose answer must be SUCCESS (any other code the broker's typed error), and a header encoded.
+ * of `MQClientAPIImpl`): the address of a queue's broker, a call counted and (with a tracer installed) traced as a
+ * span named after what it does, a call whose answer must be SUCCESS (any other code the broker's typed error), and
+ * a header encoded.
  *
  * @since 0.1.0
  * @category consumer
  */
 export const makeBrokerCalls = (deps: BrokerCallsDeps) => {
-  const { client, routes, timeout } = deps
+  const { client, routes, timeout, tracing } = deps
   /** Requests to brokers made by consumers, by what they do (tag `request`). */
   const consumerRequests = countersBy(
     "rocketmq_consumer_requests_total",
@@ -75,15 +78,23 @@ export const makeBrokerCalls = (deps: BrokerCallsDeps) => {
 
   const masterOf = (queue: MessageQueue) => Effect.map(findBrokerAddress(queue, 0, true), (b) => b.address)
 
-  const call = (name: string, address: string, command: RemotingCommand, callTimeout: Duration.Duration = timeout) =>
-    client.invoke(address, command, callTimeout).pipe(
-      Effect.tap(() => Metric.increment(consumerRequests(name))),
-      Effect.withSpan(`Consumer.${name}`, {
+  /**
+   * A call, counted, and a span when a tracer is installed (with none, Effect's built-in tracer would make span
+   * objects that nothing records: a pull's cost, as on the consume path).
+   */
+  const call = (name: string, address: string, command: RemotingCommand, callTimeout: Duration.Duration = timeout) => {
+    const counted = Effect.tap(
+      client.invoke(address, command, callTimeout),
+      () => Metric.increment(consumerRequests(name))
+    )
+    return tracing
+      ? Effect.withSpan(counted, `Consumer.${name}`, {
         kind: "client",
         captureStackTrace: false,
         attributes: { "rocketmq.broker.address": address }
       })
-    )
+      : counted
+  }
 
   const brokerError = (address: string, requestCode: number, answer: RemotingCommand) =>
     new BrokerResponseError({ address, requestCode, responseCode: answer.code, remark: answer.remark })

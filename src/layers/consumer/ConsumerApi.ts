@@ -74,7 +74,7 @@ const pullStatusOf = (code: number): PullStatus | undefined => {
 /**
  * The broker calls of a consumer (Java: the consumer half of `MQClientAPIImpl`, with
  * `MQClientInstance.findBrokerAddressInSubscribe`): pulls, offsets, send-back, queue locks and the group's members.
- * Every call is a span named after what it does, with the broker's address.
+ * With a tracer installed, every call is a span named after what it does, with the broker's address.
  *
  * @since 0.1.0
  * @category consumer
