@@ -2,7 +2,10 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import { MessageConst, RESERVED_PROPERTY_NAMES, RETRY_GROUP_TOPIC_PREFIX } from "../protocol/MessageConst.js"
-import type { MessageProperties } from "../protocol/MessageProperties.js"
+import { type MessageProperties, withProperties } from "../protocol/MessageProperties.js"
+
+/** No properties. */
+const noProperties: MessageProperties = {}
 
 /**
  * A message to send (Java: `Message`): topic, body, tags, keys, flag, user properties and delay level.
@@ -186,7 +189,8 @@ export const checkMessage = (
  * @category encoding
  */
 export const messageProperties = (message: Message): Record<string, string> => {
-  const out: Record<string, string> = { ...message.properties, ...message.systemProperties }
+  // Copied name by name (`withProperties`): an object spread of the user's map took ~400 ns more a send (bench/produce).
+  const out = withProperties(message.properties ?? noProperties, message.systemProperties ?? noProperties)
   if (message.keys !== undefined && message.keys.length > 0) out[MessageConst.KEYS] = message.keys.join(" ")
   if (message.tags !== undefined && message.tags.length > 0) out[MessageConst.TAGS] = message.tags
   if (message.delayTimeLevel !== undefined && message.delayTimeLevel > 0) {

@@ -112,15 +112,24 @@ export const makeConsumerApi = (deps: BrokerCallsDeps) => {
     lite: boolean
   ): Effect.Effect<PullResult, ConsumerCallError> => {
     const code = lite ? RequestCode.LITE_PULL_MESSAGE : RequestCode.PULL_MESSAGE
+    // Field by field: an object spread of `header` with the queue's fields cost ~3 µs a pull (bench/consume).
     const extFields = encodeHeader(PullMessageRequestHeader, {
-      ...header,
-      // Java: a slave does not take commit offsets.
-      sysFlag: broker.slave ? header.sysFlag & ~0x1 : header.sysFlag,
+      consumerGroup: header.consumerGroup,
       topic: queue.topic,
       queueId: queue.queueId,
+      queueOffset: header.queueOffset,
+      maxMsgNums: header.maxMsgNums,
+      // Java: a slave does not take commit offsets.
+      sysFlag: broker.slave ? header.sysFlag & ~0x1 : header.sysFlag,
+      commitOffset: header.commitOffset,
+      suspendTimeoutMillis: header.suspendTimeoutMillis,
+      subscription: header.subscription,
+      subVersion: header.subVersion,
+      expressionType: header.expressionType,
       bname: queue.brokerName,
       // Java 5.x's lite pull: `Integer.MAX_VALUE`, no limit.
-      maxMsgBytes: lite ? 2_147_483_647 : undefined
+      maxMsgBytes: lite ? 2_147_483_647 : undefined,
+      extra: header.extra
     })
     // A header this client made that does not encode is a defect.
     if (Either.isLeft(extFields)) return Effect.die(extFields.left)

@@ -78,12 +78,14 @@ export const messageRequest = (
     body = compressBody("ZLIB", body, 5)
     sysFlag |= MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZLIB_TYPE
   }
+  // A new record each time: set in place (an object spread of it cost ~0.6 µs a send: bench/produce).
   const all = messageProperties(message)
-  const properties = propertiesToString({
-    ...all,
-    [MessageConst.UNIQ_KEY]: uniqueId,
-    ...(prepared ? { [MessageConst.TRAN_MSG]: "true", [MessageConst.PGROUP]: settings.group } : {})
-  })
+  all[MessageConst.UNIQ_KEY] = uniqueId
+  if (prepared) {
+    all[MessageConst.TRAN_MSG] = "true"
+    all[MessageConst.PGROUP] = settings.group
+  }
+  const properties = propertiesToString(all)
   // Java (`MQClientAPIImpl.sendMessage`): a reply goes as SEND_REPLY_MESSAGE_V2, with the same header.
   return request(
     all[MessageConst.MSG_TYPE] === REPLY_MESSAGE_FLAG ? RequestCode.SEND_REPLY_MESSAGE_V2 : RequestCode.SEND_MESSAGE_V2,
@@ -105,11 +107,11 @@ export const batchBody = (
   maxMessageSize: number
 ): Effect.Effect<Uint8Array, MessageValidationError> =>
   Effect.gen(function*() {
-    const body = yield* Effect.orDie(encodeBatch(messages.map((m, i) => ({
-      flag: m.flag ?? 0,
-      body: m.body,
-      properties: { ...messageProperties(m), [MessageConst.UNIQ_KEY]: uniqueIds[i]! }
-    }))))
+    const body = yield* Effect.orDie(encodeBatch(messages.map((m, i) => {
+      const properties = messageProperties(m)
+      properties[MessageConst.UNIQ_KEY] = uniqueIds[i]!
+      return { flag: m.flag ?? 0, body: m.body, properties }
+    })))
     if (body.length > maxMessageSize) {
       return yield* new MessageValidationError({
         reason: `the message body size over max value, MAX: ${maxMessageSize}`
