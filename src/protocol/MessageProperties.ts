@@ -77,7 +77,8 @@ export const stringToProperties = (text: string): Record<string, string> => {
  */
 export const withProperties = (base: MessageProperties, extra: MessageProperties): Record<string, string> => {
   const out = emptyProperties()
-  for (const name in base) out[name] = base[name]!
-  for (const name in extra) out[name] = extra[name]!
+  // Own names only, as a spread takes them (nothing inherited is sent).
+  for (const name in base) if (Object.hasOwn(base, name)) out[name] = base[name]!
+  for (const name in extra) if (Object.hasOwn(extra, name)) out[name] = extra[name]!
   return out
 }

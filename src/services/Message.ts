@@ -5,7 +5,7 @@ import { MessageConst, RESERVED_PROPERTY_NAMES, RETRY_GROUP_TOPIC_PREFIX } from 
 import { type MessageProperties, withProperties } from "../protocol/MessageProperties.js"
 
 /** No properties. */
-const noProperties: MessageProperties = {}
+const noProperties: MessageProperties = Object.freeze(Object.create(null))
 
 /**
  * A message to send (Java: `Message`): topic, body, tags, keys, flag, user properties and delay level.

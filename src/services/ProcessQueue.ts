@@ -213,7 +213,7 @@ export class ProcessQueue {
   }
 
   /** How many messages are cached (pulled and not consumed), the orderly consuming ones included. */
-  /** How many offsets the cache's arrays keep, marks of removed ones included: bounded by a few times `count`. */
+  /** How many offsets the cache's arrays keep, holes of removed ones included: bounded by a few times `count`. */
   get offsetsKept(): number {
     return this.tree.kept + this.consumingOrderly.kept
   }

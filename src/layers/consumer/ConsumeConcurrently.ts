@@ -28,19 +28,12 @@ class InFlight {
   messages: ReadonlyArray<MessageExt> | undefined = undefined
   started = 0
   constructor(readonly fiber: Fiber.RuntimeFiber<unknown, unknown>) {}
-  /** Starts a batch; answers the one before when it never ended (its worker went on without settling it). */
-  start(
-    batch: number,
-    held: HeldQueue,
-    messages: ReadonlyArray<MessageExt>,
-    started: number
-  ): UnsettledBatch | undefined {
-    const left = this.batch === 0 ? undefined : { held: this.held!, messages: this.messages!, started: this.started }
+  /** Starts a batch (a worker's slot is free when it takes a task: a task that ends unsettled ends its worker). */
+  start(batch: number, held: HeldQueue, messages: ReadonlyArray<MessageExt>, started: number): void {
     this.batch = batch
     this.held = held
     this.messages = messages
     this.started = started
-    return left
   }
   /** Ends the batch; false when it had ended already (the sweep took it). */
   end(batch: number): boolean {
@@ -73,12 +66,6 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
      * slot per worker fiber, reused batch after batch (a map entry per batch cost a step of the consume path).
      */
     const inFlight = new Map<Fiber.RuntimeFiber<unknown, unknown>, InFlight>()
-    /**
-     * Batches whose worker went on without settling them (their handler interrupted itself, or a defect escaped the
-     * settling): the sweep sends them back once past the timeout, as it does a batch still running, but interrupts
-     * nothing (the worker runs another batch now).
-     */
-    const orphans: Array<UnsettledBatch> = []
     let nextId = 0
 
     /**
@@ -183,7 +170,8 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
     /**
      * One batch in a worker: registered in flight for the consume-timeout sweep, run, settled. A batch left by an
      * interruption (the consumer closing) is let go with the consumer; one left by a handler that interrupted itself
-     * (its worker goes on: the batch becomes an orphan) is sent back by the sweep once past the timeout.
+     * ends its worker (another takes its place) and stays in that worker's slot, which the sweep sends back once past
+     * the timeout.
      */
     const consumeBatch = (held: HeldQueue, messages: ReadonlyArray<MessageExt>): ConsumeTask => (worker) => {
       if (held.processQueue.dropped) return Effect.void
@@ -194,8 +182,7 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
       }
       const id = ++nextId
       const started = context.clock.unsafeCurrentTimeMillis()
-      const left = slot.start(id, held, messages, started)
-      if (left !== undefined) orphans.push(left)
+      slot.start(id, held, messages, started)
       const taken = slot
       return handleBatch(
         context,
@@ -224,10 +211,6 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
       )
     const sweep = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      for (const orphan of orphans.splice(0)) {
-        if (now - orphan.started < timeoutMillis) orphans.push(orphan)
-        else yield* sendBack(orphan, "a batch was left unsettled past the consume timeout")
-      }
       for (const slot of [...inFlight.values()]) {
         if (slot.batch === 0) {
           // A worker that ended (the concurrency lowered, or interrupted) leaves its slot.
@@ -242,7 +225,12 @@ export const make = (context: ConsumerContext): Effect.Effect<ConsumeService, ne
         yield* Effect.withFiberRuntime<void>((sweeper) =>
           Effect.sync(() => slot.fiber.unsafeInterruptAsFork(sweeper.id()))
         )
-        yield* sendBack(batch, "a batch ran past the consume timeout")
+        yield* sendBack(
+          batch,
+          slot.fiber.unsafePoll() === null
+            ? "a batch ran past the consume timeout"
+            : "a batch was left unsettled past the consume timeout"
+        )
       }
     })
     yield* sweep.pipe(

@@ -103,18 +103,19 @@ const handleThen = <B>(
       const logged = Effect.logWarning("the handler failed; the messages will be consumed again", cause).pipe(
         Effect.annotateLogs(queueLogAnnotations(context.settings.group, held.queue))
       )
-      return Effect.zipRight(
+      // The settling is started after the log and the trace's records.
+      return Effect.flatMap(
         traced === undefined
           ? logged
           : Effect.zipRight(logged, traceAfter(traced, messages, Exit.failCause(cause), ended)),
-        next("RECONSUME_LATER")
+        () => next("RECONSUME_LATER")
       )
     },
     onSuccess: (outcome) => {
       const ended = countBatch(context, held, messages, started, outcome)
       return traced === undefined
         ? next(outcome)
-        : Effect.zipRight(traceAfter(traced, messages, Exit.succeed(outcome), ended), next(outcome))
+        : Effect.flatMap(traceAfter(traced, messages, Exit.succeed(outcome), ended), () => next(outcome))
     }
   })
   return traced === undefined ? handled : Effect.zipRight(appendBefore(traced), handled)

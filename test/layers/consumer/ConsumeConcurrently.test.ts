@@ -136,13 +136,13 @@ describe("concurrent consumption", () => {
       expect(yield* c.committed).toBe(2)
     }))
 
-  it.scoped("a batch whose handler interrupted itself, its worker going on, is sent back by the sweep (delay level 3)", () =>
+  it.scoped("a batch whose handler interrupted itself (its worker replaced) is sent back by the sweep (delay level 3)", () =>
     Effect.gen(function*() {
       const c = yield* consumer({ consumeTimeout: "1 minute", concurrency: 1 })
       c.handleWith((messages) => messages[0]!.queueOffset === 0 ? Effect.interrupt : Effect.succeed("CONSUME_SUCCESS"))
       yield* c.deliver([0, 1, 2])
       yield* c.handledReach(3)
-      // The same worker went on: 1 and 2 are consumed, 0 holds the offset back.
+      // Another worker took the worker's place: 1 and 2 are consumed, 0 holds the offset back.
       yield* eventually(() => c.held.processQueue.count === 1, { what: "messages 1 and 2 settled" })
       expect(yield* c.committed).toBe(0)
       yield* eventually(Effect.map(sleepsEndingIn(30_000), (n) => n === 1), { what: "the first sweep's wait" })
