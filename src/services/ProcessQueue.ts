@@ -212,11 +212,11 @@ export class ProcessQueue {
     this.consumeTimestamp = now
   }
 
-  /** How many messages are cached (pulled and not consumed), the orderly consuming ones included. */
   /** How many offsets the cache's arrays keep, holes of removed ones included: bounded by a few times `count`. */
   get offsetsKept(): number {
     return this.tree.kept + this.consumingOrderly.kept
   }
+  /** How many messages are cached (pulled and not consumed), the orderly consuming ones included. */
   get count(): number {
     return this.tree.size + this.consumingOrderly.size
   }

@@ -74,17 +74,28 @@ export const handleBatch = <A>(
   started: number,
   then: (outcome: ConsumeOutcome) => Effect.Effect<A>
 ): Effect.Effect<A> => {
-  const stamp = String(started)
-  for (const message of messages) setOwnProperty(message, MessageConst.CONSUME_START_TIME, stamp)
-  const traced = traceBefore(context.trace, messages, started)
-  if (!context.tracing) return handleThen(context, held, messages, started, traced, then)
-  // With a span, `then` (the settling) comes after it: the span is the handler's.
+  if (!context.tracing) {
+    return handleThen(context, held, messages, started, beginBatch(context, messages, started), then)
+  }
+  // With a span, the batch begins inside it (the handler is called in it) and `then` (the settling) comes after it:
+  // the span is the handler's.
   return Effect.flatMap(
-    handleThen(context, held, messages, started, traced, Effect.succeed).pipe(
-      Effect.withSpan("PushConsumer.consume", consumeSpan(context, held, messages))
-    ),
+    Effect.suspend(() =>
+      handleThen(context, held, messages, started, beginBatch(context, messages, started), Effect.succeed)
+    ).pipe(Effect.withSpan("PushConsumer.consume", consumeSpan(context, held, messages))),
     then
   )
+}
+
+/** A batch begins: each message stamped with its consume start (CONSUME_START_TIME), and the trace's records made. */
+const beginBatch = (
+  context: ConsumerContext,
+  messages: ReadonlyArray<MessageExt>,
+  started: number
+): TracedConsume | undefined => {
+  const stamp = String(started)
+  for (const message of messages) setOwnProperty(message, MessageConst.CONSUME_START_TIME, stamp)
+  return traceBefore(context.trace, messages, started)
 }
 
 /** The handler's run and counting, then `next` applied to its outcome (and the trace's records around it). */
