@@ -4,16 +4,13 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import * as LitePullConsumerLive from "../src/layers/LitePullConsumerLive.js"
 import * as PushConsumerLive from "../src/layers/PushConsumerLive.js"
-import { decodeMessages } from "../src/protocol/MessageDecoder.js"
-import { RemotingClient } from "../src/services/RemotingClient.js"
-import { TopicRouteCache } from "../src/services/TopicRouteCache.js"
+import { barePull } from "./BarePull.js"
 import { samplePeakMemory } from "./PeakMemory.js"
-import { clientStackAt, pullRequest } from "./stacks.js"
+import { clientStackAt } from "./stacks.js"
 
 export interface ConsumeJob {
   readonly nameServerAddress: string
@@ -31,31 +28,6 @@ export interface ConsumeFigures {
   /** The heap in use once the consumer has closed and a full collection ran: what the drain left behind. */
   readonly heapAfterMiB: number
 }
-
-/** The bare pull loop: every queue of the topic pulled from 0 to its end, 32 at a time, in parallel. */
-const barePull = (job: ConsumeJob) =>
-  Effect.gen(function*() {
-    const client = yield* RemotingClient
-    const route = Option.getOrThrow((yield* (yield* TopicRouteCache).refresh(job.topic)).route)
-    let total = 0
-    yield* Effect.forEach(route.queueDatas, (queues) =>
-      Effect.forEach(
-        Array.from({ length: queues.readQueueNums }, (_, q) => q),
-        (queueId) =>
-          Effect.gen(function*() {
-            const address = route.brokerDatas.find((b) => b.brokerName === queues.brokerName)!.brokerAddrs["0"]!
-            let offset = 0
-            for (;;) {
-              const answer = yield* client.invoke(address, pullRequest(job.group, job.topic, queueId, offset))
-              if (answer.body === undefined) break
-              total += (yield* decodeMessages(answer.body)).length
-              offset = Number(answer.extFields?.nextBeginOffset)
-            }
-          }),
-        { concurrency: "unbounded", discard: true }
-      ), { concurrency: "unbounded", discard: true })
-    if (total !== job.count) return yield* Effect.dieMessage(`bare pull read ${total} of ${job.count}`)
-  })
 
 /** A push consumer of a new group from the first offset, until it has consumed `count` messages. */
 const push = (job: ConsumeJob) =>
@@ -99,7 +71,11 @@ export const consume = async (job: ConsumeJob): Promise<ConsumeFigures> => {
   const cpu = process.cpuUsage()
   const started = performance.now()
   const work: Effect.Effect<void, unknown, Layer.Layer.Success<ReturnType<typeof clientStackAt>>> =
-    job.mode === "bare pull" ? barePull(job) : job.mode === "lite pull" ? litePull(job) : push(job)
+    job.mode === "bare pull"
+      ? barePull(job.group, job.topic, job.count)
+      : job.mode === "lite pull"
+      ? litePull(job)
+      : push(job)
   await Effect.runPromise(
     work.pipe(Effect.provide(clientStackAt(job.nameServerAddress, job.group).pipe(Layer.orDie)))
   )

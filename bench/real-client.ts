@@ -3,6 +3,7 @@
 // (test/real/java/RealPeer.java), with client defaults.
 //   node real-client.js bench-produce --namesrv A --topic T --size B --inflight K --count N
 //   node real-client.js bench-drain --namesrv A --topic T --group G --count N
+//   node real-client.js bench-bare-drain --namesrv A --topic T --group G --count N   (the floor: bench/BarePull.ts)
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -75,10 +76,30 @@ const benchDrain = Effect.gen(function*() {
   emit({ event: "done", count: received, elapsedMs: performance.now() - started })
 })
 
+// The bare PULL_MESSAGE loop over the same backlog, on a client instance of its own (the transport and route cache,
+// without ClientLive's other subsystems); loaded only by this command, so the others' processes hold none of it.
+const benchBareDrain = Effect.gen(function*() {
+  const [{ barePull }, { clientStackAt }] = yield* Effect.promise(() =>
+    Promise.all([import("./BarePull.js"), import("./stacks.js")])
+  )
+  const group = option("group")
+  const count = Number(option("count"))
+  emit({ event: "ready" })
+  yield* go
+  const started = performance.now()
+  // The backlog holds one message more than `count` (the producer's first send, before its "ready"): all are read.
+  const read = yield* barePull(group, option("topic"), count).pipe(
+    Effect.provide(clientStackAt(option("namesrv"), group))
+  )
+  emit({ event: "done", count: read, elapsedMs: performance.now() - started })
+})
+
 const program: Effect.Effect<void, unknown> = command === "bench-produce"
   ? benchProduce
   : command === "bench-drain"
   ? benchDrain
+  : command === "bench-bare-drain"
+  ? benchBareDrain
   : Effect.dieMessage(`unknown command ${command}`)
 
 program.pipe(

@@ -1,8 +1,8 @@
 // `npm run bench:real`: our client and the Java client on the same real RocketMQ broker, in one run, taking turns
-// (interleaved rounds, medians): produce (128 B and 4 KiB, 16 and 64 in flight) and the drain of a backlog by a new
-// group. Each client runs in a process of its own; its CPU time (utime + stime) and peak RSS (VmHWM) are read from
-// /proc/<pid> between its "go" and its "done". Needs Java 17 and Maven (the broker and the Java client come from Maven
-// Central, as for `npm run test:real`).
+// (interleaved rounds, medians): produce (128 B and 4 KiB, 16 and 64 in flight), the drain of a backlog by a new group,
+// and the same backlog read by our bare PULL_MESSAGE loop (the floor). Each client runs in a process of its own; its CPU
+// time (utime + stime) and peak RSS (VmHWM) are read from /proc/<pid> between its "go" and its "done". Needs Java 17
+// and Maven (the broker and the Java client come from Maven Central, as for `npm run test:real`).
 //   BENCH_REAL_LINE=4.9|5 (default 4.9)  BENCH_REAL_MESSAGES (per produce round, default 20000)
 //   BENCH_REAL_BACKLOG (default 300000)  BENCH_REAL_ROUNDS (default 3)
 import * as Deferred from "effect/Deferred"
@@ -189,6 +189,24 @@ const pair = (
     return { ours: median(oursRuns), bundled: median(bundledRuns), java: median(javaRuns) }
   })
 
+/** Ours alone (compiled and bundled), `rounds` times each, taking turns. */
+const oursOnly = (
+  argsFor: (round: number) => ReadonlyArray<string>,
+  bundled: string,
+  timeout: Duration.DurationInput
+) =>
+  Effect.gen(function*() {
+    const oursRuns: Array<Result> = []
+    const bundledRuns: Array<Result> = []
+    for (let round = 0; round < rounds; round++) {
+      oursRuns.push(yield* Effect.scoped(Effect.flatMap(spawnOurs(argsFor(round)), (c) => measure(c, timeout))))
+      bundledRuns.push(
+        yield* Effect.scoped(Effect.flatMap(spawnOurs(argsFor(round), bundled), (c) => measure(c, timeout)))
+      )
+    }
+    return { ours: median(oursRuns), bundled: median(bundledRuns) }
+  })
+
 const fmt = (n: number) => n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1)
 
 const cell = (r: Result) => `${fmt(r.rate)} msg/s, ${fmt(r.cpuMicrosPerMessage)} µs, ${fmt(r.peakRssMb)} MB`
@@ -279,6 +297,29 @@ export const run = Effect.gen(function*() {
     return { ours: args("ours"), java: args("java") }
   })
   printRow(`drain a ${fmt(backlog)}-message backlog (128 B, new group, push consumer)`, r)
+  // The floor of that drain on this broker: our bare PULL_MESSAGE loop over the same backlog (nothing to compare on
+  // Java's side). What the push consumer costs beyond it is its own work; the rest is the transport, the decoding and
+  // the kernel's.
+  const bare = yield* oursOnly(
+    (round) => [
+      "bench-bare-drain",
+      "--namesrv",
+      ns,
+      "--topic",
+      topic,
+      "--group",
+      `bench_bare_${round}_${Date.now()}`,
+      "--count",
+      String(backlog)
+    ],
+    bundled,
+    "10 minutes"
+  )
+  console.log(
+    `| the same backlog read by a bare PULL_MESSAGE loop (ours; the floor: decoding, transport, kernel) | ${
+      cell(bare.ours)
+    } | ${cell(bare.bundled)} | (none) | | | | |`
+  )
 }).pipe(Effect.scoped)
 
 if (import.meta.url === `file://${process.argv[1]}`) {
