@@ -26,6 +26,7 @@ import { request } from "../../protocol/RemotingCommand.js"
 import { RequestCode } from "../../protocol/RequestCode.js"
 import { ResponseCode } from "../../protocol/ResponseCode.js"
 import type { BrokerCalls } from "./BrokerCalls.js"
+import { setOwnProperty } from "./ConsumerContext.js"
 
 /**
  * What a pop found (Java: `PopStatus`): POLLING_NOT_FOUND stands for POLLING_TIMEOUT and PULL_NOT_FOUND answers.
@@ -134,10 +135,15 @@ export const makePopApi = (calls: BrokerCalls) => {
       )
       const decoded = answer.body === undefined ? [] : yield* decodeMessages(answer.body)
       const handles = yield* popHandles(fields, queue.brokerName, decoded)
+      // Set on each message's own map, which this pop has just decoded and nothing else holds (as `prepareMessage`
+      // does for a pull); a message whose topic changes (the pop retry topic's) is a new object sharing that map.
+      const popTime = String(fields.popTime)
       const messages = decoded.map((m, i) => {
-        const properties: Record<string, string> = { ...m.properties, [MessageConst.POP_CK]: handles[i]! }
-        properties[MessageConst.FIRST_POP_TIME] ??= String(fields.popTime)
-        return { ...m, topic: queue.topic, properties }
+        setOwnProperty(m, MessageConst.POP_CK, handles[i]!)
+        if (m.properties[MessageConst.FIRST_POP_TIME] === undefined) {
+          setOwnProperty(m, MessageConst.FIRST_POP_TIME, popTime)
+        }
+        return m.topic === queue.topic ? m : { ...m, topic: queue.topic }
       })
       return { status, messages, restNum: fields.restNum } satisfies PopResult
     })
