@@ -8,6 +8,7 @@
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { createInterface } from "node:readline"
@@ -160,6 +161,10 @@ const median = (results: ReadonlyArray<Result>): Result => {
   }
 }
 
+/** One run of a client, measured, in a scope of its own (its process gone after). */
+const measured = <E>(client: Effect.Effect<Client, E, Scope.Scope>, timeout: Duration.DurationInput) =>
+  Effect.scoped(Effect.flatMap(client, (c) => measure(c, timeout)))
+
 /**
  * One row: ours (compiled, and bundled by esbuild: `bundled` is its script) and Java's, `rounds` times each, taking
  * turns, in scopes of their own (processes gone after).
@@ -178,13 +183,11 @@ const pair = (
     const javaRuns: Array<Result> = []
     for (let round = 0; round < rounds; round++) {
       const args = argsFor?.(round) ?? { ours, java }
-      oursRuns.push(yield* Effect.scoped(Effect.flatMap(spawnOurs(args.ours), (c) => measure(c, timeout))))
+      oursRuns.push(yield* measured(spawnOurs(args.ours), timeout))
       // The same arguments, another group for a drain (a group's second drain would find its offsets committed).
       const bundledArgs = args.ours.map((a) => a.startsWith("bench_drain_ours_") ? `${a}_bundled` : a)
-      bundledRuns.push(
-        yield* Effect.scoped(Effect.flatMap(spawnOurs(bundledArgs, bundled), (c) => measure(c, timeout)))
-      )
-      javaRuns.push(yield* Effect.scoped(Effect.flatMap(spawnJava(version, args.java), (c) => measure(c, timeout))))
+      bundledRuns.push(yield* measured(spawnOurs(bundledArgs, bundled), timeout))
+      javaRuns.push(yield* measured(spawnJava(version, args.java), timeout))
     }
     return { ours: median(oursRuns), bundled: median(bundledRuns), java: median(javaRuns) }
   })
@@ -199,10 +202,8 @@ const oursOnly = (
     const oursRuns: Array<Result> = []
     const bundledRuns: Array<Result> = []
     for (let round = 0; round < rounds; round++) {
-      oursRuns.push(yield* Effect.scoped(Effect.flatMap(spawnOurs(argsFor(round)), (c) => measure(c, timeout))))
-      bundledRuns.push(
-        yield* Effect.scoped(Effect.flatMap(spawnOurs(argsFor(round), bundled), (c) => measure(c, timeout)))
-      )
+      oursRuns.push(yield* measured(spawnOurs(argsFor(round)), timeout))
+      bundledRuns.push(yield* measured(spawnOurs(argsFor(round), bundled), timeout))
     }
     return { ours: median(oursRuns), bundled: median(bundledRuns) }
   })
@@ -264,7 +265,7 @@ export const run = Effect.gen(function*() {
   }
   // The backlog, written by our producer (64 in flight) before the drains.
   const topic = "BenchDrain"
-  yield* Effect.scoped(Effect.flatMap(
+  yield* measured(
     spawnOurs([
       "bench-produce",
       "--namesrv",
@@ -278,8 +279,8 @@ export const run = Effect.gen(function*() {
       "--count",
       String(backlog)
     ]),
-    (c) => measure(c, "10 minutes")
-  ))
+    "10 minutes"
+  )
   const r = yield* pair(bundled, [], [], line.client, "10 minutes", (round) => {
     const args = (
       who: string
